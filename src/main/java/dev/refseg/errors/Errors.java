@@ -1,0 +1,41 @@
+package dev.refseg.errors;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * The statuses refseg answers with. Every message names the field at fault and, for limits, the
+ * configuration key and its value, so a client can tell what to change without reading server logs.
+ */
+public final class Errors {
+    private Errors() {
+    }
+
+    /** Malformed input: INVALID_ARGUMENT "field: what is wrong". */
+    public static StatusRuntimeException invalid(String field, String problem) {
+        return Status.INVALID_ARGUMENT.withDescription(field + ": " + problem).asRuntimeException();
+    }
+
+    public static StatusRuntimeException invalid(String field, String problem, Throwable cause) {
+        return Status.INVALID_ARGUMENT.withDescription(field + ": " + problem).withCause(cause).asRuntimeException();
+    }
+
+    /** A configured limit was exceeded: RESOURCE_EXHAUSTED naming the field, the value and the limit key. */
+    public static StatusRuntimeException limit(String field, String what, long value, String limitKey, long limit) {
+        return Status.RESOURCE_EXHAUSTED
+                .withDescription(field + ": " + what + " " + value + " exceeds the limit " + limitKey + " = " + limit)
+                .asRuntimeException();
+    }
+
+    public static StatusRuntimeException precondition(String message) {
+        return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
+    }
+
+    public static StatusRuntimeException unavailable(String message, Throwable cause) {
+        return Status.UNAVAILABLE.withDescription(message).withCause(cause).asRuntimeException();
+    }
+
+    public static StatusRuntimeException internal(String message, Throwable cause) {
+        return Status.INTERNAL.withDescription(message).withCause(cause).asRuntimeException();
+    }
+}

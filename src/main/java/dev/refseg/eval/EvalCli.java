@@ -1,0 +1,128 @@
+package dev.refseg.eval;
+
+import dev.refseg.mask.BinaryMask;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Scores a folder of predicted PNG masks against ground truth in DAVIS layout:
+ * {@code <gt>/<sequence>/<frame>.png} and {@code <pred>/<sequence>/<frame>.png}, label images whose
+ * values are object ids (a 0/255 greyscale PNG counts as object 1). Prints J, F and J&F per object and
+ * their means, and the AVSBench mIoU and F-score (beta² = 0.3) over all frames (all objects merged).
+ *
+ * <pre>refseg eval --pred DIR --gt DIR [--skip-first-last]</pre>
+ * {@code --skip-first-last} drops each sequence's first and last frame, as the DAVIS-2017
+ * semi-supervised toolkit does (the first frame's mask is given there).
+ */
+public final class EvalCli {
+    private EvalCli() {
+    }
+
+    public record Report(List<String> rows, double meanJ, double meanF, double meanJf, double miou, double fScore) {
+    }
+
+    public static int run(String[] args, PrintStream out) {
+        Path pred = null;
+        Path gt = null;
+        boolean skipEnds = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--pred" -> pred = Path.of(args[++i]);
+                case "--gt" -> gt = Path.of(args[++i]);
+                case "--skip-first-last" -> skipEnds = true;
+                default -> {
+                    out.println("unknown argument: " + args[i]);
+                    return usage(out);
+                }
+            }
+        }
+        if (pred == null || gt == null) {
+            return usage(out);
+        }
+        try {
+            Report r = evaluate(pred, gt, skipEnds);
+            r.rows().forEach(out::println);
+            out.printf(Locale.ROOT, "mean J %.4f  F %.4f  J&F %.4f%n", r.meanJ(), r.meanF(), r.meanJf());
+            out.printf(Locale.ROOT, "AVS mIoU %.4f  F-score(beta2=0.3) %.4f%n", r.miou(), r.fScore());
+            return 0;
+        } catch (IOException | IllegalArgumentException e) {
+            out.println("eval failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int usage(PrintStream out) {
+        out.println("usage: refseg eval --pred DIR --gt DIR [--skip-first-last]");
+        return 2;
+    }
+
+    public static Report evaluate(Path predRoot, Path gtRoot, boolean skipEnds) throws IOException {
+        if (!Files.isDirectory(gtRoot)) {
+            throw new IOException("ground-truth folder not found: " + gtRoot);
+        }
+        List<String> rows = new ArrayList<>();
+        List<JandF> all = new ArrayList<>();
+        List<BinaryMask> avsPred = new ArrayList<>();
+        List<BinaryMask> avsTruth = new ArrayList<>();
+        rows.add(String.format(Locale.ROOT, "%-24s %6s %8s %8s %8s", "sequence", "object", "J", "F", "J&F"));
+        for (Path seqDir : list(gtRoot, Files::isDirectory)) {
+            String seq = seqDir.getFileName().toString();
+            List<Path> frames = list(seqDir, p -> p.toString().endsWith(".png"));
+            if (skipEnds && frames.size() > 2) {
+                frames = frames.subList(1, frames.size() - 1);
+            }
+            List<LabelPng> gts = new ArrayList<>();
+            List<LabelPng> preds = new ArrayList<>();
+            java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+            for (Path f : frames) {
+                LabelPng g = LabelPng.read(f);
+                Path p = predRoot.resolve(seq).resolve(f.getFileName().toString());
+                LabelPng pr = Files.exists(p) ? LabelPng.read(p)
+                        : new LabelPng(g.height(), g.width(), new int[g.labels().length]);
+                gts.add(g);
+                preds.add(pr);
+                ids.addAll(g.objectIds());
+            }
+            for (int id : ids) {
+                List<BinaryMask> pm = new ArrayList<>();
+                List<BinaryMask> gm = new ArrayList<>();
+                for (int i = 0; i < gts.size(); i++) {
+                    pm.add(preds.get(i).mask(id));
+                    gm.add(gts.get(i).mask(id));
+                }
+                JandF s = JandF.of(pm, gm);
+                all.add(s);
+                rows.add(String.format(Locale.ROOT, "%-24s %6d %8.4f %8.4f %8.4f", seq, id, s.jMean(), s.fMean(), s.jf()));
+            }
+            for (int i = 0; i < gts.size(); i++) {
+                avsPred.add(foreground(preds.get(i)));
+                avsTruth.add(foreground(gts.get(i)));
+            }
+        }
+        double mj = all.stream().mapToDouble(JandF::jMean).average().orElse(0);
+        double mf = all.stream().mapToDouble(JandF::fMean).average().orElse(0);
+        return new Report(rows, mj, mf, JandF.meanJf(all), AvsMetrics.meanIou(avsPred, avsTruth),
+                AvsMetrics.fScore(avsPred, avsTruth));
+    }
+
+    private static BinaryMask foreground(LabelPng l) {
+        byte[] d = new byte[l.labels().length];
+        for (int i = 0; i < d.length; i++) {
+            int v = l.labels()[i];
+            d[i] = (byte) (v != 0 && v != 255 ? 1 : 0);
+        }
+        return new BinaryMask(l.height(), l.width(), d);
+    }
+
+    private static List<Path> list(Path dir, java.util.function.Predicate<Path> keep) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(keep).sorted().toList();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.refseg.media;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.refseg.synth.SampleClip;
+import dev.refseg.synth.SyntheticClip;
+import dev.refseg.v1.ContainerFormat;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContainerDecoderTest {
+    static SyntheticClip clip;
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void render() {
+        clip = SampleClip.render();
+    }
+
+    private List<DecodedFrame> stream(byte[] file, ContainerFormat declared, int chunk, IntakeLimits limits)
+            throws Exception {
+        List<DecodedFrame> out = new ArrayList<>();
+        Path work = Files.createTempDirectory(dir, "work");
+        try (ContainerDecoder d = new ContainerDecoder(work, declared, Arrays.copyOf(file, Math.min(16, file.length)),
+                limits, 1L << 30, out::add)) {
+            for (int off = 0; off < file.length; off += chunk) {
+                d.write(Arrays.copyOfRange(file, off, Math.min(file.length, off + chunk)));
+            }
+            d.finish();
+        }
+        return out;
+    }
+
+    private static double meanAbsDiff(byte[] a, byte[] b) {
+        long s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += Math.abs((a[i] & 0xff) - (b[i] & 0xff));
+        }
+        return s / (double) a.length;
+    }
+
+    private void assertSampleFrames(List<DecodedFrame> frames) {
+        assertEquals(clip.frameCount(), frames.size());
+        for (int i = 0; i < frames.size(); i++) {
+            DecodedFrame f = frames.get(i);
+            assertEquals(i, f.index());
+            assertEquals(320, f.width());
+            assertEquals(240, f.height());
+            assertTrue(meanAbsDiff(clip.frames().get(i), f.rgb()) < 8, "frame " + i + " differs from the source");
+        }
+    }
+
+    @Test
+    void decodesFaststartMp4WhileStreaming() throws Exception {
+        Path mp4 = dir.resolve("fast.mp4");
+        VideoWriter.write(mp4, clip.frames(), 320, 240, 10);
+        assertSampleFrames(stream(Files.readAllBytes(mp4), ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, 4096,
+                IntakeLimits.defaults()));
+    }
+
+    @Test
+    void decodesMp4WithIndexAtTheEnd() throws Exception {
+        Path mp4 = dir.resolve("slow.mp4");
+        VideoWriter.write(mp4, clip.frames(), 320, 240, 10, false);
+        assertSampleFrames(stream(Files.readAllBytes(mp4), ContainerFormat.CONTAINER_FORMAT_MP4, 65536,
+                IntakeLimits.defaults()));
+    }
+
+    @Test
+    void decodesMatroska() throws Exception {
+        Path mkv = dir.resolve("clip.mkv");
+        VideoWriter.write(mkv, clip.frames(), 320, 240, 10);
+        assertSampleFrames(stream(Files.readAllBytes(mkv), ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, 1000,
+                IntakeLimits.defaults()));
+    }
+
+    @Test
+    void truncatedMp4IsInvalidArgument() throws Exception {
+        Path mp4 = dir.resolve("cut.mp4");
+        VideoWriter.write(mp4, clip.frames(), 320, 240, 10);
+        byte[] all = Files.readAllBytes(mp4);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stream(Arrays.copyOf(all, all.length / 2), ContainerFormat.CONTAINER_FORMAT_MP4, 4096,
+                        IntakeLimits.defaults()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("truncated MP4"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void oversizedVideoIsResourceExhausted() throws Exception {
+        Path mp4 = dir.resolve("big.mp4");
+        VideoWriter.write(mp4, clip.frames().subList(0, 3), 320, 240, 10);
+        IntakeLimits small = new IntakeLimits(1 << 20, 200, 200, 100, 60, 1 << 20, 1 << 20);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stream(Files.readAllBytes(mp4), ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, 4096, small));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("refseg.limits.max-width"), e.getStatus().getDescription());
+    }
+}
