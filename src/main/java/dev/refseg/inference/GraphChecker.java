@@ -1,0 +1,119 @@
+package dev.refseg.inference;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.refseg.onnx.DType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Compares a loaded graph's inputs and outputs with the interfaces accepted for its role: names, element
+ * types, ranks and every fixed dimension. A dimension the graph leaves dynamic is accepted wherever the
+ * spec fixes one (the adapter feeds the fixed size).
+ */
+public final class GraphChecker {
+    private GraphChecker() {
+    }
+
+    /** The graph's tensors as specs, read from an ORT session. */
+    public static Map<String, TensorSpec> describe(Map<String, NodeInfo> infos) {
+        Map<String, TensorSpec> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeInfo> e : infos.entrySet()) {
+            if (!(e.getValue().getInfo() instanceof TensorInfo t)) {
+                out.put(e.getKey(), null);
+                continue;
+            }
+            DType type;
+            try {
+                type = DType.of(t.type);
+            } catch (IllegalArgumentException x) {
+                type = null;
+            }
+            out.put(e.getKey(), type == null ? null : TensorSpec.of(e.getKey(), type, t.getShape()));
+        }
+        return out;
+    }
+
+    /** Returns the accepted spec the session matches, or throws naming the first mismatch. */
+    public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, OrtSession session) {
+        try {
+            return check(key, file, accepted, describe(session.getInputInfo()), describe(session.getOutputInfo()));
+        } catch (OrtException e) {
+            throw new ModelLoadException("graph " + key + " (" + file + "): cannot read its inputs and outputs: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, Map<String, TensorSpec> inputs,
+            Map<String, TensorSpec> outputs) {
+        List<String> best = null;
+        for (GraphSpec spec : accepted) {
+            List<String> problems = new ArrayList<>();
+            compare("input", spec.inputs(), inputs, problems);
+            compare("output", spec.outputs(), outputs, problems);
+            for (String name : inputs.keySet()) {
+                if (spec.inputs().stream().noneMatch(t -> t.name().equals(name))) {
+                    problems.add("input '" + name + "' is not one the adapter feeds");
+                }
+            }
+            if (problems.isEmpty()) {
+                return spec;
+            }
+            if (best == null || problems.size() < best.size()) {
+                best = problems;
+            }
+        }
+        GraphSpec first = accepted.get(0);
+        throw new ModelLoadException("graph " + key + " (" + file + ") does not have the expected interface: "
+                + String.join("; ", best) + ". The graph has inputs [" + list(inputs) + "] and outputs ["
+                + list(outputs) + "]. Expected " + first.expectedExport() + ", with inputs ["
+                + first.inputs().stream().map(TensorSpec::describe).collect(Collectors.joining(", "))
+                + "] and outputs ["
+                + first.outputs().stream().map(TensorSpec::describe).collect(Collectors.joining(", ")) + "]");
+    }
+
+    private static void compare(String kind, List<TensorSpec> wanted, Map<String, TensorSpec> actual,
+            List<String> problems) {
+        for (TensorSpec w : wanted) {
+            if (!actual.containsKey(w.name())) {
+                if (!w.optional()) {
+                    problems.add(kind + " '" + w.name() + "' is missing");
+                }
+                continue;
+            }
+            TensorSpec a = actual.get(w.name());
+            if (a == null) {
+                problems.add(kind + " '" + w.name() + "' is not a tensor of a supported type");
+                continue;
+            }
+            if (a.type() != w.type()) {
+                problems.add(kind + " '" + w.name() + "' is " + a.type().name().toLowerCase() + ", expected "
+                        + w.type().name().toLowerCase());
+            }
+            if (a.shape().length != w.shape().length) {
+                problems.add(kind + " '" + w.name() + "' has rank " + a.shape().length + ", expected "
+                        + w.shape().length + " (" + w.describe() + ")");
+                continue;
+            }
+            for (int d = 0; d < w.shape().length; d++) {
+                long ws = w.shape()[d];
+                long as = a.shape()[d];
+                if (ws >= 0 && as >= 0 && ws != as) {
+                    problems.add(kind + " '" + w.name() + "' has size " + as + " in dimension " + d + ", expected "
+                            + ws + " (" + w.describe() + ")");
+                }
+            }
+        }
+    }
+
+    private static String list(Map<String, TensorSpec> m) {
+        return m.entrySet().stream().map(e -> e.getValue() == null ? e.getKey() + " (unsupported)"
+                : e.getValue().describe()).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,13 @@
+package dev.refseg.inference;
+
+import java.util.List;
+
+/**
+ * The interface one role of graph must have (e.g. the SAM 2 mask decoder), and which public export
+ * provides it, so a mismatch can tell the operator what to export.
+ *
+ * @param key            manifest key, e.g. "sam2.mask_decoder"
+ * @param expectedExport the export that has this interface, in words
+ */
+public record GraphSpec(String key, String expectedExport, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+}

@@ -1,0 +1,127 @@
+package dev.refseg.inference;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.refseg.errors.Errors;
+import dev.refseg.fixtures.FixtureModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * The loaded graphs of this process, by manifest key. Built once at start-up: every graph is loaded and
+ * its interface checked against {@link CanonicalGraphs}, so a wrong export fails the start with a message
+ * naming the graph, the tensor and the export that is expected, instead of failing the first request.
+ */
+public final class ModelRegistry implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
+
+    private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    private final Map<String, GraphSpec> interfaces = new LinkedHashMap<>();
+    private final Path dir;
+    private final boolean demo;
+    private final OrtRuntime runtime;
+
+    private ModelRegistry(Path dir, boolean demo, OrtRuntime runtime) {
+        this.dir = dir;
+        this.demo = demo;
+        this.runtime = runtime;
+    }
+
+    /** Loads and checks the graphs of a model directory. */
+    public static ModelRegistry load(Path dir, OrtRuntime runtime) {
+        ModelRegistry r = new ModelRegistry(dir, false, runtime);
+        r.loadManifest();
+        return r;
+    }
+
+    /** Generates the fixture (demo) models into a temporary directory and loads them. */
+    public static ModelRegistry demo(OrtRuntime runtime) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("refseg-demo-models");
+            FixtureModels.writeAll(dir);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot write the demo models: " + e.getMessage(), e);
+        }
+        LOG.warnf("No refseg.models.dir configured: using the generated DEMO models in %s. They are tiny "
+                + "fixtures for trying the API on synthetic clips, not real SAM 2 / GroundingDINO / BEATs.", dir);
+        ModelRegistry r = new ModelRegistry(dir, true, runtime);
+        r.loadManifest();
+        return r;
+    }
+
+    private void loadManifest() {
+        ModelManifest manifest = ModelManifest.read(dir);
+        try {
+            for (Map.Entry<String, Path> e : manifest.entries().entrySet()) {
+                List<GraphSpec> accepted = CanonicalGraphs.forKey(e.getKey()).orElse(null);
+                if (accepted == null) {
+                    continue; // companion file (tokenizer, labels), read by its stage
+                }
+                OrtSession s = runtime.load(e.getValue());
+                sessions.put(e.getKey(), s);
+                interfaces.put(e.getKey(), GraphChecker.check(e.getKey(), e.getValue(), accepted, s));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.infof("Loaded %s models from %s: %s", demo ? "demo" : "", dir, sessions.keySet());
+    }
+
+    public boolean isDemo() {
+        return demo;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean has(String key) {
+        return sessions.containsKey(key);
+    }
+
+    /** The session for a graph; FAILED_PRECONDITION when the model directory has none. */
+    public OrtSession session(String key) {
+        OrtSession s = sessions.get(key);
+        if (s == null) {
+            throw Errors.precondition("no " + key + " model is loaded: add it to " + dir.resolve(ModelManifest.FILE));
+        }
+        return s;
+    }
+
+    /** Which accepted interface the graph matched (e.g. which GroundingDINO export family). */
+    public GraphSpec interfaceOf(String key) {
+        return interfaces.get(key);
+    }
+
+    public OrtRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public void close() {
+        for (OrtSession s : sessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                LOG.debug("closing an ONNX session failed", e);
+            }
+        }
+        sessions.clear();
+        if (demo) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // temp directory: the OS cleans it eventually
+            }
+        }
+    }
+}

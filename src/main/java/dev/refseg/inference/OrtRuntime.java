@@ -1,0 +1,97 @@
+package dev.refseg.inference;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.jboss.logging.Logger;
+
+/**
+ * The process's ONNX Runtime: one environment, and session options with the configured execution
+ * providers. A provider that cannot load (no CUDA in this build, no driver, no GPU) is logged once and
+ * skipped; CPU always remains, so a misconfigured GPU node still serves, slowly, rather than not at all.
+ */
+public final class OrtRuntime {
+    private static final Logger LOG = Logger.getLogger(OrtRuntime.class);
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final List<String> requested;
+    private final int deviceId;
+    private final int intraOpThreads;
+    private volatile List<String> active;
+
+    public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads) {
+        this.requested = providers.stream().map(p -> p.trim().toLowerCase(Locale.ROOT)).toList();
+        this.deviceId = deviceId;
+        this.intraOpThreads = intraOpThreads > 0 ? intraOpThreads
+                : Math.min(4, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Providers that actually loaded, in order, ending with "cpu". */
+    public List<String> activeProviders() {
+        if (active == null) {
+            try (OrtSession.SessionOptions ignored = options()) {
+                // options() records what loaded
+            } catch (OrtException e) {
+                throw new ModelLoadException("ONNX Runtime session options failed: " + e.getMessage(), e);
+            }
+        }
+        return active;
+    }
+
+    public OrtSession load(Path file) {
+        try (OrtSession.SessionOptions opts = options()) {
+            return env.createSession(file.toString(), opts);
+        } catch (OrtException e) {
+            throw new ModelLoadException("cannot load " + file + " with ONNX Runtime: " + e.getMessage(), e);
+        }
+    }
+
+    public OrtEnvironment environment() {
+        return env;
+    }
+
+    private OrtSession.SessionOptions options() throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setIntraOpNumThreads(intraOpThreads);
+        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        List<String> loaded = new ArrayList<>();
+        for (String p : requested) {
+            switch (p) {
+                case "cpu" -> {
+                    // always present; appended last below
+                }
+                case "cuda" -> tryAdd(loaded, "cuda", () -> opts.addCUDA(deviceId));
+                case "tensorrt" -> tryAdd(loaded, "tensorrt", () -> opts.addTensorrt(deviceId));
+                default -> throw new ModelLoadException("refseg.inference.execution-providers: unknown provider '" + p
+                        + "' (use cuda, tensorrt, cpu)");
+            }
+        }
+        loaded.add("cpu");
+        if (active == null) {
+            active = List.copyOf(loaded);
+            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads", env.getVersion(), active,
+                    intraOpThreads);
+        }
+        return opts;
+    }
+
+    private interface Adder {
+        void add() throws OrtException;
+    }
+
+    private void tryAdd(List<String> loaded, String name, Adder adder) {
+        try {
+            adder.add();
+            loaded.add(name);
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            if (active == null) {
+                LOG.warnf("%s execution provider could not be loaded (%s); falling back to the next provider (CPU last)",
+                        name.toUpperCase(Locale.ROOT), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.refseg.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.onnx.DType;
+import dev.refseg.onnx.GraphBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelRegistryTest {
+    static final OrtRuntime CPU = new OrtRuntime(List.of("cpu"), 0, 1);
+
+    @Test
+    void fixtureModelsMatchTheCanonicalInterfaces(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
+            for (String key : CanonicalGraphs.BY_KEY.keySet()) {
+                assertTrue(r.has(key), key);
+            }
+            assertSame(CanonicalGraphs.GDINO_HF, r.interfaceOf("gdino.detector"));
+            assertFalse(r.isDemo());
+        }
+    }
+
+    @Test
+    void misnamedInputFailsNamingGraphTensorAndExport(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        // Replace the decoder with one whose first input is called "points" instead of "point_coords".
+        GraphBuilder g = new GraphBuilder("bad_decoder");
+        g.input("points", DType.FLOAT, "n", "p", 2);
+        g.input("point_labels", DType.FLOAT, "n", "p");
+        GraphBuilder.Value embed = g.input("image_embed", DType.FLOAT, "n", 256, 64, 64);
+        g.input("high_res_feats_0", DType.FLOAT, 1, 32, 256, 256);
+        g.input("high_res_feats_1", DType.FLOAT, 1, 64, 128, 128);
+        GraphBuilder.Value low = g.upsampleNearest(g.reduceMean(embed, true, 1), 4);
+        g.output("obj_ptr", g.reduceMean(embed, false, 2, 3), DType.FLOAT, "n", 256);
+        g.output("mask_for_mem", g.upsampleNearest(low, 4), DType.FLOAT, "n", 1, 1024, 1024);
+        g.output("pred_mask", low, DType.FLOAT, "n", 1, 256, 256);
+        g.output("iou", g.reduceMean(low, false, 2, 3), DType.FLOAT, "n", 1);
+        g.output("occ_logit", g.reduceMax(low, false, 2, 3), DType.FLOAT, "n", 1);
+        Files.write(dir.resolve("sam2_mask_decoder.onnx"), g.build());
+
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("graph sam2.mask_decoder"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'point_coords' is missing"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'points' is not one the adapter feeds"), e.getMessage());
+        assertTrue(e.getMessage().contains("NVIDIA deepstream_tools sam2-onnx-tensorrt"), e.getMessage());
+    }
+
+    @Test
+    void wrongShapeIsNamed(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        GraphBuilder g = new GraphBuilder("bad_beats");
+        GraphBuilder.Value fbank = g.input("fbank", DType.FLOAT, "b", "t", 64);
+        g.output("probs", g.sigmoid(g.matMul(g.reduceMean(fbank, false, 1), g.constant(new float[64 * 527], 64, 527))),
+                DType.FLOAT, "b", 527);
+        Files.write(dir.resolve("beats_tagger.onnx"), g.build());
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("input 'fbank' has size 64 in dimension 2, expected 128"), e.getMessage());
+    }
+
+    @Test
+    void missingRequiredGraphIsNamed(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        String manifest = Files.readString(dir.resolve(ModelManifest.FILE));
+        Files.writeString(dir.resolve(ModelManifest.FILE), manifest.replaceAll("(?m)^sam2.memory_encoder.*$", ""));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("lacks the required graph sam2.memory_encoder"), e.getMessage());
+    }
+
+    @Test
+    void unavailableCudaFallsBackToCpu() {
+        OrtRuntime r = new OrtRuntime(List.of("cuda", "cpu"), 0, 1);
+        // The CPU build of ONNX Runtime has no CUDA provider: it must be skipped, not fatal.
+        assertEquals("cpu", r.activeProviders().get(r.activeProviders().size() - 1));
+        assertFalse(r.activeProviders().contains("cuda") && !cudaBuild());
+    }
+
+    private static boolean cudaBuild() {
+        return ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA);
+    }
+}
