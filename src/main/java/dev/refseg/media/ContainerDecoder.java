@@ -165,8 +165,8 @@ public final class ContainerDecoder implements AutoCloseable {
             grabber.setFormat(name);
         }
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-        // Start decoding after ~1 s or 1 MB of stream instead of FFmpeg's 5 s / 5 MB probe.
-        grabber.setOption("probesize", "1000000");
+        // Start decoding after ~1 s or 256 KB of stream instead of FFmpeg's 5 s / 5 MB probe.
+        grabber.setOption("probesize", "262144");
         grabber.setOption("analyzeduration", "1000000");
         try {
             try {

@@ -1,0 +1,30 @@
+package dev.refseg;
+
+import dev.refseg.eval.EvalCli;
+import dev.refseg.synth.SynthCli;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * Entry point. With no arguments it runs the service; the tool commands run without starting it:
+ * <pre>
+ * refseg                      run the gRPC service (role from refseg.role, default embedded)
+ * refseg eval  --pred P --gt G [--skip-first-last]   score PNG masks (J, F, J&amp;F, AVS mIoU/F)
+ * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
+ * </pre>
+ */
+@QuarkusMain
+public final class RefsegMain {
+    private RefsegMain() {
+    }
+
+    public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("eval")) {
+            System.exit(EvalCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+        }
+        if (args.length > 0 && args[0].equals("synth")) {
+            System.exit(SynthCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+        }
+        Quarkus.run(args);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.refseg.inference;
+
+/**
+ * The one interface between the gateway and the inference side. In the embedded role it is
+ * {@link LocalInference}, in the same JVM; in the gateway role it will be a gRPC client of
+ * {@code proto/refseg/v1/inference.proto}, whose messages these methods take and return, so that both
+ * sides run the same tests.
+ */
+public interface InferenceBackend {
+
+    /** Opens a media session for one client call. The caller must close it, however the call ends. */
+    MediaSession openSession(String tag);
+
+    /** Sessions open now (for metrics and leak tests). */
+    int openSessions();
+}

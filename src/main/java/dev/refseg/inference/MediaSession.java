@@ -1,0 +1,30 @@
+package dev.refseg.inference;
+
+import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.MediaChunk;
+
+/**
+ * One client call's media on the inference side (frames, audio, later the tracking state). Methods
+ * throw {@link io.grpc.StatusRuntimeException} with the status the client should see. Calls come from
+ * one thread at a time.
+ */
+public interface MediaSession extends AutoCloseable {
+
+    IntakeUpdate addFrame(Frame frame);
+
+    /** May block while the decoder is behind (backpressure). */
+    IntakeUpdate addMedia(MediaChunk chunk);
+
+    IntakeUpdate addAudio(AudioChunk chunk);
+
+    /** The client half-closed: flushes the decoders; the returned update has input_complete set. */
+    IntakeUpdate endOfInput();
+
+    IntakeUpdate status();
+
+    /** Frees everything the session holds. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,203 @@
+package dev.refseg.media;
+
+import dev.refseg.errors.Errors;
+import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.ImageFormat;
+import dev.refseg.v1.MediaChunk;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Everything one session receives: frames (as images, or decoded from container chunks) into a
+ * {@link FrameStore}, and the audio track. Enforces the per-session limits and the stream rules
+ * (frames numbered 0, 1, 2, ... in order; one frame size per stream; frames or media, not both).
+ * Not thread-safe for callers: one intake thread feeds it; the container decoder thread only calls the
+ * synchronized frame sink.
+ */
+public final class IntakeSession implements AutoCloseable {
+    private final IntakeLimits limits;
+    private final long maxMediaBytes;
+    private final Path workRoot;
+    private final double defaultFps;
+    private final ImageDecoder images;
+    private final FrameStore store = new FrameStore();
+    private final AudioTrack audio;
+    private ContainerDecoder container;
+    private Path workDir;
+    private int mediaChunks;
+    private int width;
+    private int height;
+    private long firstTimestampUs = Long.MIN_VALUE;
+    private long lastTimestampUs = Long.MIN_VALUE;
+    private boolean inputComplete;
+
+    public IntakeSession(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps) {
+        this.limits = limits;
+        this.maxMediaBytes = maxMediaBytes;
+        this.workRoot = workRoot;
+        this.defaultFps = defaultFps;
+        this.images = new ImageDecoder(limits);
+        this.audio = new AudioTrack(limits);
+    }
+
+    public FrameStore frames() {
+        return store;
+    }
+
+    public AudioTrack audio() {
+        return audio;
+    }
+
+    public void addFrame(Frame f) {
+        int next = store.size();
+        String field = "frame[" + next + "]";
+        if (container != null) {
+            throw Errors.invalid(field, "this stream already sends media chunks; send frames or media chunks, not both");
+        }
+        if (f.getIndex() != next) {
+            throw Errors.invalid(field + ".index", "is " + f.getIndex() + ", expected " + next
+                    + " (frames are numbered 0, 1, 2, ... in order, without gaps)");
+        }
+        checkMessageBytes(field + ".data", f.getData().size());
+        checkFrameCount(field, next + 1);
+        if (f.getFormat() == ImageFormat.UNRECOGNIZED) {
+            throw Errors.invalid(field + ".format", "unknown value " + f.getFormatValue());
+        }
+        byte[] data = f.getData().toByteArray();
+        ImageDecoder.Kind declared = switch (f.getFormat()) {
+            case IMAGE_FORMAT_JPEG -> ImageDecoder.Kind.JPEG;
+            case IMAGE_FORMAT_PNG -> ImageDecoder.Kind.PNG;
+            case IMAGE_FORMAT_RGB24 -> ImageDecoder.Kind.RGB24;
+            default -> null;
+        };
+        long ts = f.hasTimestampUs() ? f.getTimestampUs() : Math.round(next * 1e6 / defaultFps);
+        if (f.hasTimestampUs() && lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
+            throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
+                    + lastTimestampUs);
+        }
+        DecodedFrame frame = images.decode(field, next, ts, declared, data, f.getWidth(), f.getHeight());
+        accept(field, frame, declared == ImageDecoder.Kind.RGB24 ? null : data);
+    }
+
+    public void addMedia(MediaChunk c) {
+        String field = "media[" + mediaChunks + "]";
+        if (store.size() > 0 && container == null) {
+            throw Errors.invalid(field, "this stream already sends frames; send frames or media chunks, not both");
+        }
+        if (c.getContainer() == dev.refseg.v1.ContainerFormat.UNRECOGNIZED) {
+            throw Errors.invalid(field + ".container", "unknown value " + c.getContainerValue());
+        }
+        checkMessageBytes(field + ".data", c.getData().size());
+        mediaChunks++;
+        byte[] data = c.getData().toByteArray();
+        if (data.length == 0) {
+            return;
+        }
+        if (container == null) {
+            try {
+                workDir = Files.createTempDirectory(workRoot, "session");
+                container = new ContainerDecoder(workDir, c.getContainer(), data, limits, maxMediaBytes, this::acceptDecoded);
+            } catch (IOException e) {
+                throw Errors.internal("media: cannot set up the decoder: " + e.getMessage(), e);
+            }
+        }
+        container.write(data);
+    }
+
+    public void addAudio(AudioChunk c) {
+        checkMessageBytes("audio.data", c.getData().size());
+        audio.add(c);
+    }
+
+    /** The client half-closed: flush the decoders. */
+    public void endOfInput() {
+        if (container != null) {
+            container.finish();
+        }
+        audio.decode();
+        inputComplete = true;
+    }
+
+    public boolean inputComplete() {
+        return inputComplete;
+    }
+
+    public int framesDecoded() {
+        return store.size();
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    /** Container frame rate, else from the frames' timestamps, else the default. */
+    public double fps() {
+        if (container != null && container.fps() > 0) {
+            return container.fps();
+        }
+        int n = store.size();
+        if (n >= 2 && lastTimestampUs > firstTimestampUs) {
+            return (n - 1) * 1e6 / (lastTimestampUs - firstTimestampUs);
+        }
+        return defaultFps;
+    }
+
+    public double audioSeconds() {
+        return audio.receivedSeconds();
+    }
+
+    private void acceptDecoded(DecodedFrame f) {
+        checkFrameCount("media", f.index() + 1);
+        accept("media frame " + f.index(), f, null);
+    }
+
+    private synchronized void accept(String field, DecodedFrame f, byte[] encoded) {
+        if (store.size() == 0) {
+            width = f.width();
+            height = f.height();
+            firstTimestampUs = f.timestampUs();
+        } else if (f.width() != width || f.height() != height) {
+            throw Errors.invalid(field, "is " + f.width() + "x" + f.height() + " but the stream's first frame is "
+                    + width + "x" + height + " (one frame size per stream)");
+        }
+        lastTimestampUs = f.timestampUs();
+        store.add(f, encoded);
+    }
+
+    private void checkMessageBytes(String field, int bytes) {
+        if (bytes > limits.maxMessageBytes()) {
+            throw Errors.limit(field, "payload bytes", bytes, IntakeLimits.KEY_MESSAGE_BYTES, limits.maxMessageBytes());
+        }
+    }
+
+    private void checkFrameCount(String field, int count) {
+        if (count > limits.maxFrames()) {
+            throw Errors.limit(field, "frame count", count, IntakeLimits.KEY_FRAMES, limits.maxFrames());
+        }
+    }
+
+    /** Frees the decoder, the stored frames and the scratch files. Idempotent. */
+    @Override
+    public void close() {
+        if (container != null) {
+            container.close();
+        }
+        store.clear();
+        if (workDir != null) {
+            try (Stream<Path> files = Files.walk(workDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // temp files: nothing else to do
+            }
+            workDir = null;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.refseg.segment;
+
+import dev.refseg.inference.InferenceBackend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+
+/** Micrometer meters of the Segment pipeline (exported at /q/metrics). */
+@Singleton
+public class SegmentMetrics {
+    private final MeterRegistry registry;
+    private final Counter framesIn;
+
+    public SegmentMetrics(MeterRegistry registry, SessionSlots slots, InferenceBackend inference) {
+        this.registry = registry;
+        this.framesIn = Counter.builder("refseg.frames.in").description("Frames received and decoded")
+                .register(registry);
+        registry.gauge("refseg.sessions.active", slots, SessionSlots::inUse);
+        registry.gauge("refseg.media.sessions.open", inference, InferenceBackend::openSessions);
+    }
+
+    public void frames(int n) {
+        if (n > 0) {
+            framesIn.increment(n);
+        }
+    }
+
+    public void stage(String stage, Duration d) {
+        Timer.builder("refseg.stage.latency").description("Time spent per stage").tag("stage", stage)
+                .publishPercentileHistogram(false).register(registry).record(d);
+    }
+
+    /** One finished call by RPC and final gRPC status code. */
+    public void call(String rpc, String status) {
+        Counter.builder("refseg.calls").tag("rpc", rpc).tag("status", status).register(registry).increment();
+    }
+}

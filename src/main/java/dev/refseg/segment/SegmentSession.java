@@ -1,0 +1,106 @@
+package dev.refseg.segment;
+
+import dev.refseg.inference.MediaSession;
+import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.Progress;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Stage;
+import dev.refseg.v1.StageTiming;
+import dev.refseg.v1.Start;
+import dev.refseg.v1.Summary;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One Segment call after its Start: receives the media, reports progress, and once the input is
+ * complete runs the stages and ends with a Summary. Reads top-down as the method does:
+ * intake → (referent → key frames → candidates → key boxes → propagation, wired in by later stages) →
+ * summary. Events go to {@code emit} as soon as each step has them.
+ */
+public final class SegmentSession implements AutoCloseable {
+    private final Start start;
+    private final MediaSession media;
+    private final long progressIntervalNanos;
+    private final SegmentMetrics metrics;
+    private final Consumer<SegmentResponse> emit;
+    private final long startedNanos = System.nanoTime();
+    private long lastProgressNanos;
+    private int framesReported;
+    private long intakeNanos;
+
+    public SegmentSession(Start start, MediaSession media, Duration progressInterval, SegmentMetrics metrics,
+            Consumer<SegmentResponse> emit) {
+        this.start = start;
+        this.media = media;
+        this.progressIntervalNanos = progressInterval.toNanos();
+        this.metrics = metrics;
+        this.emit = emit;
+    }
+
+    public void onFrame(Frame f) {
+        timedIntake(() -> media.addFrame(f));
+    }
+
+    public void onMedia(MediaChunk c) {
+        timedIntake(() -> media.addMedia(c));
+    }
+
+    public void onAudio(AudioChunk c) {
+        timedIntake(() -> media.addAudio(c));
+    }
+
+    /** The client half-closed: finish decoding, run the stages, summarise. */
+    public void onInputComplete() {
+        IntakeUpdate done = timedIntake(media::endOfInput);
+        emit.accept(progress(done, "input complete"));
+        metrics.stage("intake", Duration.ofNanos(intakeNanos));
+        emit.accept(SegmentResponse.newBuilder().setSummary(summary(done)).build());
+    }
+
+    private IntakeUpdate timedIntake(java.util.function.Supplier<IntakeUpdate> step) {
+        long t0 = System.nanoTime();
+        IntakeUpdate u;
+        try {
+            u = step.get();
+        } finally {
+            intakeNanos += System.nanoTime() - t0;
+        }
+        metrics.frames(u.getFramesDecoded() - framesReported);
+        long now = System.nanoTime();
+        if (!u.getInputComplete() && u.getFramesDecoded() > framesReported
+                && (framesReported == 0 || now - lastProgressNanos >= progressIntervalNanos)) {
+            lastProgressNanos = now;
+            emit.accept(progress(u, ""));
+        }
+        framesReported = Math.max(framesReported, u.getFramesDecoded());
+        return u;
+    }
+
+    private static SegmentResponse progress(IntakeUpdate u, String message) {
+        return SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+                .setFramesDecoded(u.getFramesDecoded()).setWidth(u.getWidth()).setHeight(u.getHeight())
+                .setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds()).setInputComplete(u.getInputComplete())
+                .setMessage(message)).build();
+    }
+
+    private Summary summary(IntakeUpdate u) {
+        return Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(0).setWidth(u.getWidth())
+                .setHeight(u.getHeight()).setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds())
+                .addTimings(StageTiming.newBuilder().setStage(Stage.STAGE_INTAKE).setMillis(intakeNanos / 1e6))
+                .setPath(SelectionPath.SELECTION_PATH_NONE)
+                .setTotalMillis((System.nanoTime() - startedNanos) / 1e6).build();
+    }
+
+    public Start start() {
+        return start;
+    }
+
+    @Override
+    public void close() {
+        media.close();
+    }
+}
