@@ -11,6 +11,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg                      run the gRPC service (role from refseg.role, default embedded)
  * refseg eval  --pred P --gt G [--skip-first-last]   score PNG masks (J, F, J&amp;F, AVS mIoU/F)
  * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
+ * refseg client [--target H:P] (--sample | --mp4 F | --frames D)   stream a video to a running refseg
  * </pre>
  */
 @QuarkusMain
@@ -24,6 +25,14 @@ public final class RefsegMain {
         }
         if (args.length > 0 && args[0].equals("synth")) {
             System.exit(SynthCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+        }
+        if (args.length > 0 && args[0].equals("client")) {
+            try {
+                System.exit(dev.refseg.cli.ClientCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+            } catch (Exception e) {
+                System.out.println("client failed: " + e);
+                System.exit(1);
+            }
         }
         Quarkus.run(args);
     }

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""A small Python client for refseg's Segment RPC.
+
+Stubs are generated from ../../proto at first use (Debian: python3-grpcio, python3-grpc-tools).
+
+    python3 clients/python/refseg_client.py --target localhost:9000 --text "the red disc" \
+        --mp4 clip.mp4 [--wav audio.wav] [--frames DIR] [--masks OUT_DIR]
+
+Prints one line per event; with --masks, writes each received mask as OUT_DIR/<object>/<frame>.png.
+"""
+import argparse
+import glob
+import os
+import struct
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
+STUB_DIR = os.path.join(HERE, "build", "stubs")
+
+
+def load_stubs():
+    """Compiles proto/refseg/v1/*.proto (once) and returns the (messages, services) modules."""
+    if not os.path.exists(os.path.join(STUB_DIR, "refseg", "v1", "segmenter_pb2_grpc.py")):
+        from grpc_tools import protoc
+        os.makedirs(STUB_DIR, exist_ok=True)
+        protos = sorted(glob.glob(os.path.join(PROTO_DIR, "refseg", "v1", "*.proto")))
+        rc = protoc.main(["protoc", "-I" + PROTO_DIR, "--python_out=" + STUB_DIR,
+                          "--grpc_python_out=" + STUB_DIR] + protos)
+        if rc != 0:
+            raise RuntimeError("protoc failed on %s" % PROTO_DIR)
+    if STUB_DIR not in sys.path:
+        sys.path.insert(0, STUB_DIR)
+    from refseg.v1 import media_pb2, segmenter_pb2, segmenter_pb2_grpc
+    return media_pb2, segmenter_pb2, segmenter_pb2_grpc
+
+
+def requests(text, mp4=None, frames_dir=None, wav=None, chunk=64 * 1024):
+    """The request stream: Start, then the video (MP4 chunks or image frames), then the audio."""
+    media_pb2, segmenter_pb2, _ = load_stubs()
+    yield segmenter_pb2.SegmentRequest(start=segmenter_pb2.Start(text=text))
+    if mp4:
+        with open(mp4, "rb") as f:
+            while True:
+                data = f.read(chunk)
+                if not data:
+                    break
+                yield segmenter_pb2.SegmentRequest(media=media_pb2.MediaChunk(data=data))
+    if frames_dir:
+        files = sorted(p for p in os.listdir(frames_dir) if p.lower().endswith((".jpg", ".jpeg", ".png")))
+        for i, name in enumerate(files):
+            with open(os.path.join(frames_dir, name), "rb") as f:
+                yield segmenter_pb2.SegmentRequest(frame=media_pb2.Frame(index=i, data=f.read()))
+    if wav:
+        with open(wav, "rb") as f:
+            yield segmenter_pb2.SegmentRequest(audio=media_pb2.AudioChunk(data=f.read()))
+
+
+def segment(target, request_iter, timeout=600):
+    """Runs one Segment call; yields the server's events."""
+    import grpc
+    _, _, segmenter_pb2_grpc = load_stubs()
+    with grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
+        stub = segmenter_pb2_grpc.SegmenterStub(channel)
+        for event in stub.Segment(request_iter, timeout=timeout):
+            yield event
+
+
+def rle_counts(s):
+    """COCO rleFrString: the compressed counts string to run lengths."""
+    counts, p = [], 0
+    while p < len(s):
+        x, k, more = 0, 0, True
+        while more:
+            c = ord(s[p]) - 48
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and (c & 0x10):
+                x |= -1 << (5 * k)
+        if len(counts) > 2:
+            x += counts[-2]
+        counts.append(x)
+    return counts
+
+
+def rle_decode(counts_str, height, width):
+    """Row-major list of rows (0/1) from COCO RLE (column-major runs, background first)."""
+    flat = [0] * (height * width)
+    pos, value = 0, 0
+    for n in rle_counts(counts_str):
+        if value:
+            for q in range(pos, pos + n):
+                flat[(q % height) * width + q // height] = 1
+        pos += n
+        value ^= 1
+    return [flat[y * width:(y + 1) * width] for y in range(height)]
+
+
+def write_png(path, rows):
+    """8-bit greyscale PNG (0/255) with only the standard library."""
+    height, width = len(rows), len(rows[0]) if rows else 0
+    raw = b"".join(b"\x00" + bytes(255 if v else 0 for v in row) for row in rows)
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target", default="localhost:9000")
+    ap.add_argument("--text", required=True, help="the sentence naming the object")
+    ap.add_argument("--mp4", help="video file to stream (MP4, MKV, WebM or raw H.264)")
+    ap.add_argument("--frames", help="folder of JPEG/PNG frames, in name order")
+    ap.add_argument("--wav", help="audio file to send with the video")
+    ap.add_argument("--masks", help="folder to write received masks to")
+    args = ap.parse_args()
+    if not args.mp4 and not args.frames:
+        ap.error("give --mp4 or --frames")
+    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav)):
+        kind = event.WhichOneof("event")
+        print(kind, str(getattr(event, kind)).replace("\n", " "))
+        if kind == "mask" and args.masks:
+            for obj in event.mask.objects:
+                out = os.path.join(args.masks, str(obj.object_id))
+                os.makedirs(out, exist_ok=True)
+                h, w = obj.rle.size
+                write_png(os.path.join(out, "%05d.png" % event.mask.frame_index), rle_decode(obj.rle.counts, h, w))
+
+
+if __name__ == "__main__":
+    main()

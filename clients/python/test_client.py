@@ -1,0 +1,60 @@
+"""Python client tests against a running refseg (started by scripts/test.sh).
+
+Environment: REFSEG_TARGET (default localhost:9000), REFSEG_SAMPLE (a folder written by
+`refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav).
+"""
+import os
+import unittest
+
+import grpc
+
+import refseg_client as rc
+
+TARGET = os.environ.get("REFSEG_TARGET", "localhost:9000")
+SAMPLE = os.environ.get("REFSEG_SAMPLE", "target/sample")
+
+
+class IntakeTest(unittest.TestCase):
+    def check_intake(self, events, audio_seconds=None):
+        kinds = [e.WhichOneof("event") for e in events]
+        self.assertEqual("summary", kinds[-1])
+        progress = [e.progress for e in events if e.WhichOneof("event") == "progress"]
+        last = progress[-1]
+        self.assertTrue(last.input_complete)
+        self.assertEqual(48, last.frames_decoded)
+        self.assertEqual((320, 240), (last.width, last.height))
+        summary = events[-1].summary
+        self.assertEqual(48, summary.frames_in)
+        self.assertGreater(summary.timings[0].millis, 0)
+        if audio_seconds is not None:
+            self.assertAlmostEqual(audio_seconds, summary.audio_seconds, places=2)
+
+    def test_mp4_with_audio(self):
+        events = list(rc.segment(TARGET, rc.requests("the red disc", mp4=os.path.join(SAMPLE, "clip.mp4"),
+                                                     wav=os.path.join(SAMPLE, "audio.wav"), chunk=16 * 1024)))
+        self.check_intake(events, audio_seconds=4.8)
+        self.assertAlmostEqual(10.0, events[-1].summary.fps, places=2)
+
+    def test_jpeg_frames(self):
+        events = list(rc.segment(TARGET, rc.requests("the blue square", frames_dir=os.path.join(SAMPLE, "frames"))))
+        self.check_intake(events)
+
+    def test_missing_start_is_invalid_argument(self):
+        media_pb2, segmenter_pb2, _ = rc.load_stubs()
+        with open(os.path.join(SAMPLE, "frames", "00000.jpg"), "rb") as f:
+            frame = segmenter_pb2.SegmentRequest(frame=media_pb2.Frame(index=0, data=f.read()))
+        with self.assertRaises(grpc.RpcError) as err:
+            list(rc.segment(TARGET, iter([frame])))
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, err.exception.code())
+        self.assertIn("first message must be start", err.exception.details())
+        # The server keeps serving.
+        self.test_jpeg_frames()
+
+    def test_rle_decoding_matches_coco(self):
+        self.assertEqual([5, 10, 2, 3], rc.rle_counts("5:2I"))
+        self.assertEqual([16], rc.rle_counts("`0"))
+        self.assertEqual([[0, 1], [1, 1]], rc.rle_decode("13", 2, 2))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# refseg's whole test suite, as README gives it and CI runs it:
+#   1. installs the Debian packages the client tests need (python3-grpcio, python3-grpc-tools) if missing;
+#   2. ./mvnw verify: unit tests and in-process gRPC tests (fixture models, synthetic clips, no GPU/network);
+#   3. starts the service (embedded role, demo models) and runs the Python and Node client tests against it;
+#   4. checks that the native build's sources generate (-Dquarkus.native.sources-only=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=/usr/bin/python3
+if ! "$PY" -c "import grpc, grpc_tools" 2>/dev/null; then
+  echo "== installing python3-grpcio python3-grpc-tools"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-grpcio python3-grpc-tools > /dev/null
+fi
+command -v mkfifo > /dev/null || { echo "mkfifo (coreutils) is required"; exit 1; }
+
+echo "== Java build and tests"
+./mvnw -B -ntp verify
+
+echo "== client tests against a running service"
+APP=target/quarkus-app/quarkus-run.jar
+rm -rf target/sample
+java -jar "$APP" synth --sample --out target/sample
+GRPC_PORT=19000
+java -Dquarkus.grpc.server.port=$GRPC_PORT -Dquarkus.http.port=18080 -jar "$APP" > target/client-test-server.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  if (exec 3<>/dev/tcp/127.0.0.1/$GRPC_PORT) 2>/dev/null; then break; fi
+  kill -0 $SERVER 2>/dev/null || { cat target/client-test-server.log; exit 1; }
+  sleep 0.5
+done
+export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
+(cd clients/python && "$PY" -m unittest -v test_client)
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && node check.js)
+kill $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+
+echo "== native build sources (gateway must stay native-friendly)"
+./mvnw -B -ntp -q package -Dnative -Dquarkus.native.sources-only=true -DskipTests
+test -d target/native-sources && echo "native sources generated in target/native-sources"
