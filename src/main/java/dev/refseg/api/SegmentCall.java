@@ -8,6 +8,7 @@ import dev.refseg.segment.SegmentSession;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.segment.StartValidator;
 import dev.refseg.v1.SegmentRequest;
+import dev.refseg.v1.OpenSession;
 import dev.refseg.v1.SegmentResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -105,7 +106,9 @@ final class SegmentCall implements StreamObserver<SegmentRequest> {
         StartValidator.validate(r.getStart());
         slots.acquire();
         slotHeld = true;
-        session = new SegmentSession(r.getStart(), inference.openSession(r.getStart().getRequestTag()),
+        OpenSession open = OpenSession.newBuilder().setTag(r.getStart().getRequestTag())
+                .setFps(r.getStart().getOptions().getFps()).build();
+        session = new SegmentSession(r.getStart(), inference.openSession(open),
                 config.intake().progressInterval(), metrics, out::send);
     }
 

@@ -1,5 +1,7 @@
 package dev.refseg.inference;
 
+import dev.refseg.v1.OpenSession;
+
 /**
  * The one interface between the gateway and the inference side. In the embedded role it is
  * {@link LocalInference}, in the same JVM; in the gateway role it will be a gRPC client of
@@ -9,7 +11,7 @@ package dev.refseg.inference;
 public interface InferenceBackend {
 
     /** Opens a media session for one client call. The caller must close it, however the call ends. */
-    MediaSession openSession(String tag);
+    MediaSession openSession(OpenSession open);
 
     /** Sessions open now (for metrics and leak tests). */
     int openSessions();

@@ -6,6 +6,7 @@ import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.OpenSession;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,9 +33,11 @@ public final class LocalInference implements InferenceBackend {
     }
 
     @Override
-    public MediaSession openSession(String tag) {
+    public MediaSession openSession(OpenSession request) {
+        double fps = request.getFps() > 0 ? request.getFps() : defaultFps;
+        IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps);
         open.incrementAndGet();
-        return new Local(new IntakeSession(limits, maxMediaBytes, workRoot, defaultFps));
+        return new Local(intake);
     }
 
     @Override

@@ -74,8 +74,12 @@ public final class IntakeSession implements AutoCloseable {
             case IMAGE_FORMAT_RGB24 -> ImageDecoder.Kind.RGB24;
             default -> null;
         };
-        long ts = f.hasTimestampUs() ? f.getTimestampUs() : Math.round(next * 1e6 / defaultFps);
-        if (f.hasTimestampUs() && lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
+        if (f.getTimestampUs() < 0) {
+            throw Errors.invalid(field + ".timestamp_us", "is negative (" + f.getTimestampUs() + ")");
+        }
+        boolean given = f.getTimestampUs() != 0;
+        long ts = given ? f.getTimestampUs() : Math.round(next * 1e6 / defaultFps);
+        if (given && lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
         }

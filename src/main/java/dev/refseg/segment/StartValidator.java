@@ -33,12 +33,8 @@ public final class StartValidator {
         if (!(o.getFps() >= 0 && o.getFps() <= 1000)) {
             throw Errors.invalid("start.options.fps", "must be in [0, 1000], got " + o.getFps());
         }
-        if (o.hasBoxThreshold()) {
-            unit("start.options.box_threshold", o.getBoxThreshold());
-        }
-        if (o.hasTextThreshold()) {
-            unit("start.options.text_threshold", o.getTextThreshold());
-        }
+        unit("start.options.box_threshold", o.getBoxThreshold());
+        unit("start.options.text_threshold", o.getTextThreshold());
         range("start.options.max_candidates", o.getMaxCandidates(), 0, 20);
         range("start.options.window_frames", o.getWindowFrames(), 0, 10_000);
         range("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16);

@@ -133,7 +133,7 @@ class SegmentIntakeTest {
         List<SegmentRequest> reqs = new ArrayList<>(List.of(start()));
         for (int i = 0; i < jpegs.size(); i++) {
             reqs.add(SegmentRequest.newBuilder().setFrame(Frame.newBuilder().setIndex(i)
-                    .setTimestampUs(i * 100_000L).setData(ByteString.copyFrom(jpegs.get(i)))).build());
+                    .setTimestampUs(1 + i * 100_000L).setData(ByteString.copyFrom(jpegs.get(i)))).build());
         }
         assertIntakeComplete(client.run(reqs), 10);
     }
