@@ -124,8 +124,9 @@ public final class AudioTrack {
         String label = isPcm(encoding) ? "PCM" : encoding == AudioEncoding.AUDIO_ENCODING_UNSPECIFIED
                 ? "encoded audio" : encoding.name().substring("AUDIO_ENCODING_".length());
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length + 1);
+        // FFmpeg resamples; channels are averaged here, as librosa's mono load (which BEATs' pipeline
+        // used) does, rather than by FFmpeg's downmix matrix, which sums stereo at -3 dB each.
         g.setSampleRate(TARGET_RATE);
-        g.setAudioChannels(1);
         g.setSampleMode(FrameGrabber.SampleMode.FLOAT);
         FloatCollector out = new FloatCollector();
         try {
@@ -136,7 +137,7 @@ public final class AudioTrack {
             Frame f;
             while ((f = g.grabSamples()) != null) {
                 if (f.samples != null) {
-                    out.add((FloatBuffer) f.samples[0]);
+                    out.add((FloatBuffer) f.samples[0], f.audioChannels);
                 }
             }
         } catch (FrameGrabber.Exception e) {
@@ -178,13 +179,20 @@ public final class AudioTrack {
         private float[] data = new float[16_000];
         private int size;
 
-        void add(FloatBuffer b) {
+        /** Appends interleaved samples, averaging the channels of each sample frame. */
+        void add(FloatBuffer b, int channels) {
             FloatBuffer src = b.duplicate();
-            int n = src.remaining();
+            int n = src.remaining() / Math.max(1, channels);
             if (size + n > data.length) {
                 data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + n));
             }
-            src.get(data, size, n);
+            for (int i = 0; i < n; i++) {
+                float sum = 0;
+                for (int c = 0; c < channels; c++) {
+                    sum += src.get();
+                }
+                data[size + i] = sum / channels;
+            }
             size += n;
         }
 
