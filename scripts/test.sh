@@ -38,6 +38,17 @@ export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 trap - EXIT
 
+echo "== a model directory with a misnamed graph input must stop the start, naming it"
+rm -rf target/bad-models
+java -jar "$APP" fixtures --out target/bad-models --rename-input sam2.mask_decoder:point_coords=points
+if timeout 120 java -Drefseg.models.dir=target/bad-models -Dquarkus.grpc.server.port=19001 -Dquarkus.http.port=18081 \
+    -jar "$APP" > target/bad-models.log 2>&1; then
+  echo "the service started with a misnamed model input"; exit 1
+fi
+grep -q "graph sam2.mask_decoder" target/bad-models.log && grep -q "input 'point_coords' is missing" target/bad-models.log \
+  || { echo "start-up failure does not name the graph and tensor:"; tail -20 target/bad-models.log; exit 1; }
+echo "start-up refused the misnamed input: $(grep -o "graph sam2.mask_decoder[^.]*" target/bad-models.log | head -1)"
+
 echo "== native build sources (gateway must stay native-friendly)"
 ./mvnw -B -ntp -q package -Dnative -Dquarkus.native.sources-only=true -DskipTests
 test -d target/native-sources && echo "native sources generated in target/native-sources"

@@ -12,6 +12,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg eval  --pred P --gt G [--skip-first-last]   score PNG masks (J, F, J&amp;F, AVS mIoU/F)
  * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
  * refseg client [--target H:P] (--sample | --mp4 F | --frames D)   stream a video to a running refseg
+ * refseg fixtures --out DIR [--rename-input KEY:OLD=NEW]           write the demo models and manifest
  * </pre>
  */
 @QuarkusMain
@@ -25,6 +26,10 @@ public final class RefsegMain {
         }
         if (args.length > 0 && args[0].equals("synth")) {
             System.exit(SynthCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+        }
+        if (args.length > 0 && args[0].equals("fixtures")) {
+            System.exit(dev.refseg.fixtures.FixturesCli.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out));
         }
         if (args.length > 0 && args[0].equals("client")) {
             try {
