@@ -72,6 +72,7 @@ public final class GraphBuilder {
         return new Value(name);
     }
 
+    /** A rank-0 float constant. */
     public Value scalar(float v) {
         return constant(new float[] {v});
     }
@@ -189,6 +190,53 @@ public final class GraphBuilder {
     public Value upsampleNearest(Value x, float factor) {
         return op("Resize", Attrs.of().s("mode", "nearest"), x, OMITTED,
                 constant(new float[] {1, 1, factor, factor}, 4));
+    }
+
+    public Value abs(Value x) {
+        return op("Abs", x);
+    }
+
+    /** 1.0 where a > b, else 0.0 (float). */
+    public Value greaterF(Value a, Value b) {
+        return cast(op("Greater", a, b), DType.FLOAT);
+    }
+
+    /** 1.0 where a < b, else 0.0 (float). */
+    public Value lessF(Value a, Value b) {
+        return cast(op("Less", a, b), DType.FLOAT);
+    }
+
+    /** 1.0 where a == b, else 0.0 (float); for integer or exactly representable values. */
+    public Value equalF(Value a, Value b) {
+        return cast(op("Equal", a, b), DType.FLOAT);
+    }
+
+    public Value clip(Value x, float lo, float hi) {
+        return op("Clip", x, scalar(lo), scalar(hi));
+    }
+
+    public Value reduceMin(Value x, boolean keepDims, long... axes) {
+        return op("ReduceMin", Attrs.of().ints("axes", axes).i("keepdims", keepDims ? 1 : 0), x);
+    }
+
+    public Value argMax(Value x, long axis, boolean keepDims) {
+        return op("ArgMax", Attrs.of().i("axis", axis).i("keepdims", keepDims ? 1 : 0), x);
+    }
+
+    /** Square max pooling with stride 1 and symmetric padding (a binary dilation on 0/1 maps). */
+    public Value maxPool(Value x, long kernel, long pad) {
+        return op("MaxPool", Attrs.of().ints("kernel_shape", kernel, kernel).ints("strides", 1, 1)
+                .ints("pads", pad, pad, pad, pad), x);
+    }
+
+    /** Constant zero padding; {@code pads} = begins of every axis, then ends. */
+    public Value pad(Value x, long... pads) {
+        return op("Pad", x, longs(pads));
+    }
+
+    /** Slice with start/end given as tensors (1-D int64), for sizes only known at run time. */
+    public Value sliceDynamic(Value x, Value starts, Value ends, long... axes) {
+        return op("Slice", x, starts, ends, longs(axes));
     }
 
     public Value shape(Value x) {

@@ -1,0 +1,79 @@
+package dev.refseg.sam2;
+
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.media.DecodedFrame;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * The tracking state of one video (one client call), created by {@link Sam2Tracker#init} and passed to
+ * every tracker method; the tracker itself holds no per-video state. Closing it drops everything.
+ */
+public final class TrackerState implements AutoCloseable {
+    /** Per object: its memory and its prompted frames' masks. */
+    static final class ObjectTrack {
+        final int objId;
+        /** Conditioning and recent memories (bounded; see MemoryBank). */
+        final MemoryBank bank = new MemoryBank();
+        /** Masks of the prompted frames, output as they are rather than re-tracked. */
+        final TreeMap<Integer, TrackedMask> promptMasks = new TreeMap<>();
+
+        ObjectTrack(int objId) {
+            this.objId = objId;
+        }
+    }
+
+    /** Where frames come from (decoded on demand; the store keeps them compressed). */
+    final IntFunction<DecodedFrame> frames;
+    final int numFrames;
+    final int width;
+    final int height;
+    /** Objects by client id, in the order they were added. */
+    final Map<Integer, ObjectTrack> objects = new LinkedHashMap<>();
+    /** The encoder output of the most recent frame: shared by all objects of that frame. */
+    Sam2Graphs.FrameFeatures lastFeatures;
+    /** Reused [1,3,1024,1024] input buffer. */
+    float[] imageBuffer;
+    /** maskmem_pos_enc and temporal_code are constants of the model: stored once. */
+    float[] maskmemPosEnc;
+    float[] temporalCode;
+    private boolean closed;
+
+    TrackerState(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {
+        this.frames = frames;
+        this.numFrames = numFrames;
+        this.width = width;
+        this.height = height;
+    }
+
+    public int numFrames() {
+        return numFrames;
+    }
+
+    public boolean hasPrompts() {
+        return objects.values().stream().anyMatch(o -> !o.promptMasks.isEmpty());
+    }
+
+    /** Non-conditioning memories held over all objects (for tests of bounded memory). */
+    public int storedMemories() {
+        return objects.values().stream().mapToInt(o -> o.bank.storedCount()).sum();
+    }
+
+    BinaryMask emptyMask() {
+        return BinaryMask.empty(height, width);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        objects.clear();
+        lastFeatures = null;
+        imageBuffer = null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.refseg.sam2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.refseg.eval.JandF;
+import dev.refseg.synth.SampleClip;
+import dev.refseg.synth.SyntheticClip;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class Sam2TrackerTest {
+    static TrackerHarness h;
+    static SyntheticClip sample;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        h = new TrackerHarness();
+        sample = SampleClip.render();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        h.close();
+    }
+
+    @Test
+    void tracksAnObjectThatLeavesAndReenters() {
+        TrackerHarness.Run r = h.track(sample, 0, 0);
+        JandF s = TrackerHarness.score(sample, r, 0);
+        System.out.printf("red disc from 0: J %.3f F %.3f%n", s.jMean(), s.fMean());
+        assertTrue(s.jf() >= 0.90, "J&F " + s.jf());
+        assertEquals(IntStream.range(0, 48).boxed().toList(), r.order());
+    }
+
+    @Test
+    void tracksBackwardFromAMiddlePivotThroughOcclusion() {
+        TrackerHarness.Run r = h.track(sample, 24, 1);
+        JandF s = TrackerHarness.score(sample, r, 1);
+        System.out.printf("blue square from 24: J %.3f F %.3f%n", s.jMean(), s.fMean());
+        assertTrue(s.jf() >= 0.90, "J&F " + s.jf());
+        // Forward from the pivot, then backward: 24..47, then 23..0.
+        assertEquals(IntStream.concat(IntStream.range(24, 48), IntStream.iterate(23, i -> i >= 0, i -> i - 1)).boxed()
+                .toList(), r.order());
+    }
+
+    @Test
+    void tracksTwoObjectsAtOnce() {
+        TrackerHarness.Run r = h.track(sample, 10, 0, 2);
+        JandF red = TrackerHarness.score(sample, r, 0);
+        JandF green = TrackerHarness.score(sample, r, 2);
+        System.out.printf("two objects: red %.3f green %.3f%n", red.jf(), green.jf());
+        assertTrue(JandF.meanJf(java.util.List.of(red, green)) >= 0.90);
+    }
+}

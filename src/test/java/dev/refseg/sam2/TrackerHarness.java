@@ -1,0 +1,73 @@
+package dev.refseg.sam2;
+
+import dev.refseg.eval.JandF;
+import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.OrtRuntime;
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.mask.PixelBox;
+import dev.refseg.media.DecodedFrame;
+import dev.refseg.synth.SyntheticClip;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the tracker with the fixture models on synthetic clips and scores it against ground truth. */
+final class TrackerHarness implements AutoCloseable {
+    final ModelRegistry models;
+    final Sam2Tracker tracker;
+
+    TrackerHarness() throws Exception {
+        Path dir = Files.createTempDirectory("tracker-fixtures");
+        FixtureModels.writeAll(dir);
+        models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
+        tracker = new Sam2Tracker(graphs(models));
+    }
+
+    static Sam2Graphs graphs(ModelRegistry m) {
+        return new Sam2Graphs(m.runtime().environment(), m.session("sam2.image_encoder"), m.session("sam2.mask_decoder"),
+                m.session("sam2.memory_attention"), m.session("sam2.memory_encoder"), (g, n) -> { });
+    }
+
+    /** Output masks by object id, indexed by frame; also checks each frame is output exactly once. */
+    record Run(Map<Integer, BinaryMask[]> masks, List<Integer> order) {
+    }
+
+    /** Prompts objects (0-based indices into the clip) with their ground-truth boxes on {@code pivot} and tracks. */
+    Run track(SyntheticClip clip, int pivot, int... objects) {
+        TrackerState s = tracker.init(i -> new DecodedFrame(i, 0, clip.width(), clip.height(), clip.frames().get(i)),
+                clip.frameCount(), clip.width(), clip.height());
+        for (int o : objects) {
+            tracker.addBox(s, o + 1, pivot, PixelBox.of(clip.truth().get(o).get(pivot)));
+        }
+        return run(clip, s, objects);
+    }
+
+    Run run(SyntheticClip clip, TrackerState s, int... objects) {
+        Map<Integer, BinaryMask[]> masks = new HashMap<>();
+        for (int o : objects) {
+            masks.put(o + 1, new BinaryMask[clip.frameCount()]);
+        }
+        List<Integer> order = new ArrayList<>();
+        tracker.propagate(s, (t, dir, ms) -> {
+            order.add(t);
+            for (TrackedMask m : ms) {
+                masks.get(m.objId())[t] = m.mask();
+            }
+        });
+        s.close();
+        return new Run(masks, order);
+    }
+
+    static JandF score(SyntheticClip clip, Run run, int object) {
+        return JandF.of(List.of(run.masks().get(object + 1)), clip.truth().get(object));
+    }
+
+    @Override
+    public void close() {
+        models.close();
+    }
+}
