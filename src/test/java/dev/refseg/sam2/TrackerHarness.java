@@ -27,6 +27,12 @@ final class TrackerHarness implements AutoCloseable {
         tracker = new Sam2Tracker(graphs(models));
     }
 
+    /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
+    TrackerHarness(ModelRegistry models, Sam2Tracker tracker) {
+        this.models = models;
+        this.tracker = tracker;
+    }
+
     static Sam2Graphs graphs(ModelRegistry m) {
         return new Sam2Graphs(m.runtime().environment(), m.session("sam2.image_encoder"), m.session("sam2.mask_decoder"),
                 m.session("sam2.memory_attention"), m.session("sam2.memory_encoder"), (g, n) -> { });
