@@ -9,7 +9,11 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import dev.refseg.sam2.Sam2Graphs;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -48,9 +52,14 @@ public class RefsegBeans {
 
     @Produces
     @Singleton
-    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models) {
+    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters) {
         Path work = config.inference().workDir().orElse(Path.of(System.getProperty("java.io.tmpdir")));
-        return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models);
+        // Model run time per graph, as a Micrometer timer per graph key.
+        Sam2Graphs.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
+                .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
+                timer);
     }
 
     /**

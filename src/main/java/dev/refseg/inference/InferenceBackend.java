@@ -15,4 +15,7 @@ public interface InferenceBackend {
 
     /** Sessions open now (for metrics and leak tests). */
     int openSessions();
+
+    /** Tracking states alive now (for metrics and leak tests). */
+    int liveTrackers();
 }

@@ -3,7 +3,9 @@ package dev.refseg.inference;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.Track;
 
 /**
  * One client call's media on the inference side (frames, audio, later the tracking state). Methods
@@ -23,6 +25,14 @@ public interface MediaSession extends AutoCloseable {
     IntakeUpdate endOfInput();
 
     IntakeUpdate status();
+
+    /**
+     * Seeds the tracker with the prompts and tracks every object through the received frames: forward
+     * from the start frame, then backward to frame 0. Each frame's masks go to {@code sink} as soon as
+     * they are computed (the sink may block for flow control, or throw to stop). Frees the tracking state
+     * before returning.
+     */
+    void track(Track request, java.util.function.Consumer<MaskFrame> sink);
 
     /** Frees everything the session holds. Idempotent. */
     @Override

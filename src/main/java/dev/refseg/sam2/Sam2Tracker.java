@@ -78,18 +78,36 @@ public final class Sam2Tracker {
 
     /** Tracks all objects through the video: forward from the earliest prompt, then backward to 0. */
     public void propagate(TrackerState s, FrameSink sink) {
+        propagate(s, earliestPrompt(s), sink);
+    }
+
+    /**
+     * Tracks all objects forward from {@code start} to the last frame, then backward from start - 1 to
+     * frame 0 (sam2 propagate_in_video, then again with reverse=True): every frame exactly once.
+     */
+    public void propagate(TrackerState s, int start, FrameSink sink) {
+        checkFrame(s, start);
+        for (int t = start; t < s.numFrames; t++) {
+            List<TrackedMask> masks = step(s, t, false, start);
+            sink.accept(t, direction(s, t, PassDirection.PASS_DIRECTION_FORWARD), masks);
+        }
+        for (int t = start - 1; t >= 0; t--) {
+            List<TrackedMask> masks = step(s, t, true, start);
+            sink.accept(t, direction(s, t, PassDirection.PASS_DIRECTION_BACKWARD), masks);
+        }
+    }
+
+    public int earliestPrompt(TrackerState s) {
         if (!s.hasPrompts()) {
             throw Errors.precondition("propagate needs at least one prompt");
         }
-        int start = s.objects.values().stream().filter(o -> !o.promptMasks.isEmpty())
+        return s.objects.values().stream().filter(o -> !o.promptMasks.isEmpty())
                 .mapToInt(o -> o.promptMasks.firstKey()).min().orElseThrow();
-        for (int t = start; t < s.numFrames; t++) {
-            sink.accept(t, t == start ? PassDirection.PASS_DIRECTION_PROMPT : PassDirection.PASS_DIRECTION_FORWARD,
-                    step(s, t, false, start));
-        }
-        for (int t = start - 1; t >= 0; t--) {
-            sink.accept(t, PassDirection.PASS_DIRECTION_BACKWARD, step(s, t, true, start));
-        }
+    }
+
+    private static PassDirection direction(TrackerState s, int t, PassDirection tracked) {
+        boolean prompted = s.objects.values().stream().anyMatch(o -> o.promptMasks.containsKey(t));
+        return prompted ? PassDirection.PASS_DIRECTION_PROMPT : tracked;
     }
 
     /** Every object's mask on frame t. */

@@ -12,18 +12,35 @@ import java.time.Duration;
 public class SegmentMetrics {
     private final MeterRegistry registry;
     private final Counter framesIn;
+    private final Counter framesOut;
 
     public SegmentMetrics(MeterRegistry registry, SessionSlots slots, InferenceBackend inference) {
         this.registry = registry;
         this.framesIn = Counter.builder("refseg.frames.in").description("Frames received and decoded")
                 .register(registry);
+        this.framesOut = Counter.builder("refseg.frames.out").description("Mask frames sent").register(registry);
         registry.gauge("refseg.sessions.active", slots, SessionSlots::inUse);
         registry.gauge("refseg.media.sessions.open", inference, InferenceBackend::openSessions);
+        registry.gauge("refseg.trackers.live", inference, InferenceBackend::liveTrackers);
     }
 
     public void frames(int n) {
         if (n > 0) {
             framesIn.increment(n);
+        }
+    }
+
+    /** One MaskFrame sent; rate(refseg_frames_out_total) is the output frame rate. */
+    public void frameOut() {
+        framesOut.increment();
+    }
+
+    /** Frames per second of one tracking run. */
+    public void trackingRate(int frames, Duration d) {
+        if (frames > 0 && !d.isZero()) {
+            io.micrometer.core.instrument.DistributionSummary.builder("refseg.propagation.fps")
+                    .description("Frames per second of each tracking run").register(registry)
+                    .record(frames / (d.toNanos() / 1e9));
         }
     }
 

@@ -1,0 +1,48 @@
+package dev.refseg.mask;
+
+import dev.refseg.v1.Box;
+import dev.refseg.v1.ObjectMask;
+import dev.refseg.v1.RleMask;
+
+/** Masks and boxes to and from their wire form (COCO RLE with size = [height, width]). */
+public final class MaskProtos {
+    private MaskProtos() {
+    }
+
+    public static RleMask rle(BinaryMask m) {
+        return RleMask.newBuilder().addSize(m.height()).addSize(m.width()).setCounts(CocoRle.encode(m)).build();
+    }
+
+    public static BinaryMask fromRle(RleMask r, String field) {
+        if (r.getSizeCount() != 2) {
+            throw dev.refseg.errors.Errors.invalid(field + ".size", "must be [height, width], got " + r.getSizeList());
+        }
+        try {
+            return CocoRle.decode(r.getCounts(), r.getSize(0), r.getSize(1));
+        } catch (IllegalArgumentException e) {
+            throw dev.refseg.errors.Errors.invalid(field + ".counts", e.getMessage());
+        }
+    }
+
+    public static Box box(PixelBox b) {
+        return Box.newBuilder().setX1(b.x1()).setY1(b.y1()).setX2(b.x2()).setY2(b.y2()).build();
+    }
+
+    public static PixelBox fromBox(Box b) {
+        return new PixelBox(b.getX1(), b.getY1(), b.getX2(), b.getY2());
+    }
+
+    /** One object's mask message; the box is left out for an empty mask. */
+    public static ObjectMask objectMask(int objectId, BinaryMask m, float score, boolean present, boolean png) {
+        ObjectMask.Builder b = ObjectMask.newBuilder().setObjectId(objectId).setRle(rle(m)).setScore(score)
+                .setPresent(present);
+        PixelBox box = PixelBox.of(m);
+        if (box != null) {
+            b.setBox(box(box));
+        }
+        if (png) {
+            b.setPng(com.google.protobuf.ByteString.copyFrom(MaskPng.encode(m)));
+        }
+        return b.build();
+    }
+}
