@@ -67,6 +67,64 @@ def segment(target, request_iter, timeout=600):
             yield event
 
 
+def propagate(target, frames_dir, prompts, include_png=False, timeout=600):
+    """Propagation.Propagate: JPEG/PNG frames of a folder + prompts [(object_id, frame_index, (x1, y1, x2, y2))]
+    -> yields MaskFrame messages as the server tracks (forward from the earliest prompt, then backward)."""
+    import grpc
+    load_stubs()
+    from refseg.v1 import masks_pb2, media_pb2, stages_pb2, stages_pb2_grpc
+
+    def reqs():
+        start = stages_pb2.PropagateStart(include_png=include_png)
+        for obj, frame, (x1, y1, x2, y2) in prompts:
+            start.prompts.add(object_id=obj, frame_index=frame, box=masks_pb2.Box(x1=x1, y1=y1, x2=x2, y2=y2))
+        yield stages_pb2.PropagateRequest(start=start)
+        files = sorted(p for p in os.listdir(frames_dir) if p.lower().endswith((".jpg", ".jpeg", ".png")))
+        for i, name in enumerate(files):
+            with open(os.path.join(frames_dir, name), "rb") as f:
+                yield stages_pb2.PropagateRequest(frame=media_pb2.Frame(index=i, data=f.read()))
+
+    with grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
+        for mask_frame in stages_pb2_grpc.PropagationStub(channel).Propagate(reqs(), timeout=timeout):
+            yield mask_frame
+
+
+def read_png_gray(path):
+    """Rows of an 8-bit greyscale, non-interlaced PNG (as refseg writes ground truth), standard library only."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if tag == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or colour != 0:
+                raise ValueError("only 8-bit greyscale PNGs are supported")
+        elif tag == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, rows, prev = zlib.decompress(idat), [], [0] * width
+    for y in range(height):
+        ftype, line = raw[y * (width + 1)], list(raw[y * (width + 1) + 1:(y + 1) * (width + 1)])
+        for x in range(width):
+            a = line[x - 1] if x else 0
+            b, c = prev[x], prev[x - 1] if x else 0
+            if ftype == 1:
+                line[x] = (line[x] + a) & 0xFF
+            elif ftype == 2:
+                line[x] = (line[x] + b) & 0xFF
+            elif ftype == 3:
+                line[x] = (line[x] + (a + b) // 2) & 0xFF
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(line)
+        prev = line
+    return rows
+
+
 def rle_counts(s):
     """COCO rleFrString: the compressed counts string to run lengths."""
     counts, p = [], 0

@@ -56,5 +56,32 @@ class IntakeTest(unittest.TestCase):
         self.assertEqual([[0, 1], [1, 1]], rc.rle_decode("13", 2, 2))
 
 
+class PropagateTest(unittest.TestCase):
+    def test_tracks_the_blue_square_from_a_middle_pivot(self):
+        truth_dir = os.path.join(SAMPLE, "truth", "clip")
+        blue = 2  # object ids in the ground truth are 1-based: red disc, blue square, green triangle
+        pivot = [[1 if v == blue else 0 for v in row] for row in rc.read_png_gray(os.path.join(truth_dir, "00024.png"))]
+        ys = [y for y, row in enumerate(pivot) if any(row)]
+        xs = [x for row in pivot for x, v in enumerate(row) if v]
+        box = (min(xs), min(ys), max(xs) + 1, max(ys) + 1)
+        masks = list(rc.propagate(TARGET, os.path.join(SAMPLE, "frames"), [(1, 24, box)]))
+        self.assertEqual(list(range(24, 48)) + list(range(23, -1, -1)), [m.frame_index for m in masks])
+        ious = []
+        for m in masks:
+            obj = m.objects[0]
+            h, w = obj.rle.size
+            pred = rc.rle_decode(obj.rle.counts, h, w)
+            gt = rc.read_png_gray(os.path.join(truth_dir, "%05d.png" % m.frame_index))
+            inter = union = 0
+            for prow, grow in zip(pred, gt):
+                for p, g in zip(prow, grow):
+                    g = g == blue
+                    inter += p and g
+                    union += p or g
+            ious.append(1.0 if union == 0 else inter / union)
+        mean_j = sum(ious) / len(ious)
+        self.assertGreaterEqual(mean_j, 0.9, "mean J %.3f" % mean_j)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,61 +3,134 @@ package dev.refseg.media;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import javax.imageio.ImageIO;
 
 /**
- * The frames of one session, kept compressed and decoded on demand: a 1080p RGB frame is 6 MB, a few
- * hundred of them would not fit a process, while the method needs random access to any frame (tiles,
- * pivots, both propagation passes). Frames that arrived as JPEG/PNG keep their original bytes; raw and
+ * The frames of one session, kept compressed in a scratch file and decoded on demand: the method needs
+ * random access to any frame (tiles, pivots, both propagation passes), while a 1080p RGB frame is 6 MB
+ * and even compressed frames of a long stream would grow the heap without bound. The heap holds only a
+ * small index per frame. Frames that arrived as JPEG/PNG keep their original bytes; raw and
  * container-decoded frames are deflated losslessly at the fastest level.
  */
-public final class FrameStore {
-    private record Entry(long timestampUs, int width, int height, boolean imageFile, byte[] bytes) {
-    }
+public final class FrameStore implements AutoCloseable {
+    /** Per frame: 8 longs/ints in parallel arrays (no object per frame). */
+    private long[] offset = new long[256];
+    private int[] length = new int[256];
+    private long[] timestampUs = new long[256];
+    private int[] widthHeight = new int[256 * 2];
+    private boolean[] imageFile = new boolean[256];
+    private int size;
+    private final Path file;
+    private final FileChannel channel;
+    private long end;
 
-    private final List<Entry> entries = new ArrayList<>();
-    private long storedBytes;
+    /** @param dir where the scratch file goes; it is deleted on {@link #close()} */
+    public FrameStore(Path dir) {
+        try {
+            this.file = Files.createTempFile(dir, "frames", ".bin");
+            this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the frame store in " + dir, e);
+        }
+    }
 
     /** Adds the next frame; {@code encodedFile} is the JPEG/PNG it came from, or null. */
     public synchronized void add(DecodedFrame frame, byte[] encodedFile) {
-        if (frame.index() != entries.size()) {
-            throw new IllegalStateException("frame " + frame.index() + " added after " + entries.size() + " frames");
+        if (frame.index() != size) {
+            throw new IllegalStateException("frame " + frame.index() + " added after " + size + " frames");
         }
         byte[] bytes = encodedFile != null ? encodedFile : deflate(frame.rgb());
-        entries.add(new Entry(frame.timestampUs(), frame.width(), frame.height(), encodedFile != null, bytes));
-        storedBytes += bytes.length;
+        if (size == offset.length) {
+            int n = size * 2;
+            offset = Arrays.copyOf(offset, n);
+            length = Arrays.copyOf(length, n);
+            timestampUs = Arrays.copyOf(timestampUs, n);
+            widthHeight = Arrays.copyOf(widthHeight, n * 2);
+            imageFile = Arrays.copyOf(imageFile, n);
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                channel.write(b, end + b.position());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store frame " + size, e);
+        }
+        offset[size] = end;
+        length[size] = bytes.length;
+        timestampUs[size] = frame.timestampUs();
+        widthHeight[2 * size] = frame.width();
+        widthHeight[2 * size + 1] = frame.height();
+        imageFile[size] = encodedFile != null;
+        end += bytes.length;
+        size++;
     }
 
     public synchronized int size() {
-        return entries.size();
+        return size;
     }
 
-    /** Compressed bytes held, for metrics and limits. */
+    /** Compressed bytes stored (on disk), for metrics. */
     public synchronized long storedBytes() {
-        return storedBytes;
+        return end;
     }
 
     public DecodedFrame get(int index) {
-        Entry e;
+        long off;
+        int len;
+        int w;
+        int h;
+        boolean image;
+        long ts;
         synchronized (this) {
-            e = entries.get(index);
+            if (index < 0 || index >= size) {
+                throw new IndexOutOfBoundsException("frame " + index + " of " + size);
+            }
+            off = offset[index];
+            len = length[index];
+            w = widthHeight[2 * index];
+            h = widthHeight[2 * index + 1];
+            image = imageFile[index];
+            ts = timestampUs[index];
         }
-        byte[] rgb = e.imageFile() ? decodeImage(e.bytes()) : inflate(e.bytes(), e.width() * e.height() * 3);
-        return new DecodedFrame(index, e.timestampUs(), e.width(), e.height(), rgb);
+        byte[] bytes = new byte[len];
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                if (channel.read(b, off + b.position()) < 0) {
+                    throw new IOException("frame store ends early");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read frame " + index, e);
+        }
+        byte[] rgb = image ? decodeImage(bytes) : inflate(bytes, w * h * 3);
+        return new DecodedFrame(index, ts, w, h, rgb);
     }
 
     public synchronized long timestampUs(int index) {
-        return entries.get(index).timestampUs();
+        return timestampUs[index];
     }
 
-    public synchronized void clear() {
-        entries.clear();
-        storedBytes = 0;
+    /** Frees the scratch file. Idempotent. */
+    @Override
+    public synchronized void close() {
+        size = 0;
+        try {
+            channel.close();
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // temp file: nothing else to do
+        }
     }
 
     private static byte[] deflate(byte[] rgb) {

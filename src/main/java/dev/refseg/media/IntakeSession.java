@@ -24,7 +24,7 @@ public final class IntakeSession implements AutoCloseable {
     private final Path workRoot;
     private final double defaultFps;
     private final ImageDecoder images;
-    private final FrameStore store = new FrameStore();
+    private final FrameStore store;
     private final AudioTrack audio;
     private ContainerDecoder container;
     private Path workDir;
@@ -42,6 +42,7 @@ public final class IntakeSession implements AutoCloseable {
         this.defaultFps = defaultFps;
         this.images = new ImageDecoder(limits);
         this.audio = new AudioTrack(limits);
+        this.store = new FrameStore(workRoot);
     }
 
     public FrameStore frames() {
@@ -194,7 +195,7 @@ public final class IntakeSession implements AutoCloseable {
         if (container != null) {
             container.close();
         }
-        store.clear();
+        store.close();
         if (workDir != null) {
             try (Stream<Path> files = Files.walk(workDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -47,13 +47,38 @@ public final class ClipGenerator {
         return new ClipSpec(width, height, frames, 10, specs, audio, seed);
     }
 
-    public static SyntheticClip render(ClipSpec spec) {
+    /** One rendered frame: its pixels and each object's visible mask. */
+    public record RenderedFrame(byte[] rgb, List<BinaryMask> truth) {
+    }
+
+    /**
+     * Renders frame {@code f} alone (same pixels as in {@link #render}), so that arbitrarily long clips
+     * can be streamed without holding them.
+     */
+    public static RenderedFrame frame(ClipSpec spec, int f) {
         int w = spec.width();
         int h = spec.height();
-        SplittableRandom rnd = new SplittableRandom(spec.seed() ^ 0x5DEECE66DL);
-        byte[] background = background(w, h, rnd);
+        byte[] rgb = background(w, h, new SplittableRandom(spec.seed() ^ 0x5DEECE66DL));
         List<ObjectSpec> byDepth = new ArrayList<>(spec.objects());
         byDepth.sort(Comparator.comparingInt(ObjectSpec::depth));
+        int[] owner = new int[w * h];
+        java.util.Arrays.fill(owner, -1);
+        for (ObjectSpec o : byDepth) {
+            paint(o, f, w, h, rgb, owner, spec.objects().indexOf(o));
+        }
+        addNoise(rgb, new SplittableRandom(spec.seed() * 31 + f));
+        List<BinaryMask> truth = new ArrayList<>(spec.objects().size());
+        for (int i = 0; i < spec.objects().size(); i++) {
+            byte[] m = new byte[w * h];
+            for (int p = 0; p < m.length; p++) {
+                m[p] = (byte) (owner[p] == i ? 1 : 0);
+            }
+            truth.add(new BinaryMask(h, w, m));
+        }
+        return new RenderedFrame(rgb, truth);
+    }
+
+    public static SyntheticClip render(ClipSpec spec) {
         int n = spec.objects().size();
         List<byte[]> frames = new ArrayList<>(spec.frames());
         List<List<BinaryMask>> truth = new ArrayList<>();
@@ -61,21 +86,10 @@ public final class ClipGenerator {
             truth.add(new ArrayList<>(spec.frames()));
         }
         for (int f = 0; f < spec.frames(); f++) {
-            byte[] rgb = background.clone();
-            int[] owner = new int[w * h];
-            java.util.Arrays.fill(owner, -1);
-            for (ObjectSpec o : byDepth) {
-                int idx = spec.objects().indexOf(o);
-                paint(o, f, w, h, rgb, owner, idx);
-            }
-            addNoise(rgb, rnd);
-            frames.add(rgb);
+            RenderedFrame r = frame(spec, f);
+            frames.add(r.rgb());
             for (int i = 0; i < n; i++) {
-                byte[] m = new byte[w * h];
-                for (int p = 0; p < m.length; p++) {
-                    m[p] = (byte) (owner[p] == i ? 1 : 0);
-                }
-                truth.get(i).add(new BinaryMask(h, w, m));
+                truth.get(i).add(r.truth().get(i));
             }
         }
         List<String> referents = spec.objects().stream().map(ObjectSpec::referent).toList();

@@ -4,6 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.eval.JandF;
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.synth.ClipGenerator;
+import dev.refseg.synth.ClipSpec;
+import dev.refseg.synth.Colour;
+import dev.refseg.synth.ObjectSpec;
+import dev.refseg.synth.Shape;
+import java.util.List;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import java.util.stream.IntStream;
@@ -44,6 +51,21 @@ class Sam2TrackerTest {
         // Forward from the pivot, then backward: 24..47, then 23..0.
         assertEquals(IntStream.concat(IntStream.range(24, 48), IntStream.iterate(23, i -> i >= 0, i -> i - 1)).boxed()
                 .toList(), r.order());
+    }
+
+    @Test
+    void tracksAnObjectThroughFullOcclusion() {
+        // A small red disc crosses behind a large green square: fully hidden for 12 frames.
+        ClipSpec spec = new ClipSpec(240, 160, 40, 10, List.of(
+                new ObjectSpec(Shape.DISC, Colour.RED, 14, 30, 80, 4, 0, 14, 226, 14, 146, 0, 0),
+                new ObjectSpec(Shape.SQUARE, Colour.GREEN, 40, 120, 80, 0, 0, 40, 200, 40, 120, 1, 0)), false, 5);
+        SyntheticClip clip = ClipGenerator.render(spec);
+        long hidden = clip.truth().get(0).stream().filter(BinaryMask::isEmpty).count();
+        assertTrue(hidden >= 5, "hidden for " + hidden + " frames");
+        TrackerHarness.Run r = h.track(clip, 0, 0);
+        JandF s = TrackerHarness.score(clip, r, 0);
+        System.out.printf("occluded disc: J %.3f F %.3f (hidden %d frames)%n", s.jMean(), s.fMean(), hidden);
+        assertTrue(s.jf() >= 0.90, "J&F " + s.jf());
     }
 
     @Test

@@ -1,0 +1,84 @@
+package dev.refseg.bench;
+
+import com.google.protobuf.ByteString;
+import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.LocalInference;
+import dev.refseg.inference.MediaSession;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.OrtRuntime;
+import dev.refseg.mask.MaskProtos;
+import dev.refseg.mask.PixelBox;
+import dev.refseg.media.IntakeLimits;
+import dev.refseg.synth.ClipGenerator;
+import dev.refseg.synth.ClipSpec;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.ImageFormat;
+import dev.refseg.v1.OpenSession;
+import dev.refseg.v1.Track;
+import dev.refseg.v1.TrackPrompt;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Benchmark (tag "probe", not in the suite): streams a long synthetic clip (default 5000 frames,
+ * -Dbench.frames=N) into a media session as raw frames, tracks one object from frame 0 with the fixture
+ * models, and prints frames per second and heap / resident memory every 500 frames.
+ * <pre>./mvnw test -Dtest=LongStreamBenchmark -Dsurefire.excludedGroups=none -Dbench.frames=5000</pre>
+ */
+@Tag("probe")
+class LongStreamBenchmark {
+
+    static long heapUsedMb() {
+        System.gc();
+        return (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20;
+    }
+
+    static long rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", "")) >> 10;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void longStreamStaysFlat() throws Exception {
+        int frames = Integer.getInteger("bench.frames", 5000);
+        ClipSpec spec = ClipGenerator.randomSpec(11, 160, 120, frames, 2, false);
+        Path dir = Files.createTempDirectory("bench-models");
+        FixtureModels.writeAll(dir);
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2))) {
+            IntakeLimits limits = new IntakeLimits(16 << 20, 3840, 2160, frames, 600, 8 << 20, 64 << 20);
+            LocalInference inference = new LocalInference(limits, 1L << 31, dir, 25, models, (g, n) -> { });
+            try (MediaSession s = inference.openSession(OpenSession.getDefaultInstance())) {
+                long t0 = System.nanoTime();
+                for (int f = 0; f < frames; f++) {
+                    s.addFrame(Frame.newBuilder().setIndex(f).setFormat(ImageFormat.IMAGE_FORMAT_RGB24).setWidth(160)
+                            .setHeight(120).setData(ByteString.copyFrom(ClipGenerator.frame(spec, f).rgb())).build());
+                }
+                s.endOfInput();
+                System.out.printf("BENCH intake %d frames in %.1f s; heap %d MB, RSS %d MB%n", frames,
+                        (System.nanoTime() - t0) / 1e9, heapUsedMb(), rssMb());
+                PixelBox box = PixelBox.of(ClipGenerator.frame(spec, 0).truth().get(1));
+                long[] start = {System.nanoTime(), 0};
+                s.track(Track.newBuilder().addPrompts(TrackPrompt.newBuilder().setObjectId(1).setFrameIndex(0)
+                        .setBox(MaskProtos.box(box))).build(), m -> {
+                            if (++start[1] % 500 == 0) {
+                                try {
+                                    System.out.printf("BENCH tracked %d frames, %.2f frames/s, heap %d MB, RSS %d MB%n",
+                                            start[1], start[1] / ((System.nanoTime() - start[0]) / 1e9), heapUsedMb(),
+                                            rssMb());
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }
+                        });
+            }
+        }
+    }
+}
