@@ -41,9 +41,7 @@ public final class LocalInference implements InferenceBackend {
         this.workRoot = workRoot;
         this.defaultFps = defaultFps;
         this.models = models;
-        this.tracker = new Sam2Tracker(new Sam2Graphs(models.runtime().environment(),
-                models.session("sam2.image_encoder"), models.session("sam2.mask_decoder"),
-                models.session("sam2.memory_attention"), models.session("sam2.memory_encoder"), timer));
+        this.tracker = new Sam2Tracker(Sam2Graphs.of(models, timer));
     }
 
     public ModelRegistry models() {

@@ -50,6 +50,18 @@ public class Sam2Graphs {
         this.timer = timer;
     }
 
+    /** The four graphs of a model registry (keys sam2.image_encoder, .mask_decoder, .memory_attention, .memory_encoder). */
+    public static Sam2Graphs of(dev.refseg.inference.ModelRegistry models, GraphTimer timer) {
+        return new Sam2Graphs(models.runtime().environment(), models.session("sam2.image_encoder"),
+                models.session("sam2.mask_decoder"), models.session("sam2.memory_attention"),
+                models.session("sam2.memory_encoder"), timer);
+    }
+
+    /** For wrappers (tests inject wiring faults by overriding the run methods). */
+    protected Sam2Graphs(Sam2Graphs other) {
+        this(other.env, other.encoder, other.decoder, other.attention, other.memoryEncoder, other.timer);
+    }
+
     public FrameFeatures encode(int frameIdx, float[] image) {
         Map<String, float[]> out = run("sam2.image_encoder", encoder, Map.of("image", tensor(image, 1, 3, 1024, 1024)));
         return new FrameFeatures(frameIdx, out.get("pix_feat"), out.get("high_res_feat0"), out.get("high_res_feat1"),

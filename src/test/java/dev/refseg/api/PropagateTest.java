@@ -171,6 +171,13 @@ class PropagateTest {
         // The PNG carries the same mask as the RLE.
         ObjectMask o = c.masks.get(5).getObjects(0);
         assertEquals(MaskProtos.fromRle(o.getRle(), "rle"), MaskPng.decode(o.getPng().toByteArray()));
+        // Model time per graph and output frames are exported.
+        String metrics = new String(java.net.URI.create("http://localhost:8081/q/metrics").toURL().openStream()
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        List<String> timings = metrics.lines().filter(l -> l.startsWith("refseg_model_run_seconds_count")).toList();
+        assertTrue(timings.stream().anyMatch(l -> l.contains("graph=\"sam2.memory_attention\"")), "graph timings: " + timings);
+        assertTrue(metrics.contains("refseg_frames_out_total"), "no frame counter");
+        assertTrue(metrics.contains("refseg_propagation_fps_count"), "no tracking rate");
     }
 
     @Test

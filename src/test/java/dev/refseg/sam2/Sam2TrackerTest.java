@@ -69,6 +69,20 @@ class Sam2TrackerTest {
     }
 
     @Test
+    void severalConditioningFramesForOneObject() {
+        TrackerState s = h.tracker.init(i -> new dev.refseg.media.DecodedFrame(i, 0, 320, 240, sample.frames().get(i)),
+                48, 320, 240);
+        // Object index 1 (the blue square) is object id 2 in the harness's numbering.
+        h.tracker.addBox(s, 2, 5, dev.refseg.mask.PixelBox.of(sample.truth().get(1).get(5)));
+        h.tracker.addBox(s, 2, 40, dev.refseg.mask.PixelBox.of(sample.truth().get(1).get(40)));
+        TrackerHarness.Run r = h.run(sample, s, 1);
+        JandF score = TrackerHarness.score(sample, r, 1);
+        assertTrue(score.jf() >= 0.90, "J&F " + score.jf());
+        assertEquals(48, r.order().size());
+        assertEquals(5, r.order().get(0));
+    }
+
+    @Test
     void tracksTwoObjectsAtOnce() {
         TrackerHarness.Run r = h.track(sample, 10, 0, 2);
         JandF red = TrackerHarness.score(sample, r, 0);

@@ -34,8 +34,7 @@ final class TrackerHarness implements AutoCloseable {
     }
 
     static Sam2Graphs graphs(ModelRegistry m) {
-        return new Sam2Graphs(m.runtime().environment(), m.session("sam2.image_encoder"), m.session("sam2.mask_decoder"),
-                m.session("sam2.memory_attention"), m.session("sam2.memory_encoder"), (g, n) -> { });
+        return Sam2Graphs.of(m, (g, n) -> { });
     }
 
     /** Output masks by object id, indexed by frame; also checks each frame is output exactly once. */

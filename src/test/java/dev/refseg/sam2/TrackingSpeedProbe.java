@@ -16,9 +16,7 @@ class TrackingSpeedProbe {
     void perGraphTimes() throws Exception {
         try (TrackerHarness h = new TrackerHarness()) {
             Map<String, long[]> t = new TreeMap<>();
-            Sam2Graphs g = new Sam2Graphs(h.models.runtime().environment(), h.models.session("sam2.image_encoder"),
-                    h.models.session("sam2.mask_decoder"), h.models.session("sam2.memory_attention"),
-                    h.models.session("sam2.memory_encoder"), (k, n) -> {
+            Sam2Graphs g = Sam2Graphs.of(h.models, (k, n) -> {
                         long[] v = t.computeIfAbsent(k, x -> new long[2]);
                         v[0] += n;
                         v[1]++;

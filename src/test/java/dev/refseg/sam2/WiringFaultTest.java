@@ -40,9 +40,7 @@ class WiringFaultTest {
         float[] lastEmbed;
 
         FaultyGraphs(Sam2Graphs real, Fault fault) {
-            super(h.models.runtime().environment(), h.models.session("sam2.image_encoder"),
-                    h.models.session("sam2.mask_decoder"), h.models.session("sam2.memory_attention"),
-                    h.models.session("sam2.memory_encoder"), (g, n) -> { });
+            super(real);
             this.fault = fault;
         }
 
@@ -106,7 +104,7 @@ class WiringFaultTest {
     }
 
     static double jf(Fault fault) {
-        Sam2Tracker tracker = new Sam2Tracker(new FaultyGraphs(null, fault));
+        Sam2Tracker tracker = new Sam2Tracker(new FaultyGraphs(TrackerHarness.graphs(h.models), fault));
         TrackerHarness.Run r = new TrackerHarness(h.models, tracker).track(clip, 24, 1);
         JandF s = TrackerHarness.score(clip, r, 1);
         System.out.printf("%s: J&F %.3f%n", fault, s.jf());
