@@ -1,5 +1,6 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.ImageTensors;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.PixelBox;
 
@@ -12,63 +13,18 @@ import dev.refseg.mask.PixelBox;
 public final class Sam2Image {
     public static final int SIZE = 1024;
     public static final int LOW_RES = 256;
-    /** ImageNet mean and std (sam2/utils/transforms.py). */
-    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] STD = {0.229f, 0.224f, 0.225f};
 
     private Sam2Image() {
     }
 
     /** Packed RGB (h x w) to normalised NCHW [1,3,1024,1024], bilinear, half-pixel centres. */
     public static float[] preprocess(byte[] rgb, int w, int h, float[] out) {
-        float[] dst = out != null && out.length == 3 * SIZE * SIZE ? out : new float[3 * SIZE * SIZE];
-        int[] x0 = new int[SIZE];
-        int[] x1 = new int[SIZE];
-        float[] fx = new float[SIZE];
-        axis(w, x0, x1, fx);
-        int[] y0 = new int[SIZE];
-        int[] y1 = new int[SIZE];
-        float[] fy = new float[SIZE];
-        axis(h, y0, y1, fy);
-        float[] scale = new float[3];
-        float[] bias = new float[3];
-        for (int c = 0; c < 3; c++) {
-            scale[c] = 1f / (255f * STD[c]);
-            bias[c] = -MEAN[c] / STD[c];
-        }
-        int plane = SIZE * SIZE;
-        for (int y = 0; y < SIZE; y++) {
-            int r0 = y0[y] * w * 3;
-            int r1 = y1[y] * w * 3;
-            float wy = fy[y];
-            for (int x = 0; x < SIZE; x++) {
-                int a = x0[x] * 3;
-                int b = x1[x] * 3;
-                float wx = fx[x];
-                for (int c = 0; c < 3; c++) {
-                    float top = (rgb[r0 + a + c] & 0xff) * (1 - wx) + (rgb[r0 + b + c] & 0xff) * wx;
-                    float bot = (rgb[r1 + a + c] & 0xff) * (1 - wx) + (rgb[r1 + b + c] & 0xff) * wx;
-                    dst[c * plane + y * SIZE + x] = (top * (1 - wy) + bot * wy) * scale[c] + bias[c];
-                }
-            }
-        }
-        return dst;
-    }
-
-    /** Bilinear source indices and weights for resizing {@code src} samples to 1024 (half-pixel). */
-    private static void axis(int src, int[] i0, int[] i1, float[] frac) {
-        resampleAxis(src, SIZE, i0, i1, frac);
+        return ImageTensors.normalizedNchw(rgb, w, h, SIZE, SIZE, ImageTensors.IMAGENET_MEAN, ImageTensors.IMAGENET_STD,
+                out);
     }
 
     static void resampleAxis(int src, int dst, int[] i0, int[] i1, float[] frac) {
-        float s = (float) src / dst;
-        for (int i = 0; i < dst; i++) {
-            float p = Math.max(0, (i + 0.5f) * s - 0.5f);
-            int a = Math.min((int) p, src - 1);
-            i0[i] = a;
-            i1[i] = Math.min(a + 1, src - 1);
-            frac[i] = p - a;
-        }
+        ImageTensors.resampleAxis(src, dst, i0, i1, frac);
     }
 
     /** A box in frame pixels as SAM's two prompt points (top-left, bottom-right) in 1024 space. */

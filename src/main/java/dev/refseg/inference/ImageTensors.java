@@ -1,0 +1,64 @@
+package dev.refseg.inference;
+
+/**
+ * Packed RGB frames to the float NCHW tensors vision models take: bilinear resize with half-pixel
+ * centres (what PIL/torchvision resizing amounts to without antialiasing), scaled to [0, 1] and
+ * normalised per channel.
+ */
+public final class ImageTensors {
+    /** ImageNet mean and std (SAM 2 and GroundingDINO both use them). */
+    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    private ImageTensors() {
+    }
+
+    /** [1,3,th,tw] from packed RGB (h x w); {@code out} is reused when it has the right size. */
+    public static float[] normalizedNchw(byte[] rgb, int w, int h, int tw, int th, float[] mean, float[] std,
+            float[] out) {
+        float[] dst = out != null && out.length == 3 * tw * th ? out : new float[3 * tw * th];
+        int[] x0 = new int[tw];
+        int[] x1 = new int[tw];
+        float[] fx = new float[tw];
+        resampleAxis(w, tw, x0, x1, fx);
+        int[] y0 = new int[th];
+        int[] y1 = new int[th];
+        float[] fy = new float[th];
+        resampleAxis(h, th, y0, y1, fy);
+        float[] scale = new float[3];
+        float[] bias = new float[3];
+        for (int c = 0; c < 3; c++) {
+            scale[c] = 1f / (255f * std[c]);
+            bias[c] = -mean[c] / std[c];
+        }
+        int plane = tw * th;
+        for (int y = 0; y < th; y++) {
+            int r0 = y0[y] * w * 3;
+            int r1 = y1[y] * w * 3;
+            float wy = fy[y];
+            for (int x = 0; x < tw; x++) {
+                int a = x0[x] * 3;
+                int b = x1[x] * 3;
+                float wx = fx[x];
+                for (int c = 0; c < 3; c++) {
+                    float top = (rgb[r0 + a + c] & 0xff) * (1 - wx) + (rgb[r0 + b + c] & 0xff) * wx;
+                    float bot = (rgb[r1 + a + c] & 0xff) * (1 - wx) + (rgb[r1 + b + c] & 0xff) * wx;
+                    dst[c * plane + y * tw + x] = (top * (1 - wy) + bot * wy) * scale[c] + bias[c];
+                }
+            }
+        }
+        return dst;
+    }
+
+    /** Bilinear source indices and weights for resizing {@code src} samples to {@code dst} (half-pixel centres). */
+    public static void resampleAxis(int src, int dst, int[] i0, int[] i1, float[] frac) {
+        float s = (float) src / dst;
+        for (int i = 0; i < dst; i++) {
+            float p = Math.max(0, (i + 0.5f) * s - 0.5f);
+            int a = Math.min((int) p, src - 1);
+            i0[i] = a;
+            i1[i] = Math.min(a + 1, src - 1);
+            frac[i] = p - a;
+        }
+    }
+}
