@@ -72,13 +72,7 @@ class PropagateTest {
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while ((inference.liveTrackers() + inference.openSessions() + slots.inUse()) != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(0, inference.liveTrackers(), "tracking states left alive");
-        assertEquals(0, inference.openSessions(), "media sessions left open");
-        assertEquals(0, slots.inUse(), "slots left taken");
+        Leaks.assertAllReleased(inference, slots);
     }
 
     /** Collects the stream; cancels after {@code cancelAfter} masks when >= 0. */

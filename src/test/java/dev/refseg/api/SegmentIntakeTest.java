@@ -73,13 +73,7 @@ class SegmentIntakeTest {
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {
-        // Sessions are released asynchronously after the status reaches the client.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((inference.openSessions() != 0 || slots.inUse() != 0) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(0, inference.openSessions(), "media sessions left open");
-        assertEquals(0, slots.inUse(), "session slots left taken");
+        Leaks.assertAllReleased(inference, slots);
     }
 
     static SegmentRequest start() {
