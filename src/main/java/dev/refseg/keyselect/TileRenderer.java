@@ -24,10 +24,8 @@ import javax.imageio.ImageIO;
  */
 public final class TileRenderer {
     public static final int FRAME_WIDTH = 512;
-    /** Box colours in order, with the words prompts use for them. */
-    public static final List<String> BOX_COLOUR_NAMES = List.of("green", "magenta", "orange", "blue", "red", "yellow");
-    private static final Color[] BOX_COLOURS = {new Color(0, 200, 0), new Color(230, 0, 230), new Color(255, 140, 0),
-        new Color(30, 90, 255), new Color(230, 0, 0), new Color(240, 220, 0)};
+    private static final Color[] BOX_COLOURS = java.util.Arrays.stream(BoxColours.RGB).mapToObj(Color::new)
+            .toArray(Color[]::new);
     private static final Color MARKER = new Color(31, 119, 180);
 
     /** A rendered JPEG and its size. */

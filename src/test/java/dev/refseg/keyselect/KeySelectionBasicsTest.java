@@ -44,4 +44,14 @@ class KeySelectionBasicsTest {
         assertEquals(AnswerParser.Kind.UNPARSABLE, AnswerParser.parse(null, 1, 5, false).kind());
         assertEquals(2, AnswerParser.parse("\\[2\\]", 1, 5, false).value());
     }
+
+    @Test
+    void keyBoxAnswersMayNameSeveralBoxes() {
+        assertEquals(List.of(1, 3), AnswerParser.parseChoices("two dogs: **[1, 3]**", 1, 3).values());
+        assertEquals(List.of(2), AnswerParser.parseChoices("[2, 2]", 1, 3).values());
+        assertEquals(AnswerParser.Kind.NO_MATCH, AnswerParser.parseChoices("[-1]", 1, 3).kind());
+        assertEquals(AnswerParser.Kind.OUT_OF_RANGE, AnswerParser.parseChoices("[1, 4]", 1, 3).kind());
+        assertEquals(AnswerParser.Kind.UNPARSABLE, AnswerParser.parseChoices("[one]", 1, 3).kind());
+        assertEquals(AnswerParser.Kind.UNPARSABLE, AnswerParser.parseChoices(null, 1, 3).kind());
+    }
 }
