@@ -1,0 +1,14 @@
+package dev.refseg.llm;
+
+/** One question with one image to a vision LLM; the reply's text. */
+public interface VisionLlm {
+
+    /** The answer and what it cost. */
+    record Reply(String text, int inputTokens, int outputTokens) {
+    }
+
+    /**
+     * @param detail the image detail level ("low", "high" or "auto")
+     */
+    Reply ask(String model, String prompt, byte[] jpeg, String detail);
+}
