@@ -142,9 +142,8 @@ public final class Sam2Tracker {
     private void remember(TrackerState s, int objId, int t, Sam2Graphs.FrameFeatures f, float[] maskForMem,
             Sam2Graphs.DecoderOutput out, boolean conditioning) {
         Sam2Graphs.MemoryOutput m = graphs.encodeMemory(maskForMem, f.pixFeat(), out.occLogit());
-        if (s.maskmemPosEnc == null) {
-            s.maskmemPosEnc = m.posEnc();
-            s.temporalCode = m.temporalCode();
+        if (s.memoryPosByIndex == null) {
+            s.memoryPosByIndex = positionsByIndex(m.posEnc(), m.temporalCode());
         }
         MemoryBank.Entry e = new MemoryBank.Entry(t, m.features(), out.objPtr(), out.occLogit() > 0);
         if (conditioning) {
@@ -177,18 +176,25 @@ public final class Sam2Tracker {
      */
     static float[] memoryPositions(TrackerState s, MemoryBank.Selection sel) {
         int n = sel.memories().size();
+        int block = 4096 * 64;
         float[] pos = new float[(n * 4096 + 4 * sel.pointers().size()) * 64];
         for (int i = 0; i < n; i++) {
-            int code = sel.temporalIndex()[i] * 64;
-            int base = i * 4096 * 64;
+            System.arraycopy(s.memoryPosByIndex[sel.temporalIndex()[i]], 0, pos, i * block, block);
+        }
+        return pos;
+    }
+
+    /** maskmem_pos_enc [4096*64] + temporal_code[k] [64], for every temporal index k. */
+    static float[][] positionsByIndex(float[] posEnc, float[] temporalCode) {
+        float[][] out = new float[MemoryBank.NUM_MASKMEM][4096 * 64];
+        for (int k = 0; k < MemoryBank.NUM_MASKMEM; k++) {
             for (int r = 0; r < 4096; r++) {
-                int row = base + r * 64;
                 for (int c = 0; c < 64; c++) {
-                    pos[row + c] = s.maskmemPosEnc[r * 64 + c] + s.temporalCode[code + c];
+                    out[k][r * 64 + c] = posEnc[r * 64 + c] + temporalCode[k * 64 + c];
                 }
             }
         }
-        return pos;
+        return out;
     }
 
     private Sam2Graphs.FrameFeatures features(TrackerState s, int t) {

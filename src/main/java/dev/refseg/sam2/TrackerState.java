@@ -36,9 +36,11 @@ public final class TrackerState implements AutoCloseable {
     Sam2Graphs.FrameFeatures lastFeatures;
     /** Reused [1,3,1024,1024] input buffer. */
     float[] imageBuffer;
-    /** maskmem_pos_enc and temporal_code are constants of the model: stored once. */
-    float[] maskmemPosEnc;
-    float[] temporalCode;
+    /**
+     * maskmem_pos_enc + temporal_code[k] for k = 0..6, [4096*64] each: both are constants of the model,
+     * so each memory's positional rows are computed once and copied per frame.
+     */
+    float[][] memoryPosByIndex;
     private boolean closed;
 
     TrackerState(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {
