@@ -4,6 +4,9 @@ Environment: REFSEG_TARGET (default localhost:9000), REFSEG_SAMPLE (a folder wri
 `refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav).
 """
 import os
+import subprocess
+import sys
+import tempfile
 import unittest
 
 import grpc
@@ -81,6 +84,43 @@ class PropagateTest(unittest.TestCase):
             ious.append(1.0 if union == 0 else inter / union)
         mean_j = sum(ious) / len(ious)
         self.assertGreaterEqual(mean_j, 0.9, "mean J %.3f" % mean_j)
+
+
+def mean_iou(masks_dir, truth_dir, truth_id, frames):
+    ious = []
+    for f in range(frames):
+        pred = rc.read_png_gray(os.path.join(masks_dir, "%05d.png" % f))
+        gt = rc.read_png_gray(os.path.join(truth_dir, "%05d.png" % f))
+        inter = union = 0
+        for prow, grow in zip(pred, gt):
+            for p, g in zip(prow, grow):
+                g = g == truth_id
+                inter += bool(p) and g
+                union += bool(p) or g
+        ious.append(1.0 if union == 0 else inter / union)
+    return sum(ious) / len(ious)
+
+
+class TextReferentTest(unittest.TestCase):
+    def test_streams_an_mp4_and_a_sentence_and_writes_the_masks(self):
+        # Exactly the README's command: the MP4 streamed in chunks, masks written as PNG per object.
+        with tempfile.TemporaryDirectory() as out:
+            run = subprocess.run([sys.executable, "refseg_client.py", "--target", TARGET, "--text", "the blue square",
+                                  "--mp4", os.path.join(SAMPLE, "clip.mp4"), "--masks", out],
+                                 capture_output=True, text=True, timeout=600)
+            self.assertEqual(0, run.returncode, run.stderr)
+            kinds = [line.split(" ", 1)[0] for line in run.stdout.splitlines()]
+            for kind in ("key_frame", "candidates", "key_box", "summary"):
+                self.assertIn(kind, kinds)
+            self.assertEqual(48, kinds.count("mask"))
+            summary = [line for line in run.stdout.splitlines() if line.startswith("summary")][0]
+            # No LLM is configured for this server: the baseline ran, and said so.
+            self.assertIn("SELECTION_PATH_BASELINE", summary)
+            self.assertIn("FALLBACK_KIND_NO_LLM", summary)
+            written = sorted(os.listdir(os.path.join(out, "1")))
+            self.assertEqual(["%05d.png" % i for i in range(48)], written)
+            j = mean_iou(os.path.join(out, "1"), os.path.join(SAMPLE, "truth", "clip"), 2, 48)
+            self.assertGreaterEqual(j, 0.85, "mean J %.3f" % j)
 
 
 if __name__ == "__main__":

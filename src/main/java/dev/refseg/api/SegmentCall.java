@@ -3,13 +3,18 @@ package dev.refseg.api;
 import dev.refseg.config.RefsegConfig;
 import dev.refseg.errors.Errors;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.inference.MediaSession;
+import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SegmentSession;
+import dev.refseg.segment.SelectionParams;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.segment.StartValidator;
+import dev.refseg.segment.TextSelection;
 import dev.refseg.v1.OpenSession;
 import dev.refseg.v1.SegmentRequest;
 import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.Start;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.concurrent.Executor;
 
@@ -18,14 +23,16 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
     private final RefsegConfig config;
     private final InferenceBackend inference;
     private final SegmentMetrics metrics;
+    private final SelectionLlm llm;
     private SegmentSession session;
 
     SegmentCall(ServerCallStreamObserver<SegmentResponse> responses, Executor workers, RefsegConfig config,
-            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics) {
+            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
         super(responses, workers, slots, metrics, "Segment");
         this.config = config;
         this.inference = inference;
         this.metrics = metrics;
+        this.llm = llm;
     }
 
     @Override
@@ -46,12 +53,20 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         if (session != null) {
             throw Errors.invalid("start", "sent twice; a stream has exactly one start, first");
         }
-        StartValidator.validate(r.getStart());
+        Start start = r.getStart();
+        StartValidator.validate(start);
+        if (start.hasText() && !inference.hasDetector()) {
+            throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
+                    + "directory's manifest.properties has no gdino.detector");
+        }
         acquireSlot();
-        OpenSession open = OpenSession.newBuilder().setTag(r.getStart().getRequestTag())
-                .setFps(r.getStart().getOptions().getFps()).build();
-        session = new SegmentSession(r.getStart(), inference.openSession(open),
-                config.intake().progressInterval(), metrics, out::send);
+        OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
+                .build();
+        MediaSession media = inference.openSession(open);
+        TextSelection selection = start.hasText() ? new TextSelection(start.getText(),
+                SelectionParams.of(config.selection(), start.getOptions(), llm.configured()), media, llm, out::send,
+                out::isCancelled) : null;
+        session = new SegmentSession(start, media, config.intake().progressInterval(), metrics, out::send, selection);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.refseg.api;
 import dev.refseg.config.RefsegConfig;
 import dev.refseg.config.SessionWorkers;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.SegmentRequest;
@@ -24,9 +25,11 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     private final InferenceBackend inference;
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
+    private final SelectionLlm llm;
 
     public SegmenterService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics) {
+            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
+        this.llm = llm;
         this.workers = workers;
         this.config = config;
         this.inference = inference;
@@ -37,6 +40,6 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     @Override
     public StreamObserver<SegmentRequest> segment(StreamObserver<SegmentResponse> responses) {
         return new SegmentCall((ServerCallStreamObserver<SegmentResponse>) responses, workers, config, inference,
-                slots, metrics);
+                slots, metrics, llm);
     }
 }

@@ -1,6 +1,10 @@
 package dev.refseg.config;
 
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.llm.GuardedLlm;
+import dev.refseg.llm.OpenAiVisionLlm;
+import dev.refseg.llm.SelectionLlm;
+import dev.refseg.llm.VisionLlm;
 import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
@@ -13,6 +17,7 @@ import dev.refseg.sam2.Sam2Graphs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Builds the process-wide objects from {@link RefsegConfig}; models load (and are checked) at start-up. */
 @Singleton
 public class RefsegBeans {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RefsegBeans.class);
 
     @Produces
     @Singleton
@@ -60,6 +66,39 @@ public class RefsegBeans {
                 .record(nanos, TimeUnit.NANOSECONDS);
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
                 timer);
+    }
+
+    /**
+     * The GPT-PS LLM when refseg.llm.base-url or api-key is set; otherwise an unconfigured one, and
+     * Segment takes the training-free baseline.
+     */
+    @Produces
+    @Singleton
+    SelectionLlm selectionLlm(RefsegConfig config, MeterRegistry meters) {
+        RefsegConfig.Llm c = config.llm();
+        if (c.baseUrl().isEmpty() && c.apiKey().isEmpty()) {
+            LOG.info("No LLM configured (refseg.llm.base-url / refseg.llm.api-key): text referents use the "
+                    + "training-free baseline (the detector's most confident frame and box)");
+            return SelectionLlm.none();
+        }
+        for (String d : List.of(c.keyFrameDetail(), c.keyBoxDetail())) {
+            if (!List.of("low", "high", "auto").contains(d)) {
+                throw new IllegalArgumentException("refseg.llm.key-frame-detail / key-box-detail must be low, high or "
+                        + "auto, got " + d);
+            }
+        }
+        String url = c.baseUrl().orElse("https://api.openai.com/v1");
+        VisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse("none"), c.timeout());
+        GuardedLlm guarded = new GuardedLlm(llm, new GuardedLlm.Policy(c.maxRetries(), c.initialBackoff(),
+                c.maxBackoff()), c.maxConcurrent(), c.maxQueued(), c.cacheEntries(), meters);
+        LOG.infof("LLM for GPT-PS: %s (key frame %s/%s, key box %s/%s)", url, c.keyFrameModel(), c.keyFrameDetail(),
+                c.keyBoxModel(), c.keyBoxDetail());
+        return new SelectionLlm(guarded, new SelectionLlm.StepModel(c.keyFrameModel(), c.keyFrameDetail()),
+                new SelectionLlm.StepModel(c.keyBoxModel(), c.keyBoxDetail()));
+    }
+
+    void closeLlm(@Disposes SelectionLlm llm) {
+        llm.close();
     }
 
     /**

@@ -23,6 +23,10 @@ public interface RefsegConfig {
 
     Intake intake();
 
+    Llm llm();
+
+    Selection selection();
+
     interface Limits {
         /** Largest payload (frame, media or audio bytes) of one request message. */
         @WithDefault("16777216")
@@ -86,5 +90,99 @@ public interface RefsegConfig {
         /** Frame rate assumed when frames carry no timestamps and the client gives none. */
         @WithDefault("25")
         double defaultFps();
+    }
+
+    /**
+     * The vision LLM of GPT-PS. Configured when {@code base-url} or {@code api-key} is set; otherwise
+     * Segment runs the training-free baseline and says so.
+     */
+    interface Llm {
+        /** OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM); with only an api-key, OpenAI's. */
+        Optional<String> baseUrl();
+
+        /** Bearer key; endpoints without authentication need none. */
+        Optional<String> apiKey();
+
+        /** Model for the key-frame step. */
+        @WithDefault("gpt-4o")
+        String keyFrameModel();
+
+        /** Model for the key-box step. */
+        @WithDefault("gpt-4o")
+        String keyBoxModel();
+
+        /** Image detail level of the key-frame tiles: low, high or auto. */
+        @WithDefault("auto")
+        String keyFrameDetail();
+
+        /** Image detail level of the key-box tiles (boxes are small: high). */
+        @WithDefault("high")
+        String keyBoxDetail();
+
+        /** Time limit of one request, in whole seconds (the HTTP client's resolution; rounded up). */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** Retries after a 429, a 5xx, a timeout or a connection failure (other errors are not retried). */
+        @WithDefault("3")
+        int maxRetries();
+
+        /** First backoff; doubled per retry, with jitter, up to max-backoff. */
+        @WithDefault("500ms")
+        Duration initialBackoff();
+
+        @WithDefault("8s")
+        Duration maxBackoff();
+
+        /** Most requests in flight per process. */
+        @WithDefault("4")
+        int maxConcurrent();
+
+        /** Most requests waiting for a free slot; beyond that a call fails at once (and falls back). */
+        @WithDefault("64")
+        int maxQueued();
+
+        /** Answers kept, by (model, detail, prompt, image digest); 0 turns the cache off. */
+        @WithDefault("512")
+        int cacheEntries();
+    }
+
+    /** GPT-PS defaults (method.md §3–§5); SegmentOptions override them per call. */
+    interface Selection {
+        /** Key-frame window length in frames. */
+        @WithDefault("50")
+        int windowFrames();
+
+        /** Frames shown to the LLM per window. */
+        @WithDefault("5")
+        int framesPerWindow();
+
+        /** Step between the frames shown. */
+        @WithDefault("10")
+        int frameStep();
+
+        /** Detector box threshold for candidates. */
+        @WithDefault("0.25")
+        float boxThreshold();
+
+        /** Detector text (phrase) threshold. */
+        @WithDefault("0.2")
+        float textThreshold();
+
+        /** Most candidate boxes per pivot (at most 6: the tile has six box colours). */
+        @WithDefault("3")
+        int maxCandidates();
+
+        /** Box threshold of the last-resort detection when no pivot gave a box (method.md §7). */
+        @WithDefault("0.001")
+        float fallbackBoxThreshold();
+
+        /** Text threshold of that last-resort detection. */
+        @WithDefault("0.1")
+        float fallbackTextThreshold();
+
+        /** Most objects one referent may yield ("the two dogs"). */
+        @WithDefault("3")
+        int maxObjects();
     }
 }

@@ -13,6 +13,9 @@ public interface InferenceBackend {
     /** Opens a media session for one client call. The caller must close it, however the call ends. */
     MediaSession openSession(OpenSession open);
 
+    /** Whether the detector (text referents) is loaded. */
+    boolean hasDetector();
+
     /** Sessions open now (for metrics and leak tests). */
     int openSessions();
 

@@ -1,9 +1,14 @@
 package dev.refseg.inference;
 
+import dev.refseg.detect.BertTokenizer;
+import dev.refseg.detect.Detection;
+import dev.refseg.detect.GroundingDinoDetector;
 import dev.refseg.errors.Errors;
+import dev.refseg.keyselect.TileRenderer;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.MaskProtos;
 import dev.refseg.mask.PixelBox;
+import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.FrameStore;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.IntakeSession;
@@ -12,18 +17,29 @@ import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
 import dev.refseg.sam2.TrackerState;
 import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.Candidate;
+import dev.refseg.v1.Candidates;
+import dev.refseg.v1.Detect;
 import dev.refseg.v1.Frame;
+import dev.refseg.v1.Image;
 import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.MediaChunk;
 import dev.refseg.v1.OpenSession;
+import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.Track;
 import dev.refseg.v1.TrackPrompt;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-/** The inference side in the same JVM (embedded role): intake, and SAM 2 tracking over the received frames. */
+/**
+ * The inference side in the same JVM (embedded role): intake, tiles for the LLM, detection and SAM 2
+ * tracking over the received frames.
+ */
 public final class LocalInference implements InferenceBackend {
     private final IntakeLimits limits;
     private final long maxMediaBytes;
@@ -31,6 +47,8 @@ public final class LocalInference implements InferenceBackend {
     private final double defaultFps;
     private final ModelRegistry models;
     private final Sam2Tracker tracker;
+    /** Null when the model directory has no detector (text referents then answer FAILED_PRECONDITION). */
+    private final GroundingDinoDetector detector;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
@@ -42,6 +60,23 @@ public final class LocalInference implements InferenceBackend {
         this.defaultFps = defaultFps;
         this.models = models;
         this.tracker = new Sam2Tracker(Sam2Graphs.of(models, timer));
+        this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
+                models.session(DETECTOR), tokenizer(models)) : null;
+    }
+
+    static final String DETECTOR = "gdino.detector";
+    static final String TOKENIZER = "gdino.tokenizer";
+
+    /** The detector's BERT vocabulary (vocab.txt), named in the manifest beside the graph. */
+    private static BertTokenizer tokenizer(ModelRegistry models) {
+        Path vocab = models.companion(TOKENIZER).orElseThrow(() -> new ModelLoadException(ModelManifest.FILE
+                + " in " + models.dir() + " names " + DETECTOR + " but no " + TOKENIZER
+                + " (the bert-base-uncased vocab.txt the export was made with)"));
+        try {
+            return BertTokenizer.load(vocab);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException("cannot read " + TOKENIZER + " " + vocab + ": " + e.getMessage(), e);
+        }
     }
 
     public ModelRegistry models() {
@@ -54,6 +89,11 @@ public final class LocalInference implements InferenceBackend {
         IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps);
         open.incrementAndGet();
         return new Local(intake);
+    }
+
+    @Override
+    public boolean hasDetector() {
+        return detector != null;
     }
 
     @Override
@@ -106,10 +146,81 @@ public final class LocalInference implements InferenceBackend {
         }
 
         @Override
+        public Image renderTile(RenderTile request) {
+            return image(TileRenderer.render(frames(request, "render_tile")));
+        }
+
+        @Override
+        public Image drawBoxes(RenderTile request) {
+            List<DecodedFrame> shown = frames(request, "draw_boxes");
+            int pivot = request.getFrameIndicesList().indexOf(request.getPivotFrameIndex());
+            if (pivot < 0) {
+                throw Errors.invalid("draw_boxes.pivot_frame_index", "frame " + request.getPivotFrameIndex()
+                        + " is not among the frames to tile " + request.getFrameIndicesList());
+            }
+            if (request.getBoxesCount() > dev.refseg.keyselect.BoxColours.NAMES.size()) {
+                throw Errors.invalid("draw_boxes.boxes", "has " + request.getBoxesCount() + " boxes; at most "
+                        + dev.refseg.keyselect.BoxColours.NAMES.size() + " can be told apart by colour");
+            }
+            List<PixelBox> boxes = request.getBoxesList().stream().map(MaskProtos::fromBox).toList();
+            return image(TileRenderer.renderWithBoxes(shown, pivot, boxes));
+        }
+
+        @Override
+        public Candidates detect(Detect request) {
+            if (detector == null) {
+                throw Errors.precondition("text referents need a detector: add " + DETECTOR + " to "
+                        + models.dir().resolve(ModelManifest.FILE));
+            }
+            DecodedFrame f = frame(request.getFrameIndex(), "detect.frame_index");
+            Candidates.Builder out = Candidates.newBuilder().setFrameIndex(request.getFrameIndex());
+            for (Detection d : detector.detect(f, request.getCaption(), request.getBoxThreshold(),
+                    request.getTextThreshold(), Math.max(1, request.getMaxCandidates()))) {
+                out.addCandidates(Candidate.newBuilder().setBox(MaskProtos.box(d.box())).setScore(d.score())
+                        .setPhrase(d.phrase()));
+            }
+            return out.build();
+        }
+
+        private List<DecodedFrame> frames(RenderTile request, String op) {
+            if (request.getFrameIndicesCount() == 0 || request.getFrameIndicesCount() > 16) {
+                throw Errors.invalid(op + ".frame_indices", "has " + request.getFrameIndicesCount()
+                        + " frames; tile 1 to 16");
+            }
+            List<DecodedFrame> out = new ArrayList<>();
+            for (int i : request.getFrameIndicesList()) {
+                out.add(frame(i, op + ".frame_indices"));
+            }
+            return out;
+        }
+
+        private DecodedFrame frame(int index, String field) {
+            FrameStore frames = intake.frames();
+            if (index < 0 || index >= frames.size()) {
+                throw Errors.invalid(field, "frame " + index + " has not been received (" + frames.size()
+                        + " frames so far)");
+            }
+            return frames.get(index);
+        }
+
+        private static Image image(TileRenderer.Tile t) {
+            return Image.newBuilder().setJpeg(com.google.protobuf.ByteString.copyFrom(t.jpeg())).setWidth(t.width())
+                    .setHeight(t.height()).build();
+        }
+
+        @Override
         public void track(Track request, Consumer<MaskFrame> sink) {
             FrameStore frames = intake.frames();
             if (frames.size() == 0) {
                 throw Errors.invalid("frames", "no frames were received to track through");
+            }
+            if (request.getPromptsCount() == 0) {
+                // Nothing to track (selection found no object): every frame still gets its MaskFrame.
+                for (int t = 0; t < frames.size(); t++) {
+                    sink.accept(MaskFrame.newBuilder().setFrameIndex(t).setTimestampUs(frames.timestampUs(t))
+                            .setDirection(dev.refseg.v1.PassDirection.PASS_DIRECTION_FORWARD).build());
+                }
+                return;
             }
             try (TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height())) {
                 trackers.incrementAndGet();

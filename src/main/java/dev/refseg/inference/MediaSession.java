@@ -1,10 +1,14 @@
 package dev.refseg.inference;
 
 import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.Candidates;
+import dev.refseg.v1.Detect;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.Image;
 import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.Track;
 
 /**
@@ -26,11 +30,20 @@ public interface MediaSession extends AutoCloseable {
 
     IntakeUpdate status();
 
+    /** The frames tiled top to bottom, numbered 1..n in the order given, as a JPEG for the LLM. */
+    Image renderTile(RenderTile request);
+
+    /** As {@link #renderTile}, with the boxes drawn on the pivot in distinct colours, numbered 1..n. */
+    Image drawBoxes(RenderTile request);
+
+    /** The detector's candidate boxes on one received frame, best first. */
+    Candidates detect(Detect request);
+
     /**
      * Seeds the tracker with the prompts and tracks every object through the received frames: forward
      * from the start frame, then backward to frame 0. Each frame's masks go to {@code sink} as soon as
      * they are computed (the sink may block for flow control, or throw to stop). Frees the tracking state
-     * before returning.
+     * before returning. With no prompts, every frame gets an empty MaskFrame.
      */
     void track(Track request, java.util.function.Consumer<MaskFrame> sink);
 

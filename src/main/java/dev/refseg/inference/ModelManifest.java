@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * sam2.memory_attention = sam2.1_hiera_tiny/memory_attention.onnx
  * sam2.memory_encoder   = sam2.1_hiera_tiny/memory_encoder.onnx
  * gdino.detector        = grounding-dino-tiny/model.onnx
- * gdino.tokenizer       = grounding-dino-tiny/tokenizer.json
+ * gdino.tokenizer       = grounding-dino-tiny/vocab.txt
  * beats.tagger          = beats/beats_iter3_plus_as2m.onnx
  * </pre>
  */

@@ -24,6 +24,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
     private final Map<String, GraphSpec> interfaces = new LinkedHashMap<>();
+    /** Manifest entries that are not graphs (tokenizer, labels), read by their stages. */
+    private final Map<String, Path> companions = new LinkedHashMap<>();
     private final Path dir;
     private final boolean demo;
     private final OrtRuntime runtime;
@@ -63,7 +65,8 @@ public final class ModelRegistry implements AutoCloseable {
             for (Map.Entry<String, Path> e : manifest.entries().entrySet()) {
                 List<GraphSpec> accepted = CanonicalGraphs.forKey(e.getKey()).orElse(null);
                 if (accepted == null) {
-                    continue; // companion file (tokenizer, labels), read by its stage
+                    companions.put(e.getKey(), e.getValue());
+                    continue;
                 }
                 OrtSession s = runtime.load(e.getValue());
                 sessions.put(e.getKey(), s);
@@ -86,6 +89,11 @@ public final class ModelRegistry implements AutoCloseable {
 
     public boolean has(String key) {
         return sessions.containsKey(key);
+    }
+
+    /** A companion file of the manifest (e.g. gdino.tokenizer), if listed. */
+    public java.util.Optional<Path> companion(String key) {
+        return java.util.Optional.ofNullable(companions.get(key));
     }
 
     /** The session for a graph; FAILED_PRECONDITION when the model directory has none. */

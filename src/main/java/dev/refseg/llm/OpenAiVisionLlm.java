@@ -27,7 +27,8 @@ public final class OpenAiVisionLlm implements VisionLlm {
     public OpenAiVisionLlm(String baseUrl, String apiKey, Duration timeout) {
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
-        this.timeout = timeout;
+        // The extension's REST client takes whole seconds, and 0 would mean no limit at all.
+        this.timeout = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
     }
 
     @Override

@@ -49,6 +49,14 @@ public class SegmentMetrics {
                 .publishPercentileHistogram(false).register(registry).record(d);
     }
 
+    /** A fallback taken, by stage and kind. */
+    public void fallback(dev.refseg.v1.Fallback f) {
+        Counter.builder("refseg.fallbacks").description("Departures from the method's main path")
+                .tag("stage", SegmentSession.stageName(f.getStage()))
+                .tag("kind", f.getKind().name().substring("FALLBACK_KIND_".length()).toLowerCase(java.util.Locale.ROOT))
+                .register(registry).increment();
+    }
+
     /** One finished call by RPC and final gRPC status code. */
     public void call(String rpc, String status) {
         Counter.builder("refseg.calls").tag("rpc", rpc).tag("status", status).register(registry).increment();

@@ -4,6 +4,7 @@ import dev.refseg.inference.MediaSession;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.MediaChunk;
 import dev.refseg.v1.Progress;
 import dev.refseg.v1.SegmentResponse;
@@ -12,14 +13,16 @@ import dev.refseg.v1.Stage;
 import dev.refseg.v1.StageTiming;
 import dev.refseg.v1.Start;
 import dev.refseg.v1.Summary;
+import dev.refseg.v1.Track;
 import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
  * One Segment call after its Start: receives the media, reports progress, and once the input is
  * complete runs the stages and ends with a Summary. Reads top-down as the method does:
- * intake → (referent → key frames → candidates → key boxes → propagation, wired in by later stages) →
- * summary. Events go to {@code emit} as soon as each step has them.
+ * intake → key frames → candidates → key boxes ({@link TextSelection}, whose key-frame questions start
+ * during intake) → propagation → summary. Events go to {@code emit} as soon as each step has them.
+ * Audio referents stop after intake until their stage lands.
  */
 public final class SegmentSession implements AutoCloseable {
     private final Start start;
@@ -31,14 +34,17 @@ public final class SegmentSession implements AutoCloseable {
     private long lastProgressNanos;
     private int framesReported;
     private long intakeNanos;
+    /** Null for audio referents (not wired yet). */
+    private final TextSelection selection;
 
     public SegmentSession(Start start, MediaSession media, Duration progressInterval, SegmentMetrics metrics,
-            Consumer<SegmentResponse> emit) {
+            Consumer<SegmentResponse> emit, TextSelection selection) {
         this.start = start;
         this.media = media;
         this.progressIntervalNanos = progressInterval.toNanos();
         this.metrics = metrics;
         this.emit = emit;
+        this.selection = selection;
     }
 
     public void onFrame(Frame f) {
@@ -58,7 +64,33 @@ public final class SegmentSession implements AutoCloseable {
         IntakeUpdate done = timedIntake(media::endOfInput);
         emit.accept(progress(done, "input complete"));
         metrics.stage("intake", Duration.ofNanos(intakeNanos));
-        emit.accept(SegmentResponse.newBuilder().setSummary(summary(done)).build());
+        Summary.Builder summary = summary(done);
+        if (selection != null && done.getFramesDecoded() > 0) {
+            TextSelection.Outcome chosen = selection.finish(done.getFramesDecoded());
+            summary.addAllTimings(chosen.timings()).addAllFallbacks(chosen.fallbacks()).setPath(chosen.path())
+                    .setObjects(chosen.objects());
+            chosen.timings().forEach(t -> metrics.stage(stageName(t.getStage()), Duration.ofNanos((long) (t.getMillis() * 1e6))));
+            chosen.fallbacks().forEach(metrics::fallback);
+            long t0 = System.nanoTime();
+            int[] sent = {0};
+            media.track(Track.newBuilder().addAllPrompts(chosen.prompts()).setStartFrameIndex(chosen.startFrame())
+                    .setIncludePng(start.getOptions().getIncludePng()).build(), (MaskFrame m) -> {
+                        emit.accept(SegmentResponse.newBuilder().setMask(m).build());
+                        metrics.frameOut();
+                        sent[0]++;
+                    });
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            metrics.stage("propagation", took);
+            metrics.trackingRate(sent[0], took);
+            summary.setMasksOut(sent[0]).addTimings(StageTiming.newBuilder().setStage(Stage.STAGE_PROPAGATION)
+                    .setMillis(took.toNanos() / 1e6));
+        }
+        emit.accept(SegmentResponse.newBuilder().setSummary(summary.setTotalMillis(
+                (System.nanoTime() - startedNanos) / 1e6)).build());
+    }
+
+    static String stageName(Stage s) {
+        return s.name().substring("STAGE_".length()).toLowerCase(java.util.Locale.ROOT);
     }
 
     private IntakeUpdate timedIntake(java.util.function.Supplier<IntakeUpdate> step) {
@@ -77,6 +109,9 @@ public final class SegmentSession implements AutoCloseable {
             emit.accept(progress(u, ""));
         }
         framesReported = Math.max(framesReported, u.getFramesDecoded());
+        if (selection != null && !u.getInputComplete()) {
+            selection.onFramesDecoded(u.getFramesDecoded());
+        }
         return u;
     }
 
@@ -87,12 +122,11 @@ public final class SegmentSession implements AutoCloseable {
                 .setMessage(message)).build();
     }
 
-    private Summary summary(IntakeUpdate u) {
+    private Summary.Builder summary(IntakeUpdate u) {
         return Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(0).setWidth(u.getWidth())
                 .setHeight(u.getHeight()).setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds())
                 .addTimings(StageTiming.newBuilder().setStage(Stage.STAGE_INTAKE).setMillis(intakeNanos / 1e6))
-                .setPath(SelectionPath.SELECTION_PATH_NONE)
-                .setTotalMillis((System.nanoTime() - startedNanos) / 1e6).build();
+                .setPath(SelectionPath.SELECTION_PATH_NONE);
     }
 
     public Start start() {
@@ -101,6 +135,12 @@ public final class SegmentSession implements AutoCloseable {
 
     @Override
     public void close() {
-        media.close();
+        try {
+            if (selection != null) {
+                selection.close();
+            }
+        } finally {
+            media.close();
+        }
     }
 }

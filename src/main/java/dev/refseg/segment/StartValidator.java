@@ -35,9 +35,9 @@ public final class StartValidator {
         }
         unit("start.options.box_threshold", o.getBoxThreshold());
         unit("start.options.text_threshold", o.getTextThreshold());
-        range("start.options.max_candidates", o.getMaxCandidates(), 0, 20);
+        range("start.options.max_candidates", o.getMaxCandidates(), 0, 6); // six box colours
         range("start.options.window_frames", o.getWindowFrames(), 0, 10_000);
-        range("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16);
+        range("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16); // one tile
         range("start.options.frame_step", o.getFrameStep(), 0, 10_000);
         range("start.options.max_objects", o.getMaxObjects(), 0, 20);
         if (s.getRequestTag().length() > 200) {

@@ -31,4 +31,22 @@ class OpenAiVisionLlmTest {
             assertTrue(compact.contains("\"detail\":\"high\""), body);
         }
     }
+
+    /** The HTTP client's own errors, as GuardedLlm sees them: which are worth a retry. */
+    @Test
+    void httpErrorsAreClassifiedForRetries() throws Exception {
+        try (FakeOpenAi fake = new FakeOpenAi(body -> "[1]")) {
+            VisionLlm llm = new OpenAiVisionLlm(fake.baseUrl(), "k", Duration.ofSeconds(1));
+            for (int status : new int[] {429, 500, 503, 400, 401, 404}) {
+                fake.script(body -> FakeOpenAi.Answer.status(status));
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> llm.ask("m", "q", new byte[] {1}, "low"));
+                assertEquals(status == 429 || status >= 500, GuardedLlm.retryable(e), status + ": " + e);
+            }
+            fake.script(body -> new FakeOpenAi.Answer(200, "[1]", 2500));
+            RuntimeException timeout = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> llm.ask("m", "q", new byte[] {1}, "low"));
+            assertTrue(GuardedLlm.retryable(timeout), "timeout: " + timeout);
+        }
+    }
 }

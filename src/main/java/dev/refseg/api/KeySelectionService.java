@@ -1,0 +1,254 @@
+package dev.refseg.api;
+
+import dev.refseg.config.RefsegConfig;
+import dev.refseg.config.SessionWorkers;
+import dev.refseg.errors.Errors;
+import dev.refseg.inference.InferenceBackend;
+import dev.refseg.inference.MediaSession;
+import dev.refseg.keyselect.BoxColours;
+import dev.refseg.keyselect.Verdicts;
+import dev.refseg.keyselect.Windows;
+import dev.refseg.llm.GuardedLlm;
+import dev.refseg.llm.Prompts;
+import dev.refseg.llm.SelectionLlm;
+import dev.refseg.segment.SegmentMetrics;
+import dev.refseg.segment.SessionSlots;
+import dev.refseg.segment.StartValidator;
+import dev.refseg.v1.Candidate;
+import dev.refseg.v1.Candidates;
+import dev.refseg.v1.Detect;
+import dev.refseg.v1.FallbackKind;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.KeyBox;
+import dev.refseg.v1.KeyFrame;
+import dev.refseg.v1.KeySelectionGrpc;
+import dev.refseg.v1.OpenSession;
+import dev.refseg.v1.RenderTile;
+import dev.refseg.v1.SelectKeyBoxRequest;
+import dev.refseg.v1.SelectKeyFrameRequest;
+import dev.refseg.v1.Stage;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * refseg.v1.KeySelection: GPT-PS's two questions as stateless unary calls. The frames are put into a
+ * short-lived media session (renumbered 0..n-1 there, mapped back in the answer) so the tiles and
+ * detections come from the inference side exactly as in Segment. A failed or unreadable LLM answer is
+ * returned as a flagged fallback, as in Segment; without an LLM the training-free baseline answers.
+ */
+@GrpcService
+public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
+    private static final Logger LOG = Logger.getLogger(KeySelectionService.class);
+    static final int MAX_FRAMES = 16;
+
+    private final ExecutorService workers;
+    private final RefsegConfig config;
+    private final InferenceBackend inference;
+    private final SessionSlots slots;
+    private final SegmentMetrics metrics;
+    private final SelectionLlm llm;
+
+    public KeySelectionService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
+            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
+        this.workers = workers;
+        this.config = config;
+        this.inference = inference;
+        this.slots = slots;
+        this.metrics = metrics;
+        this.llm = llm;
+    }
+
+    @Override
+    public void selectKeyFrame(SelectKeyFrameRequest request, StreamObserver<KeyFrame> responses) {
+        run("SelectKeyFrame", responses, () -> {
+            String referent = referent(request.getReferent());
+            List<Integer> indices = indices(request.getFramesList());
+            return withFrames(request.getFramesList(), media -> keyFrame(referent, indices, media,
+                    request.getOmitReasoning()));
+        });
+    }
+
+    @Override
+    public void selectKeyBox(SelectKeyBoxRequest request, StreamObserver<KeyBox> responses) {
+        run("SelectKeyBox", responses, () -> {
+            String referent = referent(request.getReferent());
+            List<Integer> indices = indices(request.getFramesList());
+            int pivot = indices.indexOf(request.getPivotFrameIndex());
+            if (pivot < 0) {
+                throw Errors.invalid("pivot_frame_index", request.getPivotFrameIndex() + " is not the index of one of "
+                        + "the frames " + indices);
+            }
+            if (request.getCandidatesCount() > BoxColours.NAMES.size()) {
+                throw Errors.invalid("candidates", "has " + request.getCandidatesCount() + " boxes; at most "
+                        + BoxColours.NAMES.size() + " (one colour each)");
+            }
+            unit("box_threshold", request.getBoxThreshold());
+            unit("text_threshold", request.getTextThreshold());
+            if (request.getMaxCandidates() > BoxColours.NAMES.size()) {
+                throw Errors.invalid("max_candidates", "must be in [0, " + BoxColours.NAMES.size() + "], got "
+                        + request.getMaxCandidates());
+            }
+            return withFrames(request.getFramesList(), media -> keyBox(referent, indices, pivot, request, media));
+        });
+    }
+
+    private KeyFrame keyFrame(String referent, List<Integer> indices, MediaSession media, boolean omitReasoning) {
+        Windows.Window shown = new Windows.Window(0, indices);
+        if (!shown.needsChoice()) {
+            return Verdicts.onlyFrame(shown);
+        }
+        if (!llm.configured()) {
+            RefsegConfig.Selection s = config.selection();
+            Candidates best = null;
+            for (int i = 0; i < indices.size(); i++) {
+                Candidates c = detect(media, referent, i, s.boxThreshold(), s.textThreshold(), 1);
+                if (c.getCandidatesCount() > 0
+                        && (best == null || c.getCandidates(0).getScore() > best.getCandidates(0).getScore())) {
+                    best = c;
+                }
+            }
+            int chosen = best == null ? indices.get(0) : indices.get(best.getFrameIndex());
+            return KeyFrame.newBuilder().setFrameIndex(chosen).addAllShownFrames(indices).setFallback(
+                    Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_FRAME, best == null
+                            ? "no LLM is configured and the detector finds nothing: the first frame"
+                            : "no LLM is configured: the frame where the detector is most confident")).build();
+        }
+        byte[] tile = media.renderTile(RenderTile.newBuilder().addAllFrameIndices(positions(indices.size())).build())
+                .getJpeg().toByteArray();
+        CompletableFuture<String> reply = llm.askKeyFrame(referent, indices.size(), tile);
+        return Verdicts.keyFrame(shown, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), omitReasoning);
+    }
+
+    private KeyBox keyBox(String referent, List<Integer> indices, int pivot, SelectKeyBoxRequest r, MediaSession media) {
+        RefsegConfig.Selection s = config.selection();
+        Candidates c;
+        if (r.getCandidatesCount() > 0) {
+            c = Candidates.newBuilder().setFrameIndex(pivot).addAllCandidates(r.getCandidatesList()).build();
+        } else {
+            c = detect(media, referent, pivot, r.getBoxThreshold() > 0 ? r.getBoxThreshold() : s.boxThreshold(),
+                    r.getTextThreshold() > 0 ? r.getTextThreshold() : s.textThreshold(),
+                    r.getMaxCandidates() > 0 ? r.getMaxCandidates() : s.maxCandidates());
+        }
+        int realPivot = indices.get(pivot);
+        Candidates real = c.toBuilder().setFrameIndex(realPivot).build();
+        if (c.getCandidatesCount() == 0) {
+            return Verdicts.noCandidates(realPivot);
+        }
+        if (!llm.configured()) {
+            return Verdicts.bestBox(real, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
+                    "no LLM is configured: the detector's best box"));
+        }
+        RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(positions(indices.size()))
+                .setPivotFrameIndex(pivot);
+        List<Prompts.Candidate> listed = new ArrayList<>();
+        for (Candidate cand : c.getCandidatesList()) {
+            tile.addBoxes(cand.getBox());
+            listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
+        }
+        byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
+        CompletableFuture<String> reply = llm.askKeyBox(referent, indices.size(), pivot + 1, listed, jpeg);
+        return Verdicts.keyBox(real, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), s.maxObjects(), r.getOmitReasoning());
+    }
+
+    private static Candidates detect(MediaSession media, String referent, int position, float box, float text, int max) {
+        return media.detect(Detect.newBuilder().setFrameIndex(position).setCaption(referent).setBoxThreshold(box)
+                .setTextThreshold(text).setMaxCandidates(max).build());
+    }
+
+    /** Opens a media session holding the frames (renumbered 0..n-1), runs {@code work}, always closes it. */
+    private <T> T withFrames(List<Frame> frames, Function<MediaSession, T> work) {
+        if (!inference.hasDetector()) {
+            throw Errors.precondition("key selection needs the GroundingDINO detector; the model directory's "
+                    + "manifest.properties has no gdino.detector");
+        }
+        slots.acquire();
+        try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag("key-selection").build())) {
+            for (int i = 0; i < frames.size(); i++) {
+                try {
+                    media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
+                } catch (StatusRuntimeException e) {
+                    throw new StatusRuntimeException(e.getStatus().withDescription("frames[" + i + "]: "
+                            + e.getStatus().getDescription()));
+                }
+            }
+            media.endOfInput();
+            return work.apply(media);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private <T> void run(String rpc, StreamObserver<T> responses, java.util.function.Supplier<T> work) {
+        try {
+            workers.execute(() -> {
+                try {
+                    T result = work.get();
+                    responses.onNext(result);
+                    responses.onCompleted();
+                    metrics.call(rpc, "OK");
+                } catch (RuntimeException e) {
+                    StatusRuntimeException s = e instanceof StatusRuntimeException sre ? sre
+                            : Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
+                    if (s.getStatus().getCode() == Status.Code.INTERNAL) {
+                        LOG.errorf(e, "%s failed", rpc);
+                    }
+                    metrics.call(rpc, s.getStatus().getCode().name());
+                    responses.onError(s);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            responses.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
+        }
+    }
+
+    private static String referent(String text) {
+        String t = text.strip();
+        if (t.isEmpty()) {
+            throw Errors.invalid("referent", "is empty; give a sentence naming the object");
+        }
+        if (t.length() > StartValidator.MAX_TEXT_CHARS) {
+            throw Errors.invalid("referent", "is " + t.length() + " characters; at most " + StartValidator.MAX_TEXT_CHARS);
+        }
+        return t;
+    }
+
+    /** The frames' stream indices, in the order given: 1..16 frames, each index once. */
+    private static List<Integer> indices(List<Frame> frames) {
+        if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
+            throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
+        }
+        List<Integer> out = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < frames.size(); i++) {
+            if (!seen.add(frames.get(i).getIndex())) {
+                throw Errors.invalid("frames[" + i + "].index", "index " + frames.get(i).getIndex() + " appears twice");
+            }
+            out.add(frames.get(i).getIndex());
+        }
+        return out;
+    }
+
+    private static List<Integer> positions(int n) {
+        List<Integer> p = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            p.add(i);
+        }
+        return p;
+    }
+
+    private static void unit(String field, float v) {
+        if (!(v >= 0 && v <= 1)) {
+            throw Errors.invalid(field, "must be in [0, 1], got " + v);
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package dev.refseg.segment;
+
+import dev.refseg.inference.MediaSession;
+import dev.refseg.keyselect.Verdicts;
+import dev.refseg.keyselect.Windows.Window;
+import dev.refseg.llm.GuardedLlm;
+import dev.refseg.llm.Prompts;
+import dev.refseg.llm.SelectionLlm;
+import dev.refseg.v1.Candidate;
+import dev.refseg.v1.Candidates;
+import dev.refseg.v1.Detect;
+import dev.refseg.v1.Fallback;
+import dev.refseg.v1.FallbackKind;
+import dev.refseg.v1.KeyBox;
+import dev.refseg.v1.KeyFrame;
+import dev.refseg.v1.RenderTile;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Stage;
+import dev.refseg.v1.StageTiming;
+import dev.refseg.v1.TrackPrompt;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * GPT-PS for a text referent, offline (method.md §3–§5, design.md "offline"): one key-frame question per
+ * window — asked as soon as the window's frames have arrived, so the LLM reasons while the rest of the
+ * video is still being received — then candidates on each pivot, one key-box question per pivot, and
+ * the prompts for the tracker. Without an LLM it is the training-free baseline. Every departure from
+ * the main path is a flagged {@link Fallback}; nothing here throws for a bad answer.
+ *
+ * <p>All calls come from the session's thread; only the LLM questions run elsewhere.
+ */
+public final class TextSelection implements AutoCloseable {
+    /** What the tracker is told, and how it was decided. */
+    public record Outcome(List<TrackPrompt> prompts, int startFrame, int objects, SelectionPath path,
+            List<Fallback> fallbacks, List<StageTiming> timings) {
+    }
+
+    /** One asked window. */
+    private record Asked(Window window, CompletableFuture<String> reply) {
+    }
+
+    /** A pivot with its candidates and, once asked, the key-box question. */
+    private record Pivot(KeyFrame keyFrame, Candidates candidates, CompletableFuture<String> reply) {
+    }
+
+    private static final long POLL_MS = 20;
+
+    private final String referent;
+    private final SelectionParams params;
+    private final MediaSession media;
+    private final SelectionLlm llm;
+    private final Consumer<SegmentResponse> emit;
+    private final BooleanSupplier cancelled;
+    private final Map<Integer, Asked> asked = new LinkedHashMap<>();
+    private final Map<Integer, Candidates> detections = new HashMap<>();
+    private final List<Fallback> fallbacks = new ArrayList<>();
+    private final List<StageTiming> timings = new ArrayList<>();
+    private final List<CompletableFuture<String>> pending = new ArrayList<>();
+    private long detectNanos;
+
+    public TextSelection(String referent, SelectionParams params, MediaSession media, SelectionLlm llm,
+            Consumer<SegmentResponse> emit, BooleanSupplier cancelled) {
+        this.referent = referent.strip();
+        this.params = params;
+        this.media = media;
+        this.llm = llm;
+        this.emit = emit;
+        this.cancelled = cancelled;
+    }
+
+    /** Intake has decoded {@code frames} frames: ask about every window whose shown frames are all here. */
+    public void onFramesDecoded(int frames) {
+        if (!params.useLlm()) {
+            return;
+        }
+        for (int w = asked.size(); ; w++) {
+            List<Integer> shown = params.fullWindowFrames(w);
+            if (shown.size() < 2 || shown.get(shown.size() - 1) >= frames) {
+                return;
+            }
+            ask(new Window(w, shown));
+        }
+    }
+
+    /** The input is complete with {@code numFrames} frames: finish the selection. */
+    public Outcome finish(int numFrames) {
+        if (numFrames == 0) {
+            return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings);
+        }
+        List<Window> windows = params.windows(numFrames);
+        return params.useLlm() ? withLlm(windows) : baseline(windows);
+    }
+
+    // ---- LLM path -------------------------------------------------------------------------------
+
+    private Outcome withLlm(List<Window> windows) {
+        long t0 = System.nanoTime();
+        boolean anyChoice = windows.stream().anyMatch(Window::needsChoice);
+        for (Window w : windows) {
+            if (w.needsChoice() && !asked.containsKey(w.index())) {
+                ask(w);
+            }
+        }
+        // While the LLM reasons, the detector runs on the frames that may become pivots.
+        List<Integer> sampled = windows.stream().flatMap(w -> w.frames().stream()).toList();
+        int[] next = {0};
+        List<KeyFrame> keyFrames = new ArrayList<>();
+        for (Window w : windows) {
+            if (!w.needsChoice()) {
+                if (!anyChoice) {
+                    keyFrames.add(note(Verdicts.onlyFrame(w)));
+                }
+                continue; // a trailing one-frame window is skipped, as the reference does
+            }
+            Asked a = asked.get(w.index());
+            await(a.reply(), () -> {
+                while (next[0] < sampled.size() && detections.containsKey(sampled.get(next[0]))) {
+                    next[0]++;
+                }
+                if (next[0] >= sampled.size()) {
+                    return false;
+                }
+                candidates(sampled.get(next[0]), params.boxThreshold(), params.textThreshold());
+                return true;
+            });
+            keyFrames.add(note(Verdicts.keyFrame(w, GuardedLlm.textOf(a.reply()), GuardedLlm.failureOf(a.reply()), params.omitReasoning())));
+        }
+        timing(Stage.STAGE_KEY_FRAME, t0);
+
+        long t1 = System.nanoTime();
+        List<Pivot> pivots = new ArrayList<>();
+        for (KeyFrame k : keyFrames) {
+            Candidates c = candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold());
+            emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+            if (c.getCandidatesCount() == 0) {
+                pivots.add(new Pivot(k, c, null));
+                continue;
+            }
+            int pivotNumber = k.getShownFramesList().indexOf(k.getFrameIndex()) + 1;
+            RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(k.getShownFramesList())
+                    .setPivotFrameIndex(k.getFrameIndex());
+            List<Prompts.Candidate> listed = new ArrayList<>();
+            for (Candidate cand : c.getCandidatesList()) {
+                tile.addBoxes(cand.getBox());
+                listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
+            }
+            byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
+            CompletableFuture<String> reply = track(llm.askKeyBox(referent, k.getShownFramesCount(), pivotNumber,
+                    listed, jpeg));
+            pivots.add(new Pivot(k, c, reply));
+        }
+        List<KeyBox> chosen = new ArrayList<>();
+        for (Pivot p : pivots) {
+            KeyBox box;
+            if (p.reply() == null) {
+                box = Verdicts.noCandidates(p.keyFrame().getFrameIndex());
+            } else {
+                await(p.reply(), () -> false);
+                box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()), params.maxObjects(),
+                        params.omitReasoning());
+            }
+            note(box);
+            if (box.getBoxesCount() > 0) {
+                chosen.add(box);
+            }
+        }
+        timing(Stage.STAGE_KEY_BOX, t1);
+        if (chosen.isEmpty()) {
+            chosen = lastResort(windows);
+        }
+        timings.add(StageTiming.newBuilder().setStage(Stage.STAGE_CANDIDATES).setMillis(detectNanos / 1e6).build());
+        return outcome(chosen, SelectionPath.SELECTION_PATH_LLM);
+    }
+
+    private void ask(Window w) {
+        byte[] tile = media.renderTile(RenderTile.newBuilder().addAllFrameIndices(w.frames()).build())
+                .getJpeg().toByteArray();
+        asked.put(w.index(), new Asked(w, track(llm.askKeyFrame(referent, w.frames().size(), tile))));
+    }
+
+    // ---- baseline -------------------------------------------------------------------------------
+
+    /** No LLM: the sampled frame where the detector is most confident, and its best box (design.md). */
+    private Outcome baseline(List<Window> windows) {
+        long t0 = System.nanoTime();
+        Candidates best = null;
+        Window bestWindow = null;
+        for (Window w : windows) {
+            for (int f : w.frames()) {
+                Candidates c = candidates(f, params.boxThreshold(), params.textThreshold());
+                if (c.getCandidatesCount() > 0
+                        && (best == null || c.getCandidates(0).getScore() > best.getCandidates(0).getScore())) {
+                    best = c;
+                    bestWindow = w;
+                }
+            }
+        }
+        timing(Stage.STAGE_CANDIDATES, t0);
+        String why = llm.configured() ? "the LLM is disabled for this call (options.disable_llm)"
+                : "no LLM is configured (refseg.llm.base-url)";
+        List<KeyBox> chosen;
+        if (best == null) {
+            chosen = lastResort(windows);
+        } else {
+            Fallback f = Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_FRAME, why
+                    + ": the sampled frame where the detector is most confident");
+            note(KeyFrame.newBuilder().setFrameIndex(best.getFrameIndex()).setWindowIndex(bestWindow.index())
+                    .addAllShownFrames(bestWindow.frames()).setFallback(f).build());
+            emit.accept(SegmentResponse.newBuilder().setCandidates(best).build());
+            chosen = List.of(note(Verdicts.bestBox(best, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM,
+                    Stage.STAGE_KEY_BOX, why + ": the detector's best box"))));
+        }
+        return outcome(chosen, SelectionPath.SELECTION_PATH_BASELINE);
+    }
+
+    // ---- shared ---------------------------------------------------------------------------------
+
+    /**
+     * No pivot gave a box: frame 0 and the detector's best box at the looser thresholds (method.md §7);
+     * where frame 0 has none even then, the first sampled frame that has one. Nothing anywhere: no object.
+     */
+    private List<KeyBox> lastResort(List<Window> windows) {
+        FallbackKind kind = fallbacks.stream().filter(f -> f.getStage() == Stage.STAGE_KEY_BOX).map(Fallback::getKind)
+                .findFirst().orElse(FallbackKind.FALLBACK_KIND_NO_CANDIDATES);
+        List<Integer> order = new ArrayList<>(List.of(0));
+        windows.forEach(w -> w.frames().stream().filter(f -> f != 0).forEach(order::add));
+        for (int f : order) {
+            Candidates c = detect(f, params.fallbackBoxThreshold(), params.fallbackTextThreshold(), 1);
+            if (c.getCandidatesCount() > 0) {
+                emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+                return List.of(note(Verdicts.bestBox(c, Verdicts.fallback(kind, Stage.STAGE_KEY_BOX,
+                        "no pivot gave a box; frame " + f + " and the detector's best box at thresholds "
+                                + params.fallbackBoxThreshold() + "/" + params.fallbackTextThreshold() + " are used"))));
+            }
+        }
+        note(KeyBox.newBuilder().setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_CANDIDATES,
+                Stage.STAGE_KEY_BOX, "the detector finds nothing for the referent on any sampled frame, even at "
+                        + "the looser thresholds; no object is tracked")).build());
+        return List.of();
+    }
+
+    /**
+     * The tracker's prompts. One box per pivot: every pivot conditions object 1 (the reference's
+     * behaviour) and tracking starts from the middle one. Several boxes on a pivot ("the two dogs"):
+     * each box is its own object, taken from the middle pivot with that many boxes, since boxes on
+     * different pivots cannot be matched to each other without tracking.
+     */
+    private Outcome outcome(List<KeyBox> chosen, SelectionPath path) {
+        int objects = chosen.stream().mapToInt(KeyBox::getBoxesCount).max().orElse(0);
+        List<TrackPrompt> prompts = new ArrayList<>();
+        int start = 0;
+        if (objects == 1) {
+            for (KeyBox k : chosen) {
+                prompts.add(TrackPrompt.newBuilder().setObjectId(1).setFrameIndex(k.getFrameIndex())
+                        .setBox(k.getBoxes(0)).build());
+            }
+            start = chosen.get(chosen.size() / 2).getFrameIndex();
+        } else if (objects > 1) {
+            List<KeyBox> full = chosen.stream().filter(k -> k.getBoxesCount() == objects).toList();
+            KeyBox middle = full.get(full.size() / 2);
+            for (int i = 0; i < objects; i++) {
+                prompts.add(TrackPrompt.newBuilder().setObjectId(i + 1).setFrameIndex(middle.getFrameIndex())
+                        .setBox(middle.getBoxes(i)).build());
+            }
+            start = middle.getFrameIndex();
+        }
+        return new Outcome(prompts, start, objects, path, List.copyOf(fallbacks), List.copyOf(timings));
+    }
+
+    private Candidates candidates(int frame, float box, float text) {
+        return detections.computeIfAbsent(frame, f -> detect(f, box, text, params.maxCandidates()));
+    }
+
+    private Candidates detect(int frame, float box, float text, int max) {
+        long t0 = System.nanoTime();
+        try {
+            return media.detect(Detect.newBuilder().setFrameIndex(frame).setCaption(referent).setBoxThreshold(box)
+                    .setTextThreshold(text).setMaxCandidates(max).build());
+        } finally {
+            detectNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private KeyFrame note(KeyFrame k) {
+        if (k.hasFallback()) {
+            fallbacks.add(k.getFallback());
+        }
+        emit.accept(SegmentResponse.newBuilder().setKeyFrame(k).build());
+        return k;
+    }
+
+    private KeyBox note(KeyBox k) {
+        if (k.hasFallback()) {
+            fallbacks.add(k.getFallback());
+        }
+        emit.accept(SegmentResponse.newBuilder().setKeyBox(k).build());
+        return k;
+    }
+
+    private void timing(Stage stage, long t0) {
+        timings.add(StageTiming.newBuilder().setStage(stage).setMillis((System.nanoTime() - t0) / 1e6).build());
+    }
+
+    private CompletableFuture<String> track(CompletableFuture<String> f) {
+        pending.add(f);
+        return f;
+    }
+
+    /**
+     * Waits for one answer, doing {@code idleWork} meanwhile (it returns false when it has nothing left),
+     * and gives up at once when the client cancels.
+     */
+    private void await(CompletableFuture<String> f, BooleanSupplier idleWork) {
+        boolean work = true;
+        while (!f.isDone()) {
+            if (cancelled.getAsBoolean()) {
+                throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+            }
+            if (work) {
+                work = idleWork.getAsBoolean();
+                continue;
+            }
+            try {
+                f.get(POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                // polled again, or failed: the loop's test decides
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+            }
+        }
+    }
+
+    /** Drops the questions still in flight (the client left, or the call failed). */
+    @Override
+    public void close() {
+        pending.forEach(f -> f.cancel(true));
+    }
+}
