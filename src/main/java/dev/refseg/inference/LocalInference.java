@@ -49,6 +49,7 @@ public final class LocalInference implements InferenceBackend {
     private final Sam2Tracker tracker;
     /** Null when the model directory has no detector (text referents then answer FAILED_PRECONDITION). */
     private final GroundingDinoDetector detector;
+    private final Sam2Graphs.GraphTimer timer;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
@@ -60,6 +61,7 @@ public final class LocalInference implements InferenceBackend {
         this.defaultFps = defaultFps;
         this.models = models;
         this.tracker = new Sam2Tracker(Sam2Graphs.of(models, timer));
+        this.timer = timer;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
                 models.session(DETECTOR), tokenizer(models)) : null;
     }
@@ -174,8 +176,11 @@ public final class LocalInference implements InferenceBackend {
             }
             DecodedFrame f = frame(request.getFrameIndex(), "detect.frame_index");
             Candidates.Builder out = Candidates.newBuilder().setFrameIndex(request.getFrameIndex());
-            for (Detection d : detector.detect(f, request.getCaption(), request.getBoxThreshold(),
-                    request.getTextThreshold(), Math.max(1, request.getMaxCandidates()))) {
+            long t0 = System.nanoTime();
+            List<Detection> found = detector.detect(f, request.getCaption(), request.getBoxThreshold(),
+                    request.getTextThreshold(), Math.max(1, request.getMaxCandidates()));
+            timer.record(DETECTOR, System.nanoTime() - t0);
+            for (Detection d : found) {
                 out.addCandidates(Candidate.newBuilder().setBox(MaskProtos.box(d.box())).setScore(d.score())
                         .setPhrase(d.phrase()));
             }
