@@ -65,7 +65,7 @@ public class RefsegBeans {
                 .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)
                 .record(nanos, TimeUnit.NANOSECONDS);
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
-                timer);
+                timer, config.inference().prefetchFrames());
     }
 
     /**

@@ -78,6 +78,13 @@ public interface RefsegConfig {
         @WithDefault("0")
         int intraOpThreads();
 
+        /**
+         * Frames per session whose SAM 2 encoder output may be computed while the LLM chooses the key box
+         * (about 24 MB each at SAM 2.1's sizes); 0 turns it off.
+         */
+        @WithDefault("8")
+        int prefetchFrames();
+
         /** Where per-session scratch files (FIFOs, MP4 spools) go; default: the system temp folder. */
         Optional<Path> workDir();
     }

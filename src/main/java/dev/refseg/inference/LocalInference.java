@@ -12,6 +12,7 @@ import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.FrameStore;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.IntakeSession;
+import dev.refseg.sam2.FeatureCache;
 import dev.refseg.sam2.Sam2Graphs;
 import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
@@ -26,6 +27,8 @@ import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.MediaChunk;
 import dev.refseg.v1.OpenSession;
+import dev.refseg.v1.Prefetch;
+import dev.refseg.v1.PrefetchResult;
 import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.Track;
 import dev.refseg.v1.TrackPrompt;
@@ -53,8 +56,17 @@ public final class LocalInference implements InferenceBackend {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
+    private final int prefetchFrames;
+
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, Sam2Graphs.GraphTimer timer) {
+        this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, 0);
+    }
+
+    /** @param prefetchFrames most frames per session whose encoder output may be computed ahead of tracking */
+    public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames) {
+        this.prefetchFrames = prefetchFrames;
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
         this.workRoot = workRoot;
@@ -110,6 +122,7 @@ public final class LocalInference implements InferenceBackend {
 
     private final class Local implements MediaSession {
         private final IntakeSession intake;
+        private final FeatureCache prefetched = new FeatureCache(prefetchFrames);
         private boolean closed;
 
         Local(IntakeSession intake) {
@@ -187,6 +200,16 @@ public final class LocalInference implements InferenceBackend {
             return out.build();
         }
 
+        @Override
+        public PrefetchResult prefetch(Prefetch request) {
+            for (int i : request.getFrameIndicesList()) {
+                if (!tracker.prefetch(frame(i, "prefetch.frame_indices"), prefetched)) {
+                    break;
+                }
+            }
+            return PrefetchResult.newBuilder().setFramesCached(prefetched.size()).setFull(prefetched.isFull()).build();
+        }
+
         private List<DecodedFrame> frames(RenderTile request, String op) {
             if (request.getFrameIndicesCount() == 0 || request.getFrameIndicesCount() > 16) {
                 throw Errors.invalid(op + ".frame_indices", "has " + request.getFrameIndicesCount()
@@ -227,7 +250,8 @@ public final class LocalInference implements InferenceBackend {
                 }
                 return;
             }
-            try (TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height())) {
+            try (TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height(),
+                    prefetched)) {
                 trackers.incrementAndGet();
                 try {
                     for (int i = 0; i < request.getPromptsCount(); i++) {
@@ -278,6 +302,7 @@ public final class LocalInference implements InferenceBackend {
         public synchronized void close() {
             if (!closed) {
                 closed = true;
+                prefetched.clear();
                 intake.close();
                 open.decrementAndGet();
             }

@@ -40,6 +40,12 @@ public interface MediaSession extends AutoCloseable {
     Candidates detect(Detect request);
 
     /**
+     * Runs the SAM 2 image encoder on the given frames, in order, ahead of tracking, as far as the
+     * session's budget allows; tracking then uses these results instead of encoding again.
+     */
+    dev.refseg.v1.PrefetchResult prefetch(dev.refseg.v1.Prefetch request);
+
+    /**
      * Seeds the tracker with the prompts and tracks every object through the received frames: forward
      * from the start frame, then backward to frame 0. Each frame's masks go to {@code sink} as soon as
      * they are computed (the sink may block for flow control, or throw to stop). Frees the tracking state

@@ -32,7 +32,27 @@ public final class Sam2Tracker {
     }
 
     public TrackerState init(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {
-        return new TrackerState(frames, numFrames, width, height);
+        return init(frames, numFrames, width, height, new FeatureCache(0));
+    }
+
+    /** As {@link #init}, taking each frame's encoder output from {@code prefetched} when it is there. */
+    public TrackerState init(IntFunction<DecodedFrame> frames, int numFrames, int width, int height,
+            FeatureCache prefetched) {
+        TrackerState s = new TrackerState(frames, numFrames, width, height);
+        s.prefetched = prefetched;
+        return s;
+    }
+
+    /**
+     * Runs the image encoder on one frame ahead of tracking and keeps the result in {@code cache}; false
+     * when the cache is full (nothing is computed then).
+     */
+    public boolean prefetch(DecodedFrame frame, FeatureCache cache) {
+        if (cache.isFull() || cache.contains(frame.index())) {
+            return !cache.isFull();
+        }
+        float[] image = Sam2Image.preprocess(frame.rgb(), frame.width(), frame.height(), null);
+        return cache.put(graphs.encode(frame.index(), image));
     }
 
     /** Prompts an object with a box (frame pixels) on one frame; that frame becomes a conditioning frame. */
@@ -199,6 +219,11 @@ public final class Sam2Tracker {
 
     private Sam2Graphs.FrameFeatures features(TrackerState s, int t) {
         if (s.lastFeatures == null || s.lastFeatures.frameIdx() != t) {
+            Sam2Graphs.FrameFeatures ready = s.prefetched.take(t);
+            if (ready != null) {
+                s.lastFeatures = ready;
+                return ready;
+            }
             DecodedFrame frame = s.frames.apply(t);
             s.imageBuffer = Sam2Image.preprocess(frame.rgb(), frame.width(), frame.height(), s.imageBuffer);
             s.lastFeatures = graphs.encode(t, s.imageBuffer);

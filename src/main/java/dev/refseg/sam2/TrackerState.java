@@ -34,6 +34,8 @@ public final class TrackerState implements AutoCloseable {
     final Map<Integer, ObjectTrack> objects = new LinkedHashMap<>();
     /** The encoder output of the most recent frame: shared by all objects of that frame. */
     Sam2Graphs.FrameFeatures lastFeatures;
+    /** Encoder outputs computed before tracking began (taken as frames are reached). */
+    FeatureCache prefetched = new FeatureCache(0);
     /** Reused [1,3,1024,1024] input buffer. */
     float[] imageBuffer;
     /**

@@ -13,6 +13,8 @@ import dev.refseg.v1.Fallback;
 import dev.refseg.v1.FallbackKind;
 import dev.refseg.v1.KeyBox;
 import dev.refseg.v1.KeyFrame;
+import dev.refseg.v1.Prefetch;
+import dev.refseg.v1.PrefetchResult;
 import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SelectionPath;
@@ -68,6 +70,7 @@ public final class TextSelection implements AutoCloseable {
     private final List<StageTiming> timings = new ArrayList<>();
     private final List<CompletableFuture<String>> pending = new ArrayList<>();
     private long detectNanos;
+    private int numFrames;
 
     public TextSelection(String referent, SelectionParams params, MediaSession media, SelectionLlm llm,
             Consumer<SegmentResponse> emit, BooleanSupplier cancelled) {
@@ -98,6 +101,7 @@ public final class TextSelection implements AutoCloseable {
         if (numFrames == 0) {
             return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings);
         }
+        this.numFrames = numFrames;
         List<Window> windows = params.windows(numFrames);
         return params.useLlm() ? withLlm(windows) : baseline(windows);
     }
@@ -161,12 +165,13 @@ public final class TextSelection implements AutoCloseable {
             pivots.add(new Pivot(k, c, reply));
         }
         List<KeyBox> chosen = new ArrayList<>();
+        BooleanSupplier encodeAhead = encodeAhead(pivots);
         for (Pivot p : pivots) {
             KeyBox box;
             if (p.reply() == null) {
                 box = Verdicts.noCandidates(p.keyFrame().getFrameIndex());
             } else {
-                await(p.reply(), () -> false);
+                await(p.reply(), encodeAhead);
                 box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()), params.maxObjects(),
                         params.omitReasoning());
             }
@@ -181,6 +186,33 @@ public final class TextSelection implements AutoCloseable {
         }
         timings.add(StageTiming.newBuilder().setStage(Stage.STAGE_CANDIDATES).setMillis(detectNanos / 1e6).build());
         return outcome(chosen, SelectionPath.SELECTION_PATH_LLM);
+    }
+
+    /**
+     * Idle work while the key boxes are awaited: the SAM 2 encoder on the frames tracking will need
+     * first — the pivots (their prompts), then forward from the likely start, the middle pivot — one
+     * frame per call, until the session's prefetch budget is full.
+     */
+    private BooleanSupplier encodeAhead(List<Pivot> pivots) {
+        List<Integer> asked = pivots.stream().filter(p -> p.reply() != null).map(p -> p.keyFrame().getFrameIndex())
+                .toList();
+        if (asked.isEmpty()) {
+            return () -> false;
+        }
+        List<Integer> order = new ArrayList<>(asked);
+        for (int t = asked.get(asked.size() / 2) + 1; t < numFrames && order.size() < 64; t++) {
+            if (!asked.contains(t)) {
+                order.add(t);
+            }
+        }
+        int[] next = {0};
+        return () -> {
+            if (next[0] >= order.size()) {
+                return false;
+            }
+            PrefetchResult r = media.prefetch(Prefetch.newBuilder().addFrameIndices(order.get(next[0]++)).build());
+            return !r.getFull();
+        };
     }
 
     private void ask(Window w) {

@@ -1,0 +1,48 @@
+package dev.refseg.sam2;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Image-encoder outputs computed ahead of tracking (while the LLM is still choosing), by frame. Bounded:
+ * at SAM 2.1's sizes one frame's features are about 24 MB. Tracking takes each entry when it reaches
+ * that frame; since propagation visits every frame once, nothing computed here is wasted.
+ */
+public final class FeatureCache {
+    private final int capacity;
+    private final Map<Integer, Sam2Graphs.FrameFeatures> byFrame = new HashMap<>();
+
+    public FeatureCache(int capacity) {
+        this.capacity = Math.max(0, capacity);
+    }
+
+    public synchronized boolean isFull() {
+        return byFrame.size() >= capacity;
+    }
+
+    public synchronized boolean contains(int frame) {
+        return byFrame.containsKey(frame);
+    }
+
+    /** Stores one frame's features; false (and nothing stored) when full. */
+    public synchronized boolean put(Sam2Graphs.FrameFeatures f) {
+        if (byFrame.size() >= capacity && !byFrame.containsKey(f.frameIdx())) {
+            return false;
+        }
+        byFrame.put(f.frameIdx(), f);
+        return true;
+    }
+
+    /** Removes and returns a frame's features, or null. */
+    public synchronized Sam2Graphs.FrameFeatures take(int frame) {
+        return byFrame.remove(frame);
+    }
+
+    public synchronized int size() {
+        return byFrame.size();
+    }
+
+    public synchronized void clear() {
+        byFrame.clear();
+    }
+}

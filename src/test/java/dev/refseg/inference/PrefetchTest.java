@@ -1,0 +1,132 @@
+package dev.refseg.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.refseg.llm.GuardedLlm;
+import dev.refseg.llm.SelectionLlm;
+import dev.refseg.llm.VisionLlm;
+import dev.refseg.mask.PixelBox;
+import dev.refseg.mask.MaskProtos;
+import dev.refseg.media.IntakeLimits;
+import dev.refseg.segment.SelectionParams;
+import dev.refseg.segment.TextSelection;
+import dev.refseg.synth.SampleClip;
+import dev.refseg.synth.SyntheticClip;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.OpenSession;
+import dev.refseg.v1.Prefetch;
+import dev.refseg.v1.PrefetchResult;
+import dev.refseg.v1.Track;
+import dev.refseg.v1.TrackPrompt;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Encoder work done ahead of tracking (while the LLM reasons) is used by tracking, not repeated. */
+class PrefetchTest {
+    static final int PIVOT = 20;
+    static ModelRegistry models;
+    static SyntheticClip clip;
+    static final AtomicInteger encoderRuns = new AtomicInteger();
+
+    @BeforeAll
+    static void setUp() {
+        models = ModelRegistry.demo(new OrtRuntime(List.of("cpu"), 0, 2));
+        clip = SampleClip.render();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        models.close();
+    }
+
+    static LocalInference inference(Path dir, int prefetch) {
+        return new LocalInference(new IntakeLimits(16 << 20, 3840, 2160, 1000, 600, 8 << 20, 64 << 20), 1L << 30, dir,
+                10, models, (graph, nanos) -> {
+                    if (graph.equals("sam2.image_encoder")) {
+                        encoderRuns.incrementAndGet();
+                    }
+                }, prefetch);
+    }
+
+    static MediaSession withFrames(LocalInference inference) {
+        MediaSession s = inference.openSession(OpenSession.getDefaultInstance());
+        for (int i = 0; i < clip.frameCount(); i++) {
+            s.addFrame(Frame.newBuilder().setIndex(i).setWidth(clip.width()).setHeight(clip.height())
+                    .setFormat(dev.refseg.v1.ImageFormat.IMAGE_FORMAT_RGB24).setData(ByteString.copyFrom(clip.frames().get(i))).build());
+        }
+        s.endOfInput();
+        return s;
+    }
+
+    static List<MaskFrame> track(MediaSession s) {
+        List<MaskFrame> out = new ArrayList<>();
+        PixelBox box = PixelBox.of(clip.truth().get(1).get(PIVOT));
+        s.track(Track.newBuilder().addPrompts(TrackPrompt.newBuilder().setObjectId(1).setFrameIndex(PIVOT)
+                .setBox(MaskProtos.box(box))).setStartFrameIndex(PIVOT).build(), out::add);
+        return out;
+    }
+
+    @Test
+    void prefetchedFramesAreNotEncodedAgainAndGiveTheSameMasks(@TempDir Path dir) {
+        List<MaskFrame> plain;
+        try (MediaSession s = withFrames(inference(dir, 0))) {
+            encoderRuns.set(0);
+            plain = track(s);
+            assertEquals(48, encoderRuns.get(), "each frame encoded once");
+        }
+        try (MediaSession s = withFrames(inference(dir, 4))) {
+            encoderRuns.set(0);
+            PrefetchResult r = s.prefetch(Prefetch.newBuilder().addFrameIndices(PIVOT).addFrameIndices(PIVOT + 1)
+                    .addFrameIndices(PIVOT + 2).addFrameIndices(PIVOT + 3).addFrameIndices(PIVOT + 4).build());
+            assertEquals(4, r.getFramesCached());
+            assertTrue(r.getFull());
+            assertEquals(4, encoderRuns.get(), "the budget stops the fifth");
+            encoderRuns.set(0);
+            List<MaskFrame> ahead = track(s);
+            assertEquals(44, encoderRuns.get(), "tracking used the 4 prefetched frames");
+            assertEquals(plain, ahead, "same masks");
+            assertEquals(0, s.prefetch(Prefetch.getDefaultInstance()).getFramesCached(), "all taken by tracking");
+        }
+    }
+
+    @Test
+    void textSelectionEncodesAheadWhileTheKeyBoxIsAwaited(@TempDir Path dir) {
+        VisionLlm slowBoxes = (model, prompt, jpeg, detail) -> {
+            if (prompt.contains("candidate box")) {
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new VisionLlm.Reply("[1]", 0, 0);
+            }
+            return new VisionLlm.Reply("[3]", 0, 0);
+        };
+        SelectionLlm.StepModel step = new SelectionLlm.StepModel("m", "auto");
+        try (SelectionLlm llm = new SelectionLlm(new GuardedLlm(slowBoxes, new GuardedLlm.Policy(0, Duration.ofMillis(1),
+                Duration.ofMillis(1)), 2, 8, 0, new SimpleMeterRegistry()), step, step);
+                MediaSession s = withFrames(inference(dir, 3))) {
+            TextSelection selection = new TextSelection("the blue square",
+                    new SelectionParams(50, 5, 10, 0.25f, 0.2f, 3, 0.001f, 0.1f, 3, true, false), s, llm, e -> { },
+                    () -> false);
+            TextSelection.Outcome o = selection.finish(48);
+            assertEquals(20, o.startFrame(), "answer 3 of frames 0,10,20,30,40");
+            PrefetchResult r = s.prefetch(Prefetch.getDefaultInstance());
+            assertEquals(3, r.getFramesCached(), "pivot 20, then 21 and 22, encoded while the LLM chose the box");
+            encoderRuns.set(0);
+            s.track(Track.newBuilder().addAllPrompts(o.prompts()).setStartFrameIndex(o.startFrame()).build(), m -> { });
+            assertEquals(45, encoderRuns.get());
+        }
+    }
+}
