@@ -55,6 +55,14 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         }
         Start start = r.getStart();
         StartValidator.validate(start);
+        // Said plainly rather than answered with intake only or offline masks the client did not ask for.
+        if (start.hasAudio()) {
+            throw Errors.unimplemented("start.audio", "audio referents are not available in this build yet; "
+                    + "name the object with start.text");
+        }
+        if (start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE) {
+            throw Errors.unimplemented("start.mode", "MODE_ONLINE is not available in this build yet; use MODE_OFFLINE");
+        }
         if (start.hasText() && !inference.hasDetector()) {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
                     + "directory's manifest.properties has no gdino.detector");

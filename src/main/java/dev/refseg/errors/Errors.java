@@ -31,6 +31,11 @@ public final class Errors {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
 
+    /** A part of the contract this build does not serve yet: UNIMPLEMENTED "field: what instead". */
+    public static StatusRuntimeException unimplemented(String field, String problem) {
+        return Status.UNIMPLEMENTED.withDescription(field + ": " + problem).asRuntimeException();
+    }
+
     public static StatusRuntimeException unavailable(String message, Throwable cause) {
         return Status.UNAVAILABLE.withDescription(message).withCause(cause).asRuntimeException();
     }

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * complete runs the stages and ends with a Summary. Reads top-down as the method does:
  * intake → key frames → candidates → key boxes ({@link TextSelection}, whose key-frame questions start
  * during intake) → propagation → summary. Events go to {@code emit} as soon as each step has them.
- * Audio referents stop after intake until their stage lands.
+ * (Audio referents and the online mode are refused at Start until their stages land.)
  */
 public final class SegmentSession implements AutoCloseable {
     private final Start start;
@@ -34,7 +34,7 @@ public final class SegmentSession implements AutoCloseable {
     private long lastProgressNanos;
     private int framesReported;
     private long intakeNanos;
-    /** Null for audio referents (not wired yet). */
+    /** The text referent's selection; null when there is none to run (then the call ends after intake). */
     private final TextSelection selection;
 
     public SegmentSession(Start start, MediaSession media, Duration progressInterval, SegmentMetrics metrics,

@@ -244,6 +244,16 @@ class SegmentIntakeTest {
     }
 
     @Test
+    void audioReferentsAndOnlineModeAreRefusedPlainly() throws Exception {
+        assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
+                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance())).build()), Status.Code.UNIMPLEMENTED,
+                "start.audio", "not available");
+        assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText("the red disc")
+                .setMode(dev.refseg.v1.Mode.MODE_ONLINE)).build()), Status.Code.UNIMPLEMENTED, "start.mode",
+                "MODE_OFFLINE");
+    }
+
+    @Test
     void startWithoutReferent() throws Exception {
         assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.getDefaultInstance()).build()),
                 Status.Code.INVALID_ARGUMENT, "start.referent");
