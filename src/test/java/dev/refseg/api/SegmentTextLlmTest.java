@@ -15,6 +15,7 @@ import dev.refseg.v1.KeyBox;
 import dev.refseg.v1.KeyFrame;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Stage;
 import dev.refseg.v1.Summary;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,6 +87,8 @@ class SegmentTextLlmTest {
             assertEquals(List.of(), s.getFallbacksList(), referents[i]);
             assertEquals(1, s.getObjects());
             assertEquals(60, s.getMasksOut());
+            assertEquals(List.of(Stage.STAGE_INTAKE, Stage.STAGE_KEY_FRAME, Stage.STAGE_CANDIDATES, Stage.STAGE_KEY_BOX,
+                    Stage.STAGE_PROPAGATION), s.getTimingsList().stream().map(t -> t.getStage()).toList());
             JandF score = TextClips.score(o, 1, clip, truth[i]);
             System.out.printf("%s: J %.3f F %.3f%n", referents[i], score.jMean(), score.fMean());
             scores.add(score);
