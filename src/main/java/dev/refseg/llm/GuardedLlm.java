@@ -271,6 +271,11 @@ public final class GuardedLlm implements AutoCloseable {
         }
     }
 
+    /** Twice the concurrency cap, but no more than the pool and its queue hold. */
+    public int perCallLimit() {
+        return Math.min(2 * pool.getMaximumPoolSize(), pool.getMaximumPoolSize() + Math.max(1, maxQueued));
+    }
+
     /** Requests in flight now (for tests and the gauge). */
     public int inFlight() {
         return inFlight.get();

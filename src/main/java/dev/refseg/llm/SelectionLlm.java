@@ -31,6 +31,11 @@ public final class SelectionLlm implements AutoCloseable {
         return llm != null;
     }
 
+    /** Most questions one call should have in flight: enough to keep the pool busy, never enough to fill the queue. */
+    public int perCallLimit() {
+        return llm == null ? 1 : llm.perCallLimit();
+    }
+
     /** Which frame of the numbered tile best shows the referent; the reply text. */
     public CompletableFuture<String> askKeyFrame(String referent, int frames, byte[] tileJpeg) {
         return guarded().ask("key_frame", keyFrame.model(), keyFrame.detail(), Prompts.keyFrame(referent, frames),

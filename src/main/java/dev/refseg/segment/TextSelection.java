@@ -89,7 +89,8 @@ public final class TextSelection implements AutoCloseable {
         }
         for (int w = asked.size(); ; w++) {
             List<Integer> shown = params.fullWindowFrames(w);
-            if (shown.size() < 2 || shown.get(shown.size() - 1) >= frames) {
+            if (shown.size() < 2 || shown.get(shown.size() - 1) >= frames
+                    || questionsInFlight() >= llm.perCallLimit()) {
                 return;
             }
             ask(new Window(w, shown));
@@ -111,14 +112,20 @@ public final class TextSelection implements AutoCloseable {
     private Outcome withLlm(List<Window> windows) {
         long t0 = System.nanoTime();
         boolean anyChoice = windows.stream().anyMatch(Window::needsChoice);
-        for (Window w : windows) {
-            if (w.needsChoice() && !asked.containsKey(w.index())) {
-                ask(w);
-            }
-        }
+        List<Window> toAsk = windows.stream().filter(Window::needsChoice).toList();
         // While the LLM reasons, the detector runs on the frames that may become pivots.
         List<Integer> sampled = windows.stream().flatMap(w -> w.frames().stream()).toList();
         int[] next = {0};
+        BooleanSupplier detectAhead = () -> {
+            while (next[0] < sampled.size() && detections.containsKey(sampled.get(next[0]))) {
+                next[0]++;
+            }
+            if (next[0] >= sampled.size()) {
+                return false;
+            }
+            candidates(sampled.get(next[0]), params.boxThreshold(), params.textThreshold());
+            return true;
+        };
         List<KeyFrame> keyFrames = new ArrayList<>();
         for (Window w : windows) {
             if (!w.needsChoice()) {
@@ -127,53 +134,31 @@ public final class TextSelection implements AutoCloseable {
                 }
                 continue; // a trailing one-frame window is skipped, as the reference does
             }
+            askMoreWindows(toAsk);
             Asked a = asked.get(w.index());
             await(a.reply(), () -> {
-                while (next[0] < sampled.size() && detections.containsKey(sampled.get(next[0]))) {
-                    next[0]++;
-                }
-                if (next[0] >= sampled.size()) {
-                    return false;
-                }
-                candidates(sampled.get(next[0]), params.boxThreshold(), params.textThreshold());
-                return true;
+                askMoreWindows(toAsk);
+                return detectAhead.getAsBoolean();
             });
-            keyFrames.add(note(Verdicts.keyFrame(w, GuardedLlm.textOf(a.reply()), GuardedLlm.failureOf(a.reply()), params.omitReasoning())));
+            keyFrames.add(note(Verdicts.keyFrame(w, GuardedLlm.textOf(a.reply()), GuardedLlm.failureOf(a.reply()),
+                    params.omitReasoning())));
         }
         timing(Stage.STAGE_KEY_FRAME, t0);
 
         long t1 = System.nanoTime();
         List<Pivot> pivots = new ArrayList<>();
-        for (KeyFrame k : keyFrames) {
-            Candidates c = candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold());
-            emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
-            if (c.getCandidatesCount() == 0) {
-                pivots.add(new Pivot(k, c, null));
-                continue;
-            }
-            int pivotNumber = k.getShownFramesList().indexOf(k.getFrameIndex()) + 1;
-            RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(k.getShownFramesList())
-                    .setPivotFrameIndex(k.getFrameIndex());
-            List<Prompts.Candidate> listed = new ArrayList<>();
-            for (Candidate cand : c.getCandidatesList()) {
-                tile.addBoxes(cand.getBox());
-                listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
-            }
-            byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
-            CompletableFuture<String> reply = track(llm.askKeyBox(referent, k.getShownFramesCount(), pivotNumber,
-                    listed, jpeg));
-            pivots.add(new Pivot(k, c, reply));
-        }
+        BooleanSupplier encodeAhead = encodeAhead(keyFrames);
         List<KeyBox> chosen = new ArrayList<>();
-        BooleanSupplier encodeAhead = encodeAhead(pivots);
-        for (Pivot p : pivots) {
+        for (int i = 0; i < keyFrames.size(); i++) {
+            askMoreBoxes(keyFrames, pivots);
+            Pivot p = pivots.get(i);
             KeyBox box;
             if (p.reply() == null) {
                 box = Verdicts.noCandidates(p.keyFrame().getFrameIndex());
             } else {
-                await(p.reply(), encodeAhead);
-                box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()), params.maxObjects(),
-                        params.omitReasoning());
+                await(p.reply(), () -> askMoreBoxes(keyFrames, pivots) || encodeAhead.getAsBoolean());
+                box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()),
+                        params.maxObjects(), params.omitReasoning());
             }
             note(box);
             if (box.getBoxesCount() > 0) {
@@ -191,19 +176,69 @@ public final class TextSelection implements AutoCloseable {
     }
 
     /**
+     * Questions of this call in flight at once are bounded ({@link SelectionLlm#perCallLimit()}): a long
+     * video's hundreds of windows go out as earlier answers come back instead of overflowing the
+     * process's LLM queue (which is there to bound many calls, not one).
+     */
+    private int questionsInFlight() {
+        return (int) pending.stream().filter(f -> !f.isDone()).count();
+    }
+
+    private void askMoreWindows(List<Window> toAsk) {
+        for (Window w : toAsk) {
+            if (questionsInFlight() >= llm.perCallLimit()) {
+                return;
+            }
+            if (!asked.containsKey(w.index())) {
+                ask(w);
+            }
+        }
+    }
+
+    /**
+     * Prepares and asks the next pivots' key-box questions, in order, while there is room: candidates
+     * (event), boxes drawn, question sent; a pivot without candidates needs no question. True when it
+     * did something.
+     */
+    private boolean askMoreBoxes(List<KeyFrame> keyFrames, List<Pivot> pivots) {
+        boolean did = false;
+        while (pivots.size() < keyFrames.size() && questionsInFlight() < llm.perCallLimit()) {
+            KeyFrame k = keyFrames.get(pivots.size());
+            Candidates c = candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold());
+            emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+            did = true;
+            if (c.getCandidatesCount() == 0) {
+                pivots.add(new Pivot(k, c, null));
+                continue;
+            }
+            int pivotNumber = k.getShownFramesList().indexOf(k.getFrameIndex()) + 1;
+            RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(k.getShownFramesList())
+                    .setPivotFrameIndex(k.getFrameIndex());
+            List<Prompts.Candidate> listed = new ArrayList<>();
+            for (Candidate cand : c.getCandidatesList()) {
+                tile.addBoxes(cand.getBox());
+                listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
+            }
+            byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
+            pivots.add(new Pivot(k, c, track(llm.askKeyBox(referent, k.getShownFramesCount(), pivotNumber, listed,
+                    jpeg))));
+        }
+        return did;
+    }
+
+    /**
      * Idle work while the key boxes are awaited: the SAM 2 encoder on the frames tracking will need
      * first — the pivots (their prompts), then forward from the likely start, the middle pivot — one
      * frame per call, until the session's prefetch budget is full.
      */
-    private BooleanSupplier encodeAhead(List<Pivot> pivots) {
-        List<Integer> asked = pivots.stream().filter(p -> p.reply() != null).map(p -> p.keyFrame().getFrameIndex())
-                .toList();
-        if (asked.isEmpty()) {
+    private BooleanSupplier encodeAhead(List<KeyFrame> keyFrames) {
+        List<Integer> pivots = keyFrames.stream().map(KeyFrame::getFrameIndex).toList();
+        if (pivots.isEmpty()) {
             return () -> false;
         }
-        List<Integer> order = new ArrayList<>(asked);
-        for (int t = asked.get(asked.size() / 2) + 1; t < numFrames && order.size() < 64; t++) {
-            if (!asked.contains(t)) {
+        List<Integer> order = new ArrayList<>(pivots);
+        for (int t = pivots.get(pivots.size() / 2) + 1; t < numFrames && order.size() < 64; t++) {
+            if (!pivots.contains(t)) {
                 order.add(t);
             }
         }

@@ -32,8 +32,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Encoder work done ahead of tracking (while the LLM reasons) is used by tracking, not repeated. */
-class PrefetchTest {
+/**
+ * Selection over a real (embedded) media session with a scripted LLM: encoder work done ahead of tracking
+ * is used, not repeated; a long video's questions are paced instead of overflowing the LLM queue.
+ */
+class SelectionOnLocalInferenceTest {
     static final int PIVOT = 20;
     static ModelRegistry models;
     static SyntheticClip clip;
@@ -127,6 +130,41 @@ class PrefetchTest {
             encoderRuns.set(0);
             s.track(Track.newBuilder().addAllPrompts(o.prompts()).setStartFrameIndex(o.startFrame()).build(), m -> { });
             assertEquals(45, encoderRuns.get());
+        }
+    }
+
+    @Test
+    void aLongVideosQuestionsArePacedNotRejected(@TempDir Path dir) {
+        // One request at a time and one waiting: twelve questions at once would see ten refused.
+        AtomicInteger asked = new AtomicInteger();
+        VisionLlm quick = (model, prompt, jpeg, detail) -> {
+            asked.incrementAndGet();
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new VisionLlm.Reply(prompt.contains("candidate box") ? "[1]" : "[2]", 0, 0);
+        };
+        SelectionLlm.StepModel step = new SelectionLlm.StepModel("m", "auto");
+        try (SelectionLlm llm = new SelectionLlm(new GuardedLlm(quick, new GuardedLlm.Policy(0, Duration.ofMillis(1),
+                Duration.ofMillis(1)), 1, 1, 0, new SimpleMeterRegistry()), step, step);
+                MediaSession s = withFrames(inference(dir, 0))) {
+            assertEquals(2, llm.perCallLimit());
+            List<dev.refseg.v1.SegmentResponse> events = new ArrayList<>();
+            TextSelection selection = new TextSelection("the blue square",
+                    new SelectionParams(8, 2, 4, 0.25f, 0.2f, 3, 0.001f, 0.1f, 3, true, false), s, llm, events::add,
+                    () -> false);
+            for (int n = 1; n <= 48; n++) {
+                selection.onFramesDecoded(n); // as intake would: windows fill while frames arrive
+            }
+            TextSelection.Outcome o = selection.finish(48);
+            assertEquals(List.of(), o.fallbacks(), "six windows, six boxes, nothing refused");
+            assertEquals(12, asked.get());
+            assertEquals(6, o.prompts().size(), "every pivot conditions the object");
+            List<Integer> pivots = events.stream().filter(e -> e.hasKeyFrame()).map(e -> e.getKeyFrame().getFrameIndex())
+                    .toList();
+            assertEquals(List.of(4, 12, 20, 28, 36, 44), pivots, "answer 2 of each window [8w, 8w + 4]");
         }
     }
 }
