@@ -6,15 +6,14 @@ import dev.refseg.errors.Errors;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
 import dev.refseg.keyselect.BoxColours;
+import dev.refseg.keyselect.Questions;
 import dev.refseg.keyselect.Verdicts;
 import dev.refseg.keyselect.Windows;
 import dev.refseg.llm.GuardedLlm;
-import dev.refseg.llm.Prompts;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.segment.StartValidator;
-import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
 import dev.refseg.v1.FallbackKind;
@@ -23,7 +22,6 @@ import dev.refseg.v1.KeyBox;
 import dev.refseg.v1.KeyFrame;
 import dev.refseg.v1.KeySelectionGrpc;
 import dev.refseg.v1.OpenSession;
-import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.SelectKeyBoxRequest;
 import dev.refseg.v1.SelectKeyFrameRequest;
 import dev.refseg.v1.Stage;
@@ -109,23 +107,18 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         }
         if (!llm.configured()) {
             RefsegConfig.Selection s = config.selection();
-            Candidates best = null;
+            List<Candidates> found = new ArrayList<>();
             for (int i = 0; i < indices.size(); i++) {
-                Candidates c = detect(media, referent, i, s.boxThreshold(), s.textThreshold(), 1);
-                if (c.getCandidatesCount() > 0
-                        && (best == null || c.getCandidates(0).getScore() > best.getCandidates(0).getScore())) {
-                    best = c;
-                }
+                found.add(detect(media, referent, i, s.boxThreshold(), s.textThreshold(), 1));
             }
+            Candidates best = Questions.mostConfident(found);
             int chosen = best == null ? indices.get(0) : indices.get(best.getFrameIndex());
             return KeyFrame.newBuilder().setFrameIndex(chosen).addAllShownFrames(indices).setFallback(
                     Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_FRAME, best == null
                             ? "no LLM is configured and the detector finds nothing: the first frame"
                             : "no LLM is configured: the frame where the detector is most confident")).build();
         }
-        byte[] tile = media.renderTile(RenderTile.newBuilder().addAllFrameIndices(positions(indices.size())).build())
-                .getJpeg().toByteArray();
-        CompletableFuture<String> reply = llm.askKeyFrame(referent, indices.size(), tile);
+        CompletableFuture<String> reply = Questions.keyFrame(llm, media, referent, positions(indices.size()));
         return Verdicts.keyFrame(shown, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), omitReasoning);
     }
 
@@ -148,15 +141,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
             return Verdicts.bestBox(real, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
                     "no LLM is configured: the detector's best box"));
         }
-        RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(positions(indices.size()))
-                .setPivotFrameIndex(pivot);
-        List<Prompts.Candidate> listed = new ArrayList<>();
-        for (Candidate cand : c.getCandidatesList()) {
-            tile.addBoxes(cand.getBox());
-            listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
-        }
-        byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
-        CompletableFuture<String> reply = llm.askKeyBox(referent, indices.size(), pivot + 1, listed, jpeg);
+        CompletableFuture<String> reply = Questions.keyBox(llm, media, referent, positions(indices.size()), pivot, c);
         return Verdicts.keyBox(real, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), s.maxObjects(), r.getOmitReasoning());
     }
 

@@ -1,12 +1,11 @@
 package dev.refseg.segment;
 
 import dev.refseg.inference.MediaSession;
+import dev.refseg.keyselect.Questions;
 import dev.refseg.keyselect.Verdicts;
 import dev.refseg.keyselect.Windows.Window;
 import dev.refseg.llm.GuardedLlm;
-import dev.refseg.llm.Prompts;
 import dev.refseg.llm.SelectionLlm;
-import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
 import dev.refseg.v1.Fallback;
@@ -15,7 +14,6 @@ import dev.refseg.v1.KeyBox;
 import dev.refseg.v1.KeyFrame;
 import dev.refseg.v1.Prefetch;
 import dev.refseg.v1.PrefetchResult;
-import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SelectionPath;
 import dev.refseg.v1.Stage;
@@ -211,17 +209,8 @@ public final class TextSelection implements AutoCloseable {
                 pivots.add(new Pivot(k, c, null));
                 continue;
             }
-            int pivotNumber = k.getShownFramesList().indexOf(k.getFrameIndex()) + 1;
-            RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(k.getShownFramesList())
-                    .setPivotFrameIndex(k.getFrameIndex());
-            List<Prompts.Candidate> listed = new ArrayList<>();
-            for (Candidate cand : c.getCandidatesList()) {
-                tile.addBoxes(cand.getBox());
-                listed.add(new Prompts.Candidate(cand.getPhrase(), cand.getScore()));
-            }
-            byte[] jpeg = media.drawBoxes(tile.build()).getJpeg().toByteArray();
-            pivots.add(new Pivot(k, c, track(llm.askKeyBox(referent, k.getShownFramesCount(), pivotNumber, listed,
-                    jpeg))));
+            pivots.add(new Pivot(k, c, track(Questions.keyBox(llm, media, referent, k.getShownFramesList(),
+                    k.getFrameIndex(), c))));
         }
         return did;
     }
@@ -253,9 +242,7 @@ public final class TextSelection implements AutoCloseable {
     }
 
     private void ask(Window w) {
-        byte[] tile = media.renderTile(RenderTile.newBuilder().addAllFrameIndices(w.frames()).build())
-                .getJpeg().toByteArray();
-        asked.put(w.index(), new Asked(w, track(llm.askKeyFrame(referent, w.frames().size(), tile))));
+        asked.put(w.index(), new Asked(w, track(Questions.keyFrame(llm, media, referent, w.frames()))));
     }
 
     // ---- baseline -------------------------------------------------------------------------------
@@ -263,18 +250,14 @@ public final class TextSelection implements AutoCloseable {
     /** No LLM: the sampled frame where the detector is most confident, and its best box (design.md). */
     private Outcome baseline(List<Window> windows) {
         long t0 = System.nanoTime();
-        Candidates best = null;
-        Window bestWindow = null;
+        List<Candidates> found = new ArrayList<>();
         for (Window w : windows) {
             for (int f : w.frames()) {
-                Candidates c = candidates(f, params.boxThreshold(), params.textThreshold());
-                if (c.getCandidatesCount() > 0
-                        && (best == null || c.getCandidates(0).getScore() > best.getCandidates(0).getScore())) {
-                    best = c;
-                    bestWindow = w;
-                }
+                found.add(candidates(f, params.boxThreshold(), params.textThreshold()));
             }
         }
+        Candidates best = Questions.mostConfident(found);
+        Window bestWindow = best == null ? null : windows.get(best.getFrameIndex() / params.windowFrames());
         timing(Stage.STAGE_CANDIDATES, t0);
         String why = llm.configured() ? "the LLM is disabled for this call (options.disable_llm)"
                 : "no LLM is configured (refseg.llm.base-url)";
