@@ -69,7 +69,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     @Override
     public void selectKeyFrame(SelectKeyFrameRequest request, StreamObserver<KeyFrame> responses) {
         run("SelectKeyFrame", responses, () -> {
-            String referent = referent(request.getReferent());
+            String referent = StartValidator.sentence("referent", request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
             return withFrames(request.getFramesList(), media -> keyFrame(referent, indices, media,
                     request.getOmitReasoning()));
@@ -79,7 +79,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     @Override
     public void selectKeyBox(SelectKeyBoxRequest request, StreamObserver<KeyBox> responses) {
         run("SelectKeyBox", responses, () -> {
-            String referent = referent(request.getReferent());
+            String referent = StartValidator.sentence("referent", request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
             int pivot = indices.indexOf(request.getPivotFrameIndex());
             if (pivot < 0) {
@@ -90,8 +90,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 throw Errors.invalid("candidates", "has " + request.getCandidatesCount() + " boxes; at most "
                         + BoxColours.NAMES.size() + " (one colour each)");
             }
-            unit("box_threshold", request.getBoxThreshold());
-            unit("text_threshold", request.getTextThreshold());
+            StartValidator.unit("box_threshold", request.getBoxThreshold());
+            StartValidator.unit("text_threshold", request.getTextThreshold());
             if (request.getMaxCandidates() > BoxColours.NAMES.size()) {
                 throw Errors.invalid("max_candidates", "must be in [0, " + BoxColours.NAMES.size() + "], got "
                         + request.getMaxCandidates());
@@ -196,17 +196,6 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         }
     }
 
-    private static String referent(String text) {
-        String t = text.strip();
-        if (t.isEmpty()) {
-            throw Errors.invalid("referent", "is empty; give a sentence naming the object");
-        }
-        if (t.length() > StartValidator.MAX_TEXT_CHARS) {
-            throw Errors.invalid("referent", "is " + t.length() + " characters; at most " + StartValidator.MAX_TEXT_CHARS);
-        }
-        return t;
-    }
-
     /** The frames' stream indices, in the order given: 1..16 frames, each index once. */
     private static List<Integer> indices(List<Frame> frames) {
         if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
@@ -231,9 +220,4 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         return p;
     }
 
-    private static void unit(String field, float v) {
-        if (!(v >= 0 && v <= 1)) {
-            throw Errors.invalid(field, "must be in [0, 1], got " + v);
-        }
-    }
 }

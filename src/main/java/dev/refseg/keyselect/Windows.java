@@ -33,19 +33,24 @@ public final class Windows {
     }
 
     public static List<Window> of(int numFrames, int windowFrames, int framesPerWindow, int step) {
+        List<Window> out = new ArrayList<>();
+        for (int w = 0; (long) w * windowFrames < numFrames; w++) {
+            out.add(window(w, numFrames, windowFrames, framesPerWindow, step));
+        }
+        return out;
+    }
+
+    /** Window {@code w} of a video of {@code numFrames} frames (which may be longer than the window reaches). */
+    public static Window window(int w, long numFrames, int windowFrames, int framesPerWindow, int step) {
         if (windowFrames < 1 || framesPerWindow < 1 || step < 1) {
             throw new IllegalArgumentException("window frames, frames per window and step must be positive");
         }
-        List<Window> out = new ArrayList<>();
-        for (int w = 0; (long) w * windowFrames < numFrames; w++) {
-            int start = w * windowFrames;
-            int end = Math.min(start + windowFrames, numFrames);
-            List<Integer> shown = new ArrayList<>();
-            for (int i = 0; i < framesPerWindow && start + i * step < end; i++) {
-                shown.add(start + i * step);
-            }
-            out.add(new Window(w, List.copyOf(shown)));
+        int start = w * windowFrames;
+        long end = Math.min((long) start + windowFrames, numFrames);
+        List<Integer> shown = new ArrayList<>();
+        for (int i = 0; i < framesPerWindow && start + (long) i * step < end; i++) {
+            shown.add(start + i * step);
         }
-        return out;
+        return new Window(w, List.copyOf(shown));
     }
 }

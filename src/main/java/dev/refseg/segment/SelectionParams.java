@@ -26,7 +26,7 @@ public record SelectionParams(int windowFrames, int framesPerWindow, int frameSt
      * ends, so the window's LLM call can start while later frames are still arriving.
      */
     java.util.List<Integer> fullWindowFrames(int w) {
-        return windows((w + 1) * windowFrames).get(w).frames();
+        return dev.refseg.keyselect.Windows.window(w, Long.MAX_VALUE, windowFrames, framesPerWindow, frameStep).frames();
     }
 
     java.util.List<dev.refseg.keyselect.Windows.Window> windows(int numFrames) {

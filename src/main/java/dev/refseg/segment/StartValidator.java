@@ -14,15 +14,7 @@ public final class StartValidator {
 
     public static void validate(Start s) {
         switch (s.getReferentCase()) {
-            case TEXT -> {
-                String t = s.getText().strip();
-                if (t.isEmpty()) {
-                    throw Errors.invalid("start.text", "is empty; give a sentence naming the object");
-                }
-                if (t.length() > MAX_TEXT_CHARS) {
-                    throw Errors.invalid("start.text", "is " + t.length() + " characters; at most " + MAX_TEXT_CHARS);
-                }
-            }
+            case TEXT -> sentence("start.text", s.getText());
             case AUDIO -> range("start.audio.max_objects", s.getAudio().getMaxObjects(), 0, 10);
             default -> throw Errors.invalid("start.referent", "is missing: set start.text or start.audio");
         }
@@ -45,13 +37,26 @@ public final class StartValidator {
         }
     }
 
+    /** A referring sentence: not blank, at most {@link #MAX_TEXT_CHARS}; returned stripped. */
+    public static String sentence(String field, String text) {
+        String t = text.strip();
+        if (t.isEmpty()) {
+            throw Errors.invalid(field, "is empty; give a sentence naming the object");
+        }
+        if (t.length() > MAX_TEXT_CHARS) {
+            throw Errors.invalid(field, "is " + t.length() + " characters; at most " + MAX_TEXT_CHARS);
+        }
+        return t;
+    }
+
     private static void range(String field, int v, int lo, int hi) {
         if (v < lo || v > hi) {
             throw Errors.invalid(field, "must be in [" + lo + ", " + hi + "], got " + v);
         }
     }
 
-    private static void unit(String field, float v) {
+    /** A probability threshold: 0 (server default) to 1. */
+    public static void unit(String field, float v) {
         if (!(v >= 0 && v <= 1)) {
             throw Errors.invalid(field, "must be in [0, 1], got " + v);
         }

@@ -179,17 +179,14 @@ public final class TextSelection implements AutoCloseable {
      * process's LLM queue (which is there to bound many calls, not one).
      */
     private int questionsInFlight() {
-        return (int) pending.stream().filter(f -> !f.isDone()).count();
+        pending.removeIf(CompletableFuture::isDone);
+        return pending.size();
     }
 
+    /** Asks the next windows, in order (they are asked in order, so the next is the count asked). */
     private void askMoreWindows(List<Window> toAsk) {
-        for (Window w : toAsk) {
-            if (questionsInFlight() >= llm.perCallLimit()) {
-                return;
-            }
-            if (!asked.containsKey(w.index())) {
-                ask(w);
-            }
+        for (int room = llm.perCallLimit() - questionsInFlight(); room > 0 && asked.size() < toAsk.size(); room--) {
+            ask(toAsk.get(asked.size()));
         }
     }
 
@@ -394,7 +391,7 @@ public final class TextSelection implements AutoCloseable {
         }
     }
 
-    /** Drops the questions still in flight (the client left, or the call failed). */
+    /** Drops the questions still in flight (the client left, or the call failed); answered ones are pruned as they come. */
     @Override
     public void close() {
         pending.forEach(f -> f.cancel(true));

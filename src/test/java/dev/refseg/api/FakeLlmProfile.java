@@ -16,6 +16,12 @@ public class FakeLlmProfile implements QuarkusTestProfile {
     static final FakeOpenAi FAKE = start();
     static final int MAX_CONCURRENT = 2;
 
+    /** Clears what the fake recorded and lets it answer as the prompts ask (ReadingScript). */
+    static void readingScript() {
+        FAKE.reset();
+        FAKE.script(body -> FakeOpenAi.Answer.text(ReadingScript.answer(body)));
+    }
+
     private static FakeOpenAi start() {
         try {
             return new FakeOpenAi(ReadingScript::answer);

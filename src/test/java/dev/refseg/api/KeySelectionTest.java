@@ -71,8 +71,7 @@ class KeySelectionTest {
 
     @BeforeEach
     void readingLlm() {
-        FAKE.reset();
-        FAKE.script(body -> FakeOpenAi.Answer.text(ReadingScript.answer(body)));
+        FakeLlmProfile.readingScript();
     }
 
     @AfterEach

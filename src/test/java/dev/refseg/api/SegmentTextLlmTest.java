@@ -56,8 +56,7 @@ class SegmentTextLlmTest {
 
     @BeforeEach
     void readingLlm() {
-        FAKE.reset();
-        FAKE.script(body -> FakeOpenAi.Answer.text(ReadingScript.answer(body)));
+        FakeLlmProfile.readingScript();
     }
 
     @AfterEach
