@@ -59,7 +59,7 @@ class KeySelectionTest {
         for (int i : SHOWN) {
             shown.add(all.get(i));
         }
-        channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(64 << 20)
+        channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext().maxInboundMessageSize(64 << 20)
                 .build();
         stub = KeySelectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }

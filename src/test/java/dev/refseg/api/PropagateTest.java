@@ -61,7 +61,7 @@ class PropagateTest {
             ImageIO.write(ImageDecoder.toImage(clip.frames().get(i), clip.width(), clip.height()), "png", b);
             frames.add(Frame.newBuilder().setIndex(i).setData(ByteString.copyFrom(b.toByteArray())).build());
         }
-        channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(64 << 20)
+        channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext().maxInboundMessageSize(64 << 20)
                 .build();
     }
 
@@ -166,7 +166,7 @@ class PropagateTest {
         ObjectMask o = c.masks.get(5).getObjects(0);
         assertEquals(MaskProtos.fromRle(o.getRle(), "rle"), MaskPng.decode(o.getPng().toByteArray()));
         // Model time per graph and output frames are exported.
-        String metrics = new String(java.net.URI.create("http://localhost:8081/q/metrics").toURL().openStream()
+        String metrics = new String(java.net.URI.create("http://localhost:" + TestPorts.http() + "/q/metrics").toURL().openStream()
                 .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         List<String> timings = metrics.lines().filter(l -> l.startsWith("refseg_model_run_seconds_count")).toList();
         assertTrue(timings.stream().anyMatch(l -> l.contains("graph=\"sam2.memory_attention\"")), "graph timings: " + timings);

@@ -83,7 +83,7 @@ class SegmentTextBaselineTest {
     void keyFrameRpcWithoutLlmIsTheDetectorsMostConfidentFrame() throws Exception {
         SyntheticClip clip = SampleClip.render();
         List<dev.refseg.v1.Frame> frames = TextClips.frames(clip);
-        var channel = io.grpc.ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+        var channel = io.grpc.ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext().build();
         try {
             KeyFrame k = KeySelectionGrpc.newBlockingStub(channel).selectKeyFrame(SelectKeyFrameRequest.newBuilder()
                     .setReferent("the red disc").addFrames(frames.get(20)).addFrames(frames.get(5)).build());

@@ -25,7 +25,7 @@ class ServiceDiscoveryTest {
 
     @Test
     void healthAndReflection() throws Exception {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+        ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext().build();
         try {
             HealthCheckResponse h = HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance());
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, h.getStatus());

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /** A test client for the Segment stream: sends requests, collects every event and the final status. */
 final class StreamClient implements AutoCloseable {
     static final long TIMEOUT_S = 60;
-    final ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext()
+    final ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext()
             .maxInboundMessageSize(64 << 20).build();
 
     record Outcome(List<SegmentResponse> events, Status status) {
