@@ -23,11 +23,11 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
     private final InferenceBackend inference;
     private final SegmentMetrics metrics;
     private PropagateStart start;
-    private MediaSession media;
+    private volatile MediaSession media;
 
     PropagateCall(ServerCallStreamObserver<MaskFrame> responses, Executor workers, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics) {
-        super(responses, workers, slots, metrics, "Propagate");
+            SessionSlots slots, SegmentMetrics metrics, CallWatchdog watchdog) {
+        super(responses, workers, slots, metrics, watchdog, "Propagate");
         this.inference = inference;
         this.metrics = metrics;
     }
@@ -73,7 +73,8 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
         }
         acquireSlot();
         start = s;
-        media = inference.openSession(OpenSession.newBuilder().setTag("propagate").build());
+        media = inference.openSession(OpenSession.newBuilder().setTag("propagate")
+                .setKeepStoredOrientation(s.getKeepStoredOrientation()).build());
     }
 
     @Override
@@ -102,6 +103,14 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
         java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - t0);
         metrics.stage("propagation", took);
         metrics.trackingRate(sent[0], took);
+    }
+
+    @Override
+    protected void onAbort() {
+        MediaSession m = media;
+        if (m != null) {
+            m.abort();
+        }
     }
 
     @Override

@@ -19,9 +19,11 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     private final InferenceBackend inference;
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
+    private final CallWatchdog watchdog;
 
     public PropagationService(@SessionWorkers ExecutorService workers, InferenceBackend inference, SessionSlots slots,
-            SegmentMetrics metrics) {
+            SegmentMetrics metrics, CallWatchdog watchdog) {
+        this.watchdog = watchdog;
         this.workers = workers;
         this.inference = inference;
         this.slots = slots;
@@ -30,6 +32,7 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
 
     @Override
     public StreamObserver<PropagateRequest> propagate(StreamObserver<MaskFrame> responses) {
-        return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics);
+        return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics,
+                watchdog);
     }
 }

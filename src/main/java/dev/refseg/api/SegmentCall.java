@@ -24,11 +24,12 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
     private final InferenceBackend inference;
     private final SegmentMetrics metrics;
     private final SelectionLlm llm;
-    private SegmentSession session;
+    private volatile SegmentSession session;
 
     SegmentCall(ServerCallStreamObserver<SegmentResponse> responses, Executor workers, RefsegConfig config,
-            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
-        super(responses, workers, slots, metrics, "Segment");
+            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm,
+            CallWatchdog watchdog) {
+        super(responses, workers, slots, metrics, watchdog, "Segment");
         this.config = config;
         this.inference = inference;
         this.metrics = metrics;
@@ -69,7 +70,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         }
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
-                .build();
+                .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).build();
         MediaSession media = inference.openSession(open);
         TextSelection selection = start.hasText() ? new TextSelection(start.getText(),
                 SelectionParams.of(config.selection(), start.getOptions(), llm.configured()), media, llm, out::send,
@@ -83,6 +84,14 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             throw Errors.invalid("start", "the stream ended without a start message");
         }
         session.onInputComplete();
+    }
+
+    @Override
+    protected void onAbort() {
+        SegmentSession s = session;
+        if (s != null) {
+            s.abort();
+        }
     }
 
     @Override

@@ -26,9 +26,11 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
     private final SelectionLlm llm;
+    private final CallWatchdog watchdog;
 
     public SegmenterService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
+            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm, CallWatchdog watchdog) {
+        this.watchdog = watchdog;
         this.llm = llm;
         this.workers = workers;
         this.config = config;
@@ -40,6 +42,6 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     @Override
     public StreamObserver<SegmentRequest> segment(StreamObserver<SegmentResponse> responses) {
         return new SegmentCall((ServerCallStreamObserver<SegmentResponse>) responses, workers, config, inference,
-                slots, metrics, llm);
+                slots, metrics, llm, watchdog);
     }
 }

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
 
@@ -13,7 +14,13 @@ import org.jboss.logging.Logger;
  * The protocol shared by refseg's client-streaming calls (Segment, Propagate): inbound flow control by
  * hand (the next message is requested only once the previous one is handled, so a fast client cannot
  * pile frames up in server memory); every event handled in order on a session worker; and whatever way
- * the call ends (completed, failed, cancelled), {@link #release} and the session slot run exactly once.
+ * the call ends (completed, failed, cancelled, timed out, refused as too large), {@link #release} and the
+ * session slot run exactly once.
+ * <p>
+ * A call can also be ended from outside its worker — the client cancels or vanishes, the
+ * {@link CallWatchdog} finds it idle or stalled, a message is too large ({@link RequestSizeGuard}).
+ * {@link #abort} then first unblocks whatever the worker waits on ({@link #onAbort}: decoders, the
+ * response stream), so the ending never queues behind a wait that would not end by itself.
  */
 abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private static final Logger LOG = Logger.getLogger(StreamingCall.class);
@@ -22,19 +29,30 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private final Executor serial;
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
+    private final CallWatchdog watchdog;
     private final String rpc;
     private boolean slotHeld;
-    private boolean finished;
+    private volatile boolean finished;
+    /** When the server asked for the next message and has not had it yet (nanoTime), or 0. */
+    private volatile long awaitingInputSince;
+    private volatile StatusRuntimeException abortStatus;
 
     StreamingCall(ServerCallStreamObserver<R> responses, Executor workers, SessionSlots slots, SegmentMetrics metrics,
-            String rpc) {
+            CallWatchdog watchdog, String rpc) {
         this.serial = new SerialExecutor(workers);
         this.slots = slots;
         this.metrics = metrics;
+        this.watchdog = watchdog;
         this.rpc = rpc;
         responses.disableAutoRequest();
-        this.out = new CallOutput<>(responses, () -> serial.execute(() -> end(Status.CANCELLED.asRuntimeException())));
-        out.request(1);
+        this.out = new CallOutput<>(responses, () -> abort(Status.CANCELLED.withDescription("the client cancelled the call")
+                .asRuntimeException()));
+        RequestSizeGuard.Tracer size = RequestSizeGuard.TRACER.get();
+        if (size != null) {
+            size.onRefusal(s -> abort(s.asRuntimeException()));
+        }
+        watchdog.watch(this);
+        requestNext();
     }
 
     /** Handles one request message; throws a StatusRuntimeException to end the call with that status. */
@@ -43,8 +61,14 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     /** The client half-closed: finish the work and send the remaining responses. */
     protected abstract void inputComplete();
 
-    /** Frees everything the call holds. Called exactly once, however the call ends. */
+    /** Frees everything the call holds. Called exactly once, however the call ends, on the call's worker. */
     protected abstract void release();
+
+    /**
+     * Unblocks what the worker may be waiting on (decoders, a full pipe), from any thread; frees nothing.
+     * Must be safe to call at any time, also before the call has its session.
+     */
+    protected abstract void onAbort();
 
     /** Takes one of the process's session slots (RESOURCE_EXHAUSTED when none is free). */
     protected void acquireSlot() {
@@ -52,15 +76,21 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         slotHeld = true;
     }
 
+    private void requestNext() {
+        awaitingInputSince = System.nanoTime();
+        out.request(1);
+    }
+
     @Override
     public void onNext(Q request) {
+        awaitingInputSince = 0;
         serial.execute(() -> {
             if (finished) {
                 return;
             }
             try {
                 handle(request);
-                out.request(1);
+                requestNext();
             } catch (RuntimeException e) {
                 end(e);
             }
@@ -69,12 +99,12 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
 
     @Override
     public void onError(Throwable t) {
-        serial.execute(() -> end(Status.CANCELLED.withDescription("client stream failed").withCause(t)
-                .asRuntimeException()));
+        abort(Status.CANCELLED.withDescription("client stream failed").withCause(t).asRuntimeException());
     }
 
     @Override
     public void onCompleted() {
+        awaitingInputSince = 0;
         serial.execute(() -> {
             if (finished) {
                 return;
@@ -88,12 +118,61 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         });
     }
 
+    /**
+     * Ends the call with {@code status} from any thread: unblocks the worker, then ends the call on it.
+     * The first abort wins; later ones (and the errors the unblocked work throws) are ignored.
+     */
+    void abort(StatusRuntimeException status) {
+        synchronized (this) {
+            if (abortStatus != null || finished) {
+                return;
+            }
+            abortStatus = status;
+        }
+        if (status.getStatus().getCode() != Status.Code.CANCELLED) {
+            LOG.infof("%s call ended by the server: %s", rpc, status.getStatus().getDescription());
+        }
+        try {
+            onAbort();
+        } finally {
+            out.abort();
+            serial.execute(() -> end(status));
+        }
+    }
+
+    /** Called by the watchdog: ends the call when the client has been silent or not reading for too long. */
+    void checkTimeouts(long now, Duration inputIdle, Duration outputStall) {
+        long waiting = awaitingInputSince;
+        if (waiting != 0 && now - waiting > inputIdle.toNanos()) {
+            abort(Status.DEADLINE_EXCEEDED.withDescription("input: the client sent no message for "
+                    + seconds(now - waiting) + " s before half-close, more than the limit "
+                    + CallWatchdog.KEY_INPUT_IDLE + " = " + inputIdle).asRuntimeException());
+            return;
+        }
+        long blocked = out.blockedSince();
+        if (blocked != 0 && now - blocked > outputStall.toNanos()) {
+            abort(Status.DEADLINE_EXCEEDED.withDescription("output: the client read no response for "
+                    + seconds(now - blocked) + " s, more than the limit " + CallWatchdog.KEY_OUTPUT_STALL + " = "
+                    + outputStall).asRuntimeException());
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
     /** Ends the call once: success when {@code error} is null. */
     private void end(RuntimeException error) {
         if (finished) {
             return;
         }
-        finished = true;
+        synchronized (this) {
+            finished = true;
+        }
+        watchdog.forget(this);
+        if (abortStatus != null) {
+            error = abortStatus; // what ended the call, not what the interrupted work threw
+        }
         try {
             release();
         } finally {

@@ -9,6 +9,7 @@ import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
+import dev.refseg.media.MediaSettings;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -64,8 +65,10 @@ public class RefsegBeans {
         Sam2Graphs.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
                 .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)
                 .record(nanos, TimeUnit.NANOSECONDS);
+        RefsegConfig.Media m = config.media();
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
-                timer, config.inference().prefetchFrames());
+                timer, config.inference().prefetchFrames(),
+                new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false));
     }
 
     /**

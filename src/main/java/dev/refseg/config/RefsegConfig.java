@@ -23,6 +23,10 @@ public interface RefsegConfig {
 
     Intake intake();
 
+    Media media();
+
+    Transport transport();
+
     Llm llm();
 
     Selection selection();
@@ -55,6 +59,27 @@ public interface RefsegConfig {
         /** Most container bytes (MediaChunk) one session may send. */
         @WithDefault("2147483648")
         long maxMediaBytes();
+
+        /**
+         * Largest request message as a whole (all fields, the envelope of a frame or media chunk, or a
+         * unary call's frames together). Enforced while the message arrives, before it is buffered whole.
+         */
+        @WithDefault("67108864")
+        int maxRequestBytes();
+
+        /**
+         * Longest the server waits for the client's next message before half-close (a client that went
+         * silent); then the call ends with DEADLINE_EXCEEDED and everything it held is freed.
+         */
+        @WithDefault("60s")
+        Duration inputIdleTimeout();
+
+        /**
+         * Longest a response may wait for the client to read (flow control blocked); then the call ends
+         * with DEADLINE_EXCEEDED and everything it held is freed.
+         */
+        @WithDefault("60s")
+        Duration outputStallTimeout();
     }
 
     interface Models {
@@ -97,6 +122,46 @@ public interface RefsegConfig {
         /** Frame rate assumed when frames carry no timestamps and the client gives none. */
         @WithDefault("25")
         double defaultFps();
+    }
+
+    /** How FFmpeg is driven for containers and images. */
+    interface Media {
+        /** Most bytes FFmpeg reads to identify a stream before it starts decoding (its probesize). */
+        @WithDefault("32768")
+        long probeBytes();
+
+        /** Most stream time FFmpeg reads to fill in stream parameters (its analyzeduration). */
+        @WithDefault("500ms")
+        Duration analyzeDuration();
+
+        /**
+         * Longest a decoder may make no progress while a call waits on it; then the call ends with
+         * DEADLINE_EXCEEDED naming this key.
+         */
+        @WithDefault("30s")
+        Duration stallTimeout();
+    }
+
+    /**
+     * gRPC transport: HTTP/2 keepalive, so that peers that vanished without closing (a dropped network,
+     * a killed device) are found and their calls freed.
+     */
+    interface Transport {
+        /** Idle time on a connection after which the server pings the client. */
+        @WithDefault("60s")
+        Duration keepaliveTime();
+
+        /** Time the server waits for the ping's answer before it closes the connection. */
+        @WithDefault("20s")
+        Duration keepaliveTimeout();
+
+        /** Shortest interval between client pings the server accepts (more often: the connection is closed). */
+        @WithDefault("10s")
+        Duration permitKeepaliveTime();
+
+        /** Whether clients may ping while they have no call open. */
+        @WithDefault("true")
+        boolean permitKeepaliveWithoutCalls();
     }
 
     /**

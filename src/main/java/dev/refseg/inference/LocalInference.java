@@ -12,6 +12,8 @@ import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.FrameStore;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.IntakeSession;
+import dev.refseg.media.MediaSettings;
+import dev.refseg.media.OrientationReport;
 import dev.refseg.sam2.FeatureCache;
 import dev.refseg.sam2.Sam2Graphs;
 import dev.refseg.sam2.Sam2Tracker;
@@ -57,6 +59,7 @@ public final class LocalInference implements InferenceBackend {
     private final AtomicInteger trackers = new AtomicInteger();
 
     private final int prefetchFrames;
+    private final MediaSettings media;
 
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, Sam2Graphs.GraphTimer timer) {
@@ -66,6 +69,13 @@ public final class LocalInference implements InferenceBackend {
     /** @param prefetchFrames most frames per session whose encoder output may be computed ahead of tracking */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames) {
+        this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, MediaSettings.defaults());
+    }
+
+    /** @param media how FFmpeg probes streams and how long a stalled decoder is waited for */
+    public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames, MediaSettings media) {
+        this.media = media;
         this.prefetchFrames = prefetchFrames;
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
@@ -100,7 +110,8 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public MediaSession openSession(OpenSession request) {
         double fps = request.getFps() > 0 ? request.getFps() : defaultFps;
-        IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps);
+        IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps,
+                media.withKeepStoredOrientation(request.getKeepStoredOrientation()));
         open.incrementAndGet();
         return new Local(intake);
     }
@@ -155,9 +166,19 @@ public final class LocalInference implements InferenceBackend {
 
         @Override
         public IntakeUpdate status() {
-            return IntakeUpdate.newBuilder().setFramesDecoded(intake.framesDecoded()).setWidth(intake.width())
-                    .setHeight(intake.height()).setFps(intake.fps()).setAudioSeconds(intake.audioSeconds())
-                    .setInputComplete(intake.inputComplete()).build();
+            IntakeUpdate.Builder u = IntakeUpdate.newBuilder().setFramesDecoded(intake.framesDecoded())
+                    .setWidth(intake.width()).setHeight(intake.height()).setFps(intake.fps())
+                    .setAudioSeconds(intake.audioSeconds()).setInputComplete(intake.inputComplete());
+            OrientationReport o = intake.orientation();
+            if (o != null) {
+                u.setOrientation(o.toProto());
+            }
+            return u.build();
+        }
+
+        @Override
+        public void abort() {
+            intake.abort();
         }
 
         @Override

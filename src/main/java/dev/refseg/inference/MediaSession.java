@@ -53,6 +53,13 @@ public interface MediaSession extends AutoCloseable {
      */
     void track(Track request, java.util.function.Consumer<MaskFrame> sink);
 
+    /**
+     * Unblocks whatever the session's owner waits on (a decoder behind on a full pipe, a decoder
+     * finishing, an audio decode), from any thread, because the call is ending: the blocked method
+     * returns with an error soon. Frees nothing; the owner still calls {@link #close()}. Idempotent.
+     */
+    void abort();
+
     /** Frees everything the session holds. Idempotent. */
     @Override
     void close();

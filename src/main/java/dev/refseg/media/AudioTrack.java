@@ -3,14 +3,9 @@ package dev.refseg.media;
 import dev.refseg.errors.Errors;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.AudioEncoding;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.FrameGrabber;
 
 /**
  * The audio track of a session. Chunks are collected as they come (bounded by
@@ -30,6 +25,7 @@ public final class AudioTrack {
     private int channels;
     private int chunks;
     private float[] decoded;
+    private volatile boolean aborted;
 
     public AudioTrack(IntakeLimits limits) {
         this.limits = limits;
@@ -123,33 +119,20 @@ public final class AudioTrack {
     private float[] resample(byte[] data) {
         String label = isPcm(encoding) ? "PCM" : encoding == AudioEncoding.AUDIO_ENCODING_UNSPECIFIED
                 ? "encoded audio" : encoding.name().substring("AUDIO_ENCODING_".length());
-        FFmpegFrameGrabber g = new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length + 1);
-        // FFmpeg resamples; channels are averaged here, as librosa's mono load (which BEATs' pipeline
-        // used) does, rather than by FFmpeg's downmix matrix, which sums stereo at -3 dB each.
-        g.setSampleRate(TARGET_RATE);
-        g.setSampleMode(FrameGrabber.SampleMode.FLOAT);
-        FloatCollector out = new FloatCollector();
         try {
-            g.start();
-            if (g.getAudioChannels() <= 0) {
-                throw Errors.invalid("audio.data", "the " + label + " data has no audio track");
-            }
-            Frame f;
-            while ((f = g.grabSamples()) != null) {
-                if (f.samples != null) {
-                    out.add((FloatBuffer) f.samples[0], f.audioChannels);
-                }
-            }
-        } catch (FrameGrabber.Exception e) {
+            return AudioDecoder.decode(data, TARGET_RATE, () -> aborted);
+        } catch (BytePipe.Aborted e) {
+            throw io.grpc.Status.CANCELLED.withDescription("audio decoding was stopped").asRuntimeException();
+        } catch (IllegalArgumentException e) {
+            throw Errors.invalid("audio.data", "the " + label + " data " + e.getMessage());
+        } catch (FfmpegInput.FfmpegException e) {
             throw Errors.invalid("audio.data", "cannot decode the " + label + " data: " + e.getMessage(), e);
-        } finally {
-            try {
-                g.release();
-            } catch (FrameGrabber.Exception ignored) {
-                // freeing failed: nothing to report to the client
-            }
         }
-        return out.toArray();
+    }
+
+    /** Stops a decode in progress, from any thread (the call is ending). */
+    void abort() {
+        aborted = true;
     }
 
     /** A RIFF/WAVE header in front of the PCM bytes (format 1 = integer PCM, 3 = IEEE float). */
@@ -172,32 +155,5 @@ public final class AudioTrack {
 
     static int bytesPerSample(AudioEncoding e) {
         return e == AudioEncoding.AUDIO_ENCODING_PCM_F32LE ? 4 : 2;
-    }
-
-    /** Growable float array. */
-    private static final class FloatCollector {
-        private float[] data = new float[16_000];
-        private int size;
-
-        /** Appends interleaved samples, averaging the channels of each sample frame. */
-        void add(FloatBuffer b, int channels) {
-            FloatBuffer src = b.duplicate();
-            int n = src.remaining() / Math.max(1, channels);
-            if (size + n > data.length) {
-                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + n));
-            }
-            for (int i = 0; i < n; i++) {
-                float sum = 0;
-                for (int c = 0; c < channels; c++) {
-                    sum += src.get();
-                }
-                data[size + i] = sum / channels;
-            }
-            size += n;
-        }
-
-        float[] toArray() {
-            return java.util.Arrays.copyOf(data, size);
-        }
     }
 }

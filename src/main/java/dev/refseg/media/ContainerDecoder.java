@@ -2,66 +2,94 @@ package dev.refseg.media;
 
 import dev.refseg.errors.Errors;
 import dev.refseg.v1.ContainerFormat;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avcodec.AVPacketSideData;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacpp.IntPointer;
 import org.jboss.logging.Logger;
 
 /**
  * Decodes a video container or elementary stream (MP4, Matroska/WebM, H.264 Annex B) while its bytes
- * stream in, with FFmpeg through JavaCV. Bytes go through a {@link MediaFifo}; one decoder thread per
- * stream reads it and hands RGB frames to the sink as soon as they decode.
+ * stream in, with FFmpeg's C API. Bytes go through a bounded {@link BytePipe}; one decoder thread per
+ * stream demuxes and decodes and hands RGB frames, turned to their display orientation, to the sink as
+ * soon as they decode. Decoding starts once the header and the first frames are in: the probe is
+ * bounded by {@link MediaSettings#probeBytes()} and {@link MediaSettings#analyzeDuration()}.
  * <p>
- * MP4 files whose index (moov) sits at the end cannot be demuxed from a pipe. For MP4 the bytes are
- * therefore also spooled to a temporary file (bounded by {@code refseg.limits.max-media-bytes}); if the
+ * Nothing here waits without a bound: the decoder reads only from the pipe, which {@link #abort()} ends;
+ * a decoder that makes no progress for {@link MediaSettings#stallTimeout()} while the call waits on it
+ * ends the call with DEADLINE_EXCEEDED. Each stream has its own FFmpeg contexts and no lock is shared
+ * between streams, so one call's decoder cannot stall another's.
+ * <p>
+ * MP4 files whose index (moov) sits at the end cannot be demuxed from a stream. For MP4 the bytes are
+ * therefore also spooled to a scratch file (bounded by {@code refseg.limits.max-media-bytes}); if the
  * streamed decode fails before its first frame, the file is decoded once the input is complete.
  */
 public final class ContainerDecoder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ContainerDecoder.class);
     public static final String KEY_MEDIA_BYTES = "refseg.limits.max-media-bytes";
-
-    static {
-        // FFmpeg's own chatter goes to stderr; keep only real errors there.
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-    }
+    private static final long POLL_MS = 100;
+    /** Consecutive packets the decoder may reject before the stream counts as corrupt. */
+    private static final int MAX_BAD_PACKETS = 32;
 
     private final Path workDir;
     private final IntakeLimits limits;
     private final long maxMediaBytes;
+    private final MediaSettings settings;
     private final FrameSink sink;
-    private final MediaFifo fifo;
-    private final CountDownLatch done = new CountDownLatch(1);
-    private final Thread thread;
-    private ContainerFormat format;
+    private final BytePipe pipe;
+    private final ContainerFormat format;
+    private final Path spoolFile;
     private OutputStream spool;
     private long bytesIn;
+    /** Bumped whenever the decoder takes bytes, reads a packet or emits a frame (stall detection). */
+    private final AtomicLong progress = new AtomicLong();
+    private volatile CountDownLatch done;
     private volatile RuntimeException failure;
+    private volatile boolean streamFailed;
+    private volatile boolean aborted;
     private volatile int framesDecoded;
     private volatile double fps;
-    private volatile boolean closed;
+    private volatile OrientationReport orientation;
 
+    /**
+     * Starts the decoder thread; it waits for bytes from {@link #write}.
+     *
+     * @param declared   the client's container, or UNSPECIFIED to recognise it from {@code firstBytes}
+     * @param firstBytes the first chunk (for recognising the container)
+     */
     public ContainerDecoder(Path workDir, ContainerFormat declared, byte[] firstBytes, IntakeLimits limits,
-            long maxMediaBytes, FrameSink sink) throws IOException {
+            long maxMediaBytes, MediaSettings settings, FrameSink sink) throws IOException {
+        Ffmpeg.init();
         this.workDir = workDir;
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
+        this.settings = settings;
         this.sink = sink;
         this.format = declared == ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED || declared == ContainerFormat.UNRECOGNIZED
                 ? sniff(firstBytes) : declared;
-        this.fifo = new MediaFifo(workDir);
+        this.pipe = new BytePipe(limits.mediaBufferBytes());
+        this.spoolFile = workDir.resolve("media.spool");
         if (format == ContainerFormat.CONTAINER_FORMAT_MP4) {
-            spool = Files.newOutputStream(workDir.resolve("media.spool"));
+            spool = Files.newOutputStream(spoolFile);
         }
-        this.thread = new Thread(this::decodeStream, "refseg-media-decoder");
-        thread.setDaemon(true);
-        thread.start();
+        start(this::decodeStream);
     }
 
     /** Container by signature: "ftyp" at byte 4 is ISO BMFF, 1A45DFA3 is EBML (Matroska/WebM). */
@@ -91,7 +119,15 @@ public final class ContainerDecoder implements AutoCloseable {
         return fps;
     }
 
-    /** Feeds the next bytes; blocks while FFmpeg is behind. Throws the decoder's failure, if any. */
+    /** The stream's orientation, once the first frame is decoded; null before. */
+    public OrientationReport orientation() {
+        return orientation;
+    }
+
+    /**
+     * Feeds the next bytes; blocks while the decoder is behind, up to the stall timeout. Throws the
+     * decoder's failure, if any.
+     */
     public void write(byte[] chunk) {
         throwIfFailed();
         bytesIn += chunk.length;
@@ -102,148 +138,264 @@ public final class ContainerDecoder implements AutoCloseable {
             if (spool != null) {
                 spool.write(chunk);
             }
-            fifo.write(chunk);
         } catch (IOException e) {
-            throwIfFailed();
-            throw Errors.internal("media: cannot pass bytes to the decoder: " + e.getMessage(), e);
+            throw Errors.internal("media: cannot spool the MP4 to " + workDir + ": " + e.getMessage(), e);
+        }
+        if (streamFailed) {
+            return; // the spooled file will be decoded at the end
+        }
+        try {
+            writeToPipe(chunk);
+        } catch (BytePipe.Aborted e) {
+            // The decoder gave up on the stream (or the call is being aborted): the failure says which.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted while passing media bytes").asRuntimeException();
         }
         throwIfFailed();
     }
 
-    /** The input is complete: waits until every frame is decoded, then reports any failure. */
+    private void writeToPipe(byte[] chunk) throws InterruptedException {
+        long mark = progress.get();
+        long since = System.nanoTime();
+        while (!pipe.write(chunk, POLL_MS)) {
+            long now = System.nanoTime();
+            long p = progress.get();
+            if (p != mark) {
+                mark = p;
+                since = now;
+            } else if (now - since > settings.stallTimeout().toNanos()) {
+                throw stalled("took no bytes");
+            }
+        }
+    }
+
+    /** The input is complete: waits until every frame is decoded (bounded by the stall timeout), then reports any failure. */
     public void finish() {
-        fifo.close(true, () -> done.getCount() == 0);
+        pipe.endOfInput();
         awaitDecoder();
-        if (failure != null && spool != null && framesDecoded == 0 && !closed) {
+        if (failure != null && streamFailed && spool != null && framesDecoded == 0 && !aborted) {
             // Streamed demuxing failed before any frame: typically an MP4 with its index at the end.
             LOG.debugf("streamed MP4 decode failed (%s); decoding the spooled file", failure.getMessage());
             failure = null;
             closeSpool();
-            decodeFile(workDir.resolve("media.spool"));
+            start(this::decodeSpool);
+            awaitDecoder();
         }
         throwIfFailed();
     }
 
+    private void start(Runnable work) {
+        CountDownLatch latch = new CountDownLatch(1);
+        done = latch;
+        Thread t = new Thread(() -> {
+            try {
+                work.run();
+            } finally {
+                latch.countDown();
+            }
+        }, "refseg-media-decoder");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private void awaitDecoder() {
+        long mark = progress.get();
+        long since = System.nanoTime();
         try {
-            done.await();
+            while (!done.await(POLL_MS, TimeUnit.MILLISECONDS)) {
+                long now = System.nanoTime();
+                long p = progress.get();
+                if (p != mark) {
+                    mark = p;
+                    since = now;
+                } else if (now - since > settings.stallTimeout().toNanos()) {
+                    throw stalled("made no progress");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw Errors.internal("media: interrupted while decoding", e);
+            throw Status.CANCELLED.withDescription("interrupted while decoding").asRuntimeException();
         }
+    }
+
+    private RuntimeException stalled(String what) {
+        abort();
+        failure = Status.DEADLINE_EXCEEDED.withDescription("media.data: the " + label() + " decoder " + what
+                + " for " + settings.stallTimeout().toSeconds() + " s (" + MediaSettings.KEY_STALL_TIMEOUT + " = "
+                + settings.stallTimeout() + ")").asRuntimeException();
+        return failure;
     }
 
     private void throwIfFailed() {
         RuntimeException f = failure;
-        if (f != null) {
+        if (f != null && !(streamFailed && spool != null && framesDecoded == 0)) {
             throw f;
         }
+        if (aborted) {
+            throw f != null ? f : Status.CANCELLED.withDescription("media decoding was stopped").asRuntimeException();
+        }
     }
+
+    // ---- decoder thread -------------------------------------------------------------------------
 
     private void decodeStream() {
-        try {
-            decode(new FFmpegFrameGrabber(fifo.path().toString()), true);
-        } catch (RuntimeException e) {
-            failure = e;
-            fifo.drain();
-        } finally {
-            done.countDown();
-        }
-    }
-
-    private void decodeFile(Path file) {
-        try {
-            decode(new FFmpegFrameGrabber(file.toString()), false);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-    }
-
-    private void decode(FFmpegFrameGrabber grabber, boolean streamed) {
-        String name = formatName();
-        if (name != null) {
-            grabber.setFormat(name);
-        }
-        grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-        // Start decoding after ~1 s or 256 KB of stream instead of FFmpeg's 5 s / 5 MB probe.
-        grabber.setOption("probesize", "262144");
-        grabber.setOption("analyzeduration", "1000000");
-        try {
+        FfmpegInput.Source source = (dst, max) -> {
             try {
-                grabber.start();
-            } catch (Exception e) {
-                if (closed) {
+                int n;
+                while ((n = pipe.read(dst, max, POLL_MS)) == 0) {
+                    if (aborted) {
+                        throw new BytePipe.Aborted();
+                    }
+                }
+                progress.incrementAndGet();
+                return n;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BytePipe.Aborted();
+            }
+        };
+        try (FfmpegInput in = FfmpegInput.open(source, demuxer(), probeOptions())) {
+            decode(in.context(), true);
+        } catch (RuntimeException e) {
+            if (!aborted) {
+                failure = asStatus(e, framesDecoded);
+            }
+            streamFailed = true;
+            // Wake a writer blocked on a full pipe; for MP4 it goes on spooling, otherwise it sees the failure.
+            pipe.abort();
+        }
+    }
+
+    private void decodeSpool() {
+        try (FfmpegInput in = FfmpegInput.openFile(spoolFile, demuxer(), Map.of())) {
+            decode(in.context(), false);
+        } catch (RuntimeException e) {
+            if (!aborted) {
+                failure = asStatus(e, framesDecoded);
+            }
+        }
+    }
+
+    private Map<String, String> probeOptions() {
+        return Map.of("probesize", Long.toString(Math.max(32, settings.probeBytes())),
+                "analyzeduration", Long.toString(settings.analyzeDuration().toNanos() / 1000),
+                "fpsprobesize", "0");
+    }
+
+    private RuntimeException asStatus(RuntimeException e, int frames) {
+        if (e instanceof io.grpc.StatusRuntimeException s) {
+            return s;
+        }
+        if (e instanceof FfmpegInput.FfmpegException f) {
+            String where = frames == 0 ? "cannot read the " + label() + " stream" : "corrupt " + label()
+                    + " stream after " + frames + " frames";
+            return Errors.invalid("media.data", where + " (" + f.getMessage() + ")", e);
+        }
+        LOG.errorf(e, "media decoder failed");
+        return Errors.internal("media: decoder failed: " + e, e);
+    }
+
+    private void decode(AVFormatContext fc, boolean streamed) {
+        int ret = avformat.avformat_find_stream_info(fc, (org.bytedeco.javacpp.PointerPointer<?>) null);
+        if (ret < 0) {
+            throw new FfmpegInput.FfmpegException("cannot read the stream parameters", ret);
+        }
+        int vs = avformat.av_find_best_stream(fc, avutil.AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+        if (vs < 0) {
+            throw Errors.invalid("media.data", "the " + label() + " stream has no video track");
+        }
+        AVStream st = fc.streams(vs);
+        AVCodecParameters par = st.codecpar();
+        double rate = avutil.av_q2d(st.avg_frame_rate());
+        if (!(Double.isFinite(rate) && rate > 0)) {
+            rate = avutil.av_q2d(st.r_frame_rate());
+        }
+        fps = Double.isFinite(rate) && rate > 0 && rate < 1000 ? rate : 0;
+        int[] streamMatrix = displayMatrix(par);
+        try (VideoDecoder video = new VideoDecoder(par, st)) {
+            AVPacket pkt = avcodec.av_packet_alloc();
+            long packets = 0;
+            try {
+                while (!aborted) {
+                    ret = avformat.av_read_frame(fc, pkt);
+                    if (ret == avutil.AVERROR_EOF) {
+                        break;
+                    }
+                    if (ret < 0) {
+                        if (aborted) {
+                            return;
+                        }
+                        throw new FfmpegInput.FfmpegException("cannot read packet " + packets, ret);
+                    }
+                    progress.incrementAndGet();
+                    if (pkt.stream_index() == vs) {
+                        packets++;
+                        video.send(pkt, f -> emit(f, st, streamMatrix, video));
+                    }
+                    avcodec.av_packet_unref(pkt);
+                }
+                if (aborted) {
                     return;
                 }
-                throw Errors.invalid("media.data", "cannot open the " + label() + " stream: " + e.getMessage(), e);
+                video.send(null, f -> emit(f, st, streamMatrix, video));
+            } finally {
+                avcodec.av_packet_free(pkt);
             }
-            int w = grabber.getImageWidth();
-            int h = grabber.getImageHeight();
-            if (w <= 0 || h <= 0) {
-                throw Errors.invalid("media.data", "the " + label() + " stream has no video track");
-            }
-            if (w > limits.maxWidth()) {
-                throw Errors.limit("media.width", "frame width", w, IntakeLimits.KEY_WIDTH, limits.maxWidth());
-            }
-            if (h > limits.maxHeight()) {
-                throw Errors.limit("media.height", "frame height", h, IntakeLimits.KEY_HEIGHT, limits.maxHeight());
-            }
-            double rate = grabber.getFrameRate();
-            fps = Double.isFinite(rate) && rate > 0 ? rate : 0;
-            int n = 0;
-            while (!closed) {
-                Frame f;
-                try {
-                    f = grabber.grabImage();
-                } catch (Exception e) {
-                    throw Errors.invalid("media.data", "corrupt " + label() + " stream after " + n + " frames: "
-                            + e.getMessage(), e);
-                }
-                if (f == null) {
-                    break;
-                }
-                sink.accept(new DecodedFrame(n, grabber.getTimestamp(), f.imageWidth, f.imageHeight, copyRgb(f)));
-                framesDecoded = ++n;
-            }
-            checkComplete(grabber, n, streamed);
-        } finally {
-            try {
-                grabber.release();
-            } catch (Exception e) {
-                LOG.debug("FFmpeg grabber release failed", e);
-            }
+            checkComplete(st, packets, streamed);
         }
     }
 
-    /** An MP4 declares its frame count; fewer decoded frames means the file was cut short. */
-    private void checkComplete(FFmpegFrameGrabber grabber, int decoded, boolean streamed) {
-        if (closed || format != ContainerFormat.CONTAINER_FORMAT_MP4) {
+    private static int[] displayMatrix(AVCodecParameters par) {
+        AVPacketSideData sd = avcodec.av_packet_side_data_get(par.coded_side_data(), par.nb_coded_side_data(),
+                avcodec.AV_PKT_DATA_DISPLAYMATRIX);
+        if (sd == null || sd.isNull() || sd.size() < 36) {
+            return null;
+        }
+        int[] m = new int[9];
+        new IntPointer(sd.data()).get(m);
+        return m;
+    }
+
+    private void emit(AVFrame f, AVStream st, int[] streamMatrix, VideoDecoder video) {
+        if (orientation == null) {
+            int[] m = streamMatrix != null ? streamMatrix : RgbConverter.displayMatrix(f);
+            String source = streamMatrix != null ? "container display matrix" : "frame display matrix";
+            Orientation o = m == null ? Orientation.NONE : Orientation.fromDisplayMatrix(m);
+            OrientationReport r = OrientationReport.decide(o == null ? Orientation.NONE : o, o == null ? m : null,
+                    source, settings.keepStoredOrientation(), f.width(), f.height());
+            limits.checkFrameSize("media", f.width(), f.height());
+            orientation = r;
+        }
+        Orientation turn = orientation.toApply();
+        int w = turn.swapsSides() ? f.height() : f.width();
+        int h = turn.swapsSides() ? f.width() : f.height();
+        byte[] rgb = turn.apply(video.rgb(f), f.width(), f.height());
+        long pts = f.best_effort_timestamp();
+        long ts = pts == avutil.AV_NOPTS_VALUE ? Math.round(framesDecoded * 1e6 / (fps > 0 ? fps : 25))
+                : Math.round(pts * avutil.av_q2d(st.time_base()) * 1e6);
+        sink.accept(new DecodedFrame(framesDecoded, ts, w, h, rgb));
+        framesDecoded++;
+        progress.incrementAndGet();
+    }
+
+    /** An MP4 declares its frame count: fewer packets means the file was cut short. */
+    private void checkComplete(AVStream st, long packets, boolean streamed) {
+        if (aborted) {
             return;
         }
-        int declared = grabber.getLengthInFrames();
-        if (declared > 0 && decoded < declared - 1) {
+        long declared = st.nb_frames();
+        if (format == ContainerFormat.CONTAINER_FORMAT_MP4 && declared > 0 && packets < declared) {
             throw Errors.invalid("media.data", "truncated MP4: the file declares " + declared
-                    + " frames but its data ends after " + decoded);
+                    + " frames but its data ends after " + packets);
         }
-        if (decoded == 0 && streamed) {
-            throw Errors.invalid("media.data", "no frame could be decoded from the MP4 stream");
+        if (framesDecoded == 0) {
+            throw Errors.invalid("media.data", "no frame could be decoded from the " + label()
+                    + (streamed ? " stream" : " file"));
         }
     }
 
-    private static byte[] copyRgb(Frame f) {
-        int w = f.imageWidth;
-        int h = f.imageHeight;
-        int stride = f.imageStride;
-        ByteBuffer src = ((ByteBuffer) f.image[0]).duplicate();
-        byte[] rgb = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            src.position(y * stride);
-            src.get(rgb, y * w * 3, w * 3);
-        }
-        return rgb;
-    }
-
-    private String formatName() {
+    private String demuxer() {
         return switch (format) {
             case CONTAINER_FORMAT_MP4 -> "mp4";
             case CONTAINER_FORMAT_MATROSKA -> "matroska";
@@ -272,24 +424,101 @@ public final class ContainerDecoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops decoding from any thread: a blocked {@link #write} or {@link #finish} returns, the decoder
+     * thread ends at its next read. Frees nothing (the owning thread calls {@link #close()}).
+     */
+    public void abort() {
+        aborted = true;
+        pipe.abort();
+    }
+
     /** Stops decoding and frees the decoder (client cancelled or the session failed). */
     @Override
     public void close() {
-        closed = true;
-        fifo.close(false, () -> done.getCount() == 0);
+        abort();
+        CountDownLatch d = done;
         try {
-            if (!done.await(30, TimeUnit.SECONDS)) {
-                LOG.warn("media decoder thread did not stop within 30 s");
+            if (d != null && !d.await(settings.stallTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("media decoder thread did not stop within %s; it frees its contexts when it does",
+                        settings.stallTimeout());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         closeSpool();
-        fifo.delete();
         try {
-            Files.deleteIfExists(workDir.resolve("media.spool"));
+            Files.deleteIfExists(spoolFile);
         } catch (IOException ignored) {
-            // best effort
+            // best effort: the work directory is removed by the session
+        }
+    }
+
+    /** The video decoder of one stream and its RGB conversion. Used by the decoder thread only. */
+    private final class VideoDecoder implements AutoCloseable {
+        private final AVCodecContext ctx;
+        private final AVFrame frame = avutil.av_frame_alloc();
+        private final RgbConverter rgb = new RgbConverter();
+        private int badPackets;
+
+        VideoDecoder(AVCodecParameters par, AVStream st) {
+            AVCodec codec = avcodec.avcodec_find_decoder(par.codec_id());
+            if (codec == null) {
+                close();
+                throw Errors.invalid("media.data", "the " + label() + " stream's video codec "
+                        + avcodec.avcodec_get_name(par.codec_id()).getString() + " cannot be decoded by this build");
+            }
+            ctx = avcodec.avcodec_alloc_context3(codec);
+            int ret = avcodec.avcodec_parameters_to_context(ctx, par);
+            if (ret >= 0) {
+                ctx.pkt_timebase(st.time_base());
+                // One thread: frame threading would hold back several frames before the first comes out.
+                ctx.thread_count(1);
+                ret = avcodec.avcodec_open2(ctx, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
+            }
+            if (ret < 0) {
+                close();
+                throw new FfmpegInput.FfmpegException("cannot open the video decoder", ret);
+            }
+        }
+
+        /** Sends one packet (null = flush) and passes every frame that comes out to {@code out}. */
+        void send(AVPacket pkt, java.util.function.Consumer<AVFrame> out) {
+            int ret = avcodec.avcodec_send_packet(ctx, pkt);
+            if (ret < 0 && ret != avutil.AVERROR_EOF) {
+                if (++badPackets > MAX_BAD_PACKETS) {
+                    throw new FfmpegInput.FfmpegException(badPackets + " packets in a row could not be decoded", ret);
+                }
+                return;
+            }
+            badPackets = 0;
+            while (true) {
+                ret = avcodec.avcodec_receive_frame(ctx, frame);
+                if (ret == avutil.AVERROR_EAGAIN() || ret == avutil.AVERROR_EOF) {
+                    return;
+                }
+                if (ret < 0) {
+                    throw new FfmpegInput.FfmpegException("cannot decode frame " + framesDecoded, ret);
+                }
+                try {
+                    out.accept(frame);
+                } finally {
+                    avutil.av_frame_unref(frame);
+                }
+            }
+        }
+
+        byte[] rgb(AVFrame f) {
+            return rgb.toRgb(f);
+        }
+
+        @Override
+        public void close() {
+            if (ctx != null) {
+                avcodec.avcodec_free_context(ctx);
+            }
+            avutil.av_frame_free(frame);
+            rgb.close();
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.refseg.media;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,14 +11,14 @@ import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
-import javax.imageio.ImageIO;
 
 /**
  * The frames of one session, kept compressed in a scratch file and decoded on demand: the method needs
  * random access to any frame (tiles, pivots, both propagation passes), while a 1080p RGB frame is 6 MB
  * and even compressed frames of a long stream would grow the heap without bound. The heap holds only a
- * small index per frame. Frames that arrived as JPEG/PNG keep their original bytes; raw and
- * container-decoded frames are deflated losslessly at the fastest level.
+ * small index per frame. Frames that arrived as JPEG/PNG keep their original bytes (decoded and turned
+ * to their display orientation again when read); raw and container-decoded frames are deflated
+ * losslessly at the fastest level.
  */
 public final class FrameStore implements AutoCloseable {
     /** Per frame: 8 longs/ints in parallel arrays (no object per frame). */
@@ -27,14 +26,20 @@ public final class FrameStore implements AutoCloseable {
     private int[] length = new int[256];
     private long[] timestampUs = new long[256];
     private int[] widthHeight = new int[256 * 2];
-    private boolean[] imageFile = new boolean[256];
+    /** Per frame: -1 = deflated RGB; otherwise the turn its JPEG/PNG file needs ({@link #turnCode}). */
+    private byte[] imageTurn = new byte[256];
     private int size;
     private final Path file;
     private final FileChannel channel;
+    private final ImageDecoder images;
     private long end;
 
-    /** @param dir where the scratch file goes; it is deleted on {@link #close()} */
-    public FrameStore(Path dir) {
+    /**
+     * @param dir    where the scratch file goes; it is deleted on {@link #close()}
+     * @param images decodes the stored JPEG/PNG files again when their frames are read
+     */
+    public FrameStore(Path dir, ImageDecoder images) {
+        this.images = images;
         try {
             this.file = Files.createTempFile(dir, "frames", ".bin");
             this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -43,8 +48,13 @@ public final class FrameStore implements AutoCloseable {
         }
     }
 
-    /** Adds the next frame; {@code encodedFile} is the JPEG/PNG it came from, or null. */
-    public synchronized void add(DecodedFrame frame, byte[] encodedFile) {
+    /**
+     * Adds the next frame.
+     *
+     * @param encodedFile the JPEG/PNG it came from, or null to keep the pixels (deflated)
+     * @param turn        how the file's pixels were turned to give {@code frame} (ignored without a file)
+     */
+    public synchronized void add(DecodedFrame frame, byte[] encodedFile, Orientation turn) {
         if (frame.index() != size) {
             throw new IllegalStateException("frame " + frame.index() + " added after " + size + " frames");
         }
@@ -55,7 +65,7 @@ public final class FrameStore implements AutoCloseable {
             length = Arrays.copyOf(length, n);
             timestampUs = Arrays.copyOf(timestampUs, n);
             widthHeight = Arrays.copyOf(widthHeight, n * 2);
-            imageFile = Arrays.copyOf(imageFile, n);
+            imageTurn = Arrays.copyOf(imageTurn, n);
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -70,7 +80,7 @@ public final class FrameStore implements AutoCloseable {
         timestampUs[size] = frame.timestampUs();
         widthHeight[2 * size] = frame.width();
         widthHeight[2 * size + 1] = frame.height();
-        imageFile[size] = encodedFile != null;
+        imageTurn[size] = encodedFile != null ? turnCode(turn) : -1;
         end += bytes.length;
         size++;
     }
@@ -89,7 +99,7 @@ public final class FrameStore implements AutoCloseable {
         int len;
         int w;
         int h;
-        boolean image;
+        byte turn;
         long ts;
         synchronized (this) {
             if (index < 0 || index >= size) {
@@ -99,7 +109,7 @@ public final class FrameStore implements AutoCloseable {
             len = length[index];
             w = widthHeight[2 * index];
             h = widthHeight[2 * index + 1];
-            image = imageFile[index];
+            turn = imageTurn[index];
             ts = timestampUs[index];
         }
         byte[] bytes = new byte[len];
@@ -113,7 +123,7 @@ public final class FrameStore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read frame " + index, e);
         }
-        byte[] rgb = image ? decodeImage(bytes) : inflate(bytes, w * h * 3);
+        byte[] rgb = turn >= 0 ? images.redecode(bytes, fromTurnCode(turn)) : inflate(bytes, w * h * 3);
         return new DecodedFrame(index, ts, w, h, rgb);
     }
 
@@ -167,11 +177,11 @@ public final class FrameStore implements AutoCloseable {
         }
     }
 
-    private static byte[] decodeImage(byte[] file) {
-        try {
-            return ImageDecoder.toRgb(ImageIO.read(new ByteArrayInputStream(file)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static byte turnCode(Orientation o) {
+        return (byte) (o.rotationDegrees() / 90 + (o.mirrored() ? 4 : 0));
+    }
+
+    private static Orientation fromTurnCode(byte code) {
+        return new Orientation((code & 3) * 90, (code & 4) != 0);
     }
 }

@@ -3,30 +3,38 @@ package dev.refseg.media;
 import dev.refseg.errors.Errors;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.event.IIOReadWarningListener;
-import javax.imageio.stream.ImageInputStream;
 
 /**
- * Turns one client frame (JPEG, PNG or raw RGB24) into packed RGB, enforcing the size limits before
- * any pixel is decoded (the header gives the size, so a small file cannot expand into a huge frame).
- * A truncated or corrupt file is an error, not a partly grey frame: decoder warnings such as
- * "premature end of data" are treated as failures.
+ * Turns one client frame (JPEG, PNG or raw RGB24) into packed RGB in its display orientation, enforcing
+ * the size limits before any pixel is decoded (the header gives the size, so a small file cannot expand
+ * into a huge frame). JPEG and PNG are checked for structure ({@link ImageHeader}: a truncated file is
+ * an error, not a partly grey frame) and decoded by FFmpeg ({@link StillImageDecoder}), so they give
+ * the pixels the {@code ffmpeg} command gives; the EXIF orientation a file declares is applied unless
+ * the call keeps the stored orientation. Owns native decoder state: one per session, used by one thread
+ * at a time (synchronized), closed with the session.
  */
-public final class ImageDecoder {
+public final class ImageDecoder implements AutoCloseable {
     public enum Kind { JPEG, PNG, RGB24 }
+
+    /**
+     * A decoded client frame.
+     *
+     * @param frame       the pixels as they will be used (displayed orientation unless kept as stored)
+     * @param orientation what the file declared and whether it was applied; null for raw RGB24
+     */
+    public record Result(DecodedFrame frame, OrientationReport orientation) {
+    }
 
     private static final byte[] JPEG_MAGIC = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF};
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
 
     private final IntakeLimits limits;
+    private final boolean keepStoredOrientation;
+    private StillImageDecoder still;
 
-    public ImageDecoder(IntakeLimits limits) {
+    public ImageDecoder(IntakeLimits limits, boolean keepStoredOrientation) {
         this.limits = limits;
+        this.keepStoredOrientation = keepStoredOrientation;
     }
 
     /** What the bytes are, by their signature; null when neither JPEG nor PNG. */
@@ -43,14 +51,15 @@ public final class ImageDecoder {
     /**
      * @param field    the request field, for messages (e.g. "frame[3]")
      * @param declared the format the client declared, or null to detect it
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for bad data, RESOURCE_EXHAUSTED over a size limit
      */
-    public DecodedFrame decode(String field, int index, long timestampUs, Kind declared, byte[] data, int width,
+    public Result decode(String field, int index, long timestampUs, Kind declared, byte[] data, int width,
             int height) {
         if (data.length == 0) {
             throw Errors.invalid(field + ".data", "is empty");
         }
         if (declared == Kind.RGB24) {
-            return raw(field, index, timestampUs, data, width, height);
+            return new Result(raw(field, index, timestampUs, data, width, height), null);
         }
         Kind actual = sniff(data);
         if (actual == null) {
@@ -63,12 +72,21 @@ public final class ImageDecoder {
         return encoded(field, index, timestampUs, actual, data);
     }
 
+    /**
+     * Decodes a file accepted by {@link #decode} again (the frame store keeps files, not pixels) and turns
+     * it as it was turned then.
+     */
+    public synchronized byte[] redecode(byte[] file, Orientation turn) {
+        StillImageDecoder.Picture p = still().decode(sniff(file), file);
+        return turn.apply(p.rgb(), p.width(), p.height());
+    }
+
     private DecodedFrame raw(String field, int index, long timestampUs, byte[] data, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw Errors.invalid(field + ".width/height", "raw RGB24 needs a positive width and height, got "
                     + width + "x" + height);
         }
-        checkSize(field, width, height);
+        limits.checkFrameSize(field, width, height);
         long expected = 3L * width * height;
         if (data.length != expected) {
             throw Errors.invalid(field + ".data", "raw RGB24 " + width + "x" + height + " needs " + expected
@@ -77,51 +95,45 @@ public final class ImageDecoder {
         return new DecodedFrame(index, timestampUs, width, height, data);
     }
 
-    private DecodedFrame encoded(String field, int index, long timestampUs, Kind kind, byte[] data) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw Errors.invalid(field + ".data", "no decoder for this " + kind + " file");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0);
-                int h = reader.getHeight(0);
-                checkSize(field, w, h);
-                String[] warning = new String[1];
-                reader.addIIOReadWarningListener(warningCollector(warning));
-                BufferedImage img = reader.read(0);
-                if (warning[0] != null) {
-                    throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + warning[0]);
-                }
-                return new DecodedFrame(index, timestampUs, w, h, toRgb(img));
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof io.grpc.StatusRuntimeException s) {
-                throw s;
-            }
+    private synchronized Result encoded(String field, int index, long timestampUs, Kind kind, byte[] data) {
+        ImageHeader header;
+        try {
+            header = ImageHeader.read(kind, data);
+        } catch (ImageHeader.Malformed e) {
             throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
         }
+        limits.checkFrameSize(field, header.width(), header.height());
+        StillImageDecoder.Picture p;
+        try {
+            p = still().decode(kind, data);
+        } catch (FfmpegInput.FfmpegException e) {
+            throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
+        }
+        if (p.width() != header.width() || p.height() != header.height()) {
+            throw Errors.invalid(field + ".data", "corrupt " + kind + ": the header says " + header.width() + "x"
+                    + header.height() + " but the pixels decode to " + p.width() + "x" + p.height());
+        }
+        OrientationReport o = OrientationReport.decide(p.declared(), p.matrix(), "EXIF orientation",
+                keepStoredOrientation, p.width(), p.height());
+        Orientation turn = o.toApply();
+        int w = turn.swapsSides() ? p.height() : p.width();
+        int h = turn.swapsSides() ? p.width() : p.height();
+        return new Result(new DecodedFrame(index, timestampUs, w, h, turn.apply(p.rgb(), p.width(), p.height())), o);
     }
 
-    private void checkSize(String field, int w, int h) {
-        if (w > limits.maxWidth()) {
-            throw Errors.limit(field + ".width", "frame width", w, IntakeLimits.KEY_WIDTH, limits.maxWidth());
+    private StillImageDecoder still() {
+        if (still == null) {
+            still = new StillImageDecoder();
         }
-        if (h > limits.maxHeight()) {
-            throw Errors.limit(field + ".height", "frame height", h, IntakeLimits.KEY_HEIGHT, limits.maxHeight());
-        }
+        return still;
     }
 
-    private static IIOReadWarningListener warningCollector(String[] sink) {
-        return (source, warning) -> {
-            if (sink[0] == null) {
-                sink[0] = warning;
-            }
-        };
+    @Override
+    public synchronized void close() {
+        if (still != null) {
+            still.close();
+            still = null;
+        }
     }
 
     /** Packed RGB of any BufferedImage; the common 3-byte BGR layout is converted without per-pixel calls. */

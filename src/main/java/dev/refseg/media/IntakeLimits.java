@@ -13,6 +13,23 @@ public record IntakeLimits(int maxMessageBytes, int maxWidth, int maxHeight, int
     public static final String KEY_FRAMES = "refseg.limits.max-frames-per-session";
     public static final String KEY_AUDIO_SECONDS = "refseg.limits.max-audio-seconds";
 
+    /**
+     * Checks a frame's size. A frame fits when it fits either way up, so portrait video and photos are as
+     * welcome as landscape ones of the same size.
+     *
+     * @param field the request field, e.g. "frame[3]" (".width"/".height" is appended)
+     * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED naming the field, the value and the key
+     */
+    public void checkFrameSize(String field, long w, long h) {
+        if ((w <= maxWidth && h <= maxHeight) || (h <= maxWidth && w <= maxHeight)) {
+            return;
+        }
+        if (w > maxWidth) {
+            throw dev.refseg.errors.Errors.limit(field + ".width", "frame width", w, KEY_WIDTH, maxWidth);
+        }
+        throw dev.refseg.errors.Errors.limit(field + ".height", "frame height", h, KEY_HEIGHT, maxHeight);
+    }
+
     /** Defaults matching the documented configuration defaults. */
     public static IntakeLimits defaults() {
         return new IntakeLimits(16 << 20, 3840, 2160, 18_000, 600, 8 << 20, 64 << 20);

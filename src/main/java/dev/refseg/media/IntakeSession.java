@@ -23,26 +23,35 @@ public final class IntakeSession implements AutoCloseable {
     private final long maxMediaBytes;
     private final Path workRoot;
     private final double defaultFps;
+    private final MediaSettings media;
     private final ImageDecoder images;
     private final FrameStore store;
     private final AudioTrack audio;
-    private ContainerDecoder container;
+    private volatile ContainerDecoder container;
     private Path workDir;
     private int mediaChunks;
     private int width;
     private int height;
     private long firstTimestampUs = Long.MIN_VALUE;
     private long lastTimestampUs = Long.MIN_VALUE;
+    /** The first frame's orientation (images) — containers report their own. */
+    private volatile OrientationReport imageOrientation;
     private boolean inputComplete;
+    private volatile boolean aborted;
 
-    public IntakeSession(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps) {
+    /**
+     * @param media how FFmpeg is driven, and whether frames keep their stored orientation
+     */
+    public IntakeSession(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            MediaSettings media) {
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
         this.workRoot = workRoot;
         this.defaultFps = defaultFps;
-        this.images = new ImageDecoder(limits);
+        this.media = media;
+        this.images = new ImageDecoder(limits, media.keepStoredOrientation());
         this.audio = new AudioTrack(limits);
-        this.store = new FrameStore(workRoot);
+        this.store = new FrameStore(workRoot, images);
     }
 
     public FrameStore frames() {
@@ -84,8 +93,12 @@ public final class IntakeSession implements AutoCloseable {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
         }
-        DecodedFrame frame = images.decode(field, next, ts, declared, data, f.getWidth(), f.getHeight());
-        accept(field, frame, declared == ImageDecoder.Kind.RGB24 ? null : data);
+        ImageDecoder.Result r = images.decode(field, next, ts, declared, data, f.getWidth(), f.getHeight());
+        if (r.orientation() != null && imageOrientation == null) {
+            imageOrientation = r.orientation();
+        }
+        accept(field, r.frame(), r.orientation() == null ? null : data,
+                r.orientation() == null ? Orientation.NONE : r.orientation().toApply());
     }
 
     public void addMedia(MediaChunk c) {
@@ -105,7 +118,11 @@ public final class IntakeSession implements AutoCloseable {
         if (container == null) {
             try {
                 workDir = Files.createTempDirectory(workRoot, "session");
-                container = new ContainerDecoder(workDir, c.getContainer(), data, limits, maxMediaBytes, this::acceptDecoded);
+                container = new ContainerDecoder(workDir, c.getContainer(), data, limits, maxMediaBytes, media,
+                        this::acceptDecoded);
+                if (aborted) {
+                    container.abort();
+                }
             } catch (IOException e) {
                 throw Errors.internal("media: cannot set up the decoder: " + e.getMessage(), e);
             }
@@ -159,12 +176,30 @@ public final class IntakeSession implements AutoCloseable {
         return audio.receivedSeconds();
     }
 
-    private void acceptDecoded(DecodedFrame f) {
-        checkFrameCount("media", f.index() + 1);
-        accept("media frame " + f.index(), f, null);
+    /** The display orientation of the stream (first frame), or null before the first frame. */
+    public OrientationReport orientation() {
+        return container != null ? container.orientation() : imageOrientation;
     }
 
-    private synchronized void accept(String field, DecodedFrame f, byte[] encoded) {
+    /**
+     * Unblocks whatever waits on the decoders (a full pipe, a decoder finishing), from any thread: the
+     * call is ending (client gone, timeout). The owning thread still calls {@link #close()}.
+     */
+    public void abort() {
+        aborted = true;
+        ContainerDecoder c = container;
+        if (c != null) {
+            c.abort();
+        }
+        audio.abort();
+    }
+
+    private void acceptDecoded(DecodedFrame f) {
+        checkFrameCount("media", f.index() + 1);
+        accept("media frame " + f.index(), f, null, Orientation.NONE);
+    }
+
+    private synchronized void accept(String field, DecodedFrame f, byte[] encoded, Orientation turn) {
         if (store.size() == 0) {
             width = f.width();
             height = f.height();
@@ -174,7 +209,7 @@ public final class IntakeSession implements AutoCloseable {
                     + width + "x" + height + " (one frame size per stream)");
         }
         lastTimestampUs = f.timestampUs();
-        store.add(f, encoded);
+        store.add(f, encoded, turn);
     }
 
     private void checkMessageBytes(String field, int bytes) {
@@ -196,6 +231,7 @@ public final class IntakeSession implements AutoCloseable {
             container.close();
         }
         store.close();
+        images.close();
         if (workDir != null) {
             try (Stream<Path> files = Files.walk(workDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -24,6 +24,15 @@ public final class VideoWriter {
     /** As above; {@code faststart = false} leaves the MP4 index at the end, as many cameras write it. */
     public static void write(Path file, List<byte[]> rgbFrames, int width, int height, double fps, boolean faststart)
             throws Exception {
+        write(file, rgbFrames, width, height, fps, faststart, 0);
+    }
+
+    /**
+     * As above, declaring a display rotation: the stored frames are to be shown turned by
+     * {@code clockwiseDegrees} (a display matrix, as phones write for portrait video).
+     */
+    public static void write(Path file, List<byte[]> rgbFrames, int width, int height, double fps, boolean faststart,
+            double clockwiseDegrees) throws Exception {
         String name = file.getFileName().toString();
         boolean mkv = name.endsWith(".mkv") || name.endsWith(".webm");
         try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
@@ -35,6 +44,10 @@ public final class VideoWriter {
             rec.setVideoQuality(2);
             rec.setGopSize((int) Math.max(1, Math.round(fps)));
             rec.setVideoOption("threads", "1");
+            if (clockwiseDegrees != 0) {
+                // FFmpeg's display matrices turn counter-clockwise for positive angles.
+                rec.setDisplayRotation(-clockwiseDegrees);
+            }
             if (!mkv && faststart) {
                 rec.setOption("movflags", "+faststart");
             }

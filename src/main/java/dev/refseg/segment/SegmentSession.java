@@ -116,21 +116,34 @@ public final class SegmentSession implements AutoCloseable {
     }
 
     private static SegmentResponse progress(IntakeUpdate u, String message) {
-        return SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+        Progress.Builder p = Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
                 .setFramesDecoded(u.getFramesDecoded()).setWidth(u.getWidth()).setHeight(u.getHeight())
                 .setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds()).setInputComplete(u.getInputComplete())
-                .setMessage(message)).build();
+                .setMessage(message);
+        if (u.hasOrientation()) {
+            p.setOrientation(u.getOrientation());
+        }
+        return SegmentResponse.newBuilder().setProgress(p).build();
     }
 
     private Summary.Builder summary(IntakeUpdate u) {
-        return Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(0).setWidth(u.getWidth())
+        Summary.Builder s = Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(0).setWidth(u.getWidth())
                 .setHeight(u.getHeight()).setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds())
                 .addTimings(StageTiming.newBuilder().setStage(Stage.STAGE_INTAKE).setMillis(intakeNanos / 1e6))
                 .setPath(SelectionPath.SELECTION_PATH_NONE);
+        if (u.hasOrientation()) {
+            s.setOrientation(u.getOrientation());
+        }
+        return s;
     }
 
     public Start start() {
         return start;
+    }
+
+    /** Unblocks the media side from any thread: the call is ending (see {@link MediaSession#abort()}). */
+    public void abort() {
+        media.abort();
     }
 
     @Override

@@ -33,7 +33,7 @@ class ContainerDecoderTest {
         List<DecodedFrame> out = new ArrayList<>();
         Path work = Files.createTempDirectory(dir, "work");
         try (ContainerDecoder d = new ContainerDecoder(work, declared, Arrays.copyOf(file, Math.min(16, file.length)),
-                limits, 1L << 30, out::add)) {
+                limits, 1L << 30, MediaSettings.defaults(), out::add)) {
             for (int off = 0; off < file.length; off += chunk) {
                 d.write(Arrays.copyOfRange(file, off, Math.min(file.length, off + chunk)));
             }
@@ -67,6 +67,33 @@ class ContainerDecoderTest {
         VideoWriter.write(mp4, clip.frames(), 320, 240, 10);
         assertSampleFrames(stream(Files.readAllBytes(mp4), ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, 4096,
                 IntakeLimits.defaults()));
+    }
+
+    /** Item 2 of issue 8: frames come out while the stream is still open (no half-close yet). */
+    @Test
+    void decodesBeforeTheInputEnds() throws Exception {
+        Path mp4 = dir.resolve("open.mp4");
+        VideoWriter.write(mp4, clip.frames(), 320, 240, 10);
+        byte[] file = Files.readAllBytes(mp4);
+        for (ContainerFormat declared : new ContainerFormat[] {ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED,
+                ContainerFormat.CONTAINER_FORMAT_MP4}) {
+            List<DecodedFrame> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (ContainerDecoder d = new ContainerDecoder(Files.createTempDirectory(dir, "work"), declared,
+                    Arrays.copyOf(file, 16), IntakeLimits.defaults(), 1L << 30, MediaSettings.defaults(), out::add)) {
+                for (int off = 0; off < file.length; off += 4096) {
+                    d.write(Arrays.copyOfRange(file, off, Math.min(file.length, off + 4096)));
+                }
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (out.size() < clip.frameCount() - 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                int before = out.size();
+                assertTrue(before >= clip.frameCount() - 4, declared + ": only " + before + " of "
+                        + clip.frameCount() + " frames decoded before the input ended");
+                d.finish();
+                assertSampleFrames(out);
+            }
+        }
     }
 
     @Test
