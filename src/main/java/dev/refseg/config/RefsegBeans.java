@@ -61,6 +61,11 @@ public class RefsegBeans {
     @Singleton
     InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters) {
         Path work = config.inference().workDir().orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        try {
+            java.nio.file.Files.createDirectories(work);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("refseg.inference.work-dir " + work + " cannot be created: " + e.getMessage(), e);
+        }
         // Model run time per graph, as a Micrometer timer per graph key.
         Sam2Graphs.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
                 .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)

@@ -15,7 +15,10 @@ import org.bytedeco.ffmpeg.global.avutil;
  * ({@code AV_EF_EXPLODE}) instead of concealing them. The orientation a file declares (EXIF tag 0x0112,
  * which FFmpeg exports as a display matrix) is returned beside the stored pixels.
  * <p>
- * One decoder per user (a session's intake or frame store); not thread-safe. {@link #close()} frees it.
+ * Each picture gets a fresh codec context: FFmpeg's PNG decoder carries state from one picture to the
+ * next (a reused context decodes the second file wrongly), and a JPEG's Adobe/EXIF markers must not
+ * leak into the next file either. One decoder per user (a session's intake or frame store); not
+ * thread-safe. {@link #close()} frees it.
  */
 public final class StillImageDecoder implements AutoCloseable {
     /**
@@ -28,8 +31,6 @@ public final class StillImageDecoder implements AutoCloseable {
     public record Picture(int width, int height, byte[] rgb, Orientation declared, int[] matrix) {
     }
 
-    private AVCodecContext jpeg;
-    private AVCodecContext png;
     private final AVPacket packet;
     private final AVFrame frame;
     private final RgbConverter rgb = new RgbConverter();
@@ -44,15 +45,13 @@ public final class StillImageDecoder implements AutoCloseable {
      * @throws FfmpegInput.FfmpegException with FFmpeg's text when the data cannot be decoded
      */
     public Picture decode(ImageDecoder.Kind kind, byte[] data) {
-        AVCodecContext ctx = context(kind);
-        avcodec.avcodec_flush_buffers(ctx);
-        avcodec.av_packet_unref(packet);
-        int ret = avcodec.av_new_packet(packet, data.length);
-        if (ret < 0) {
-            throw new FfmpegInput.FfmpegException("cannot allocate " + data.length + " bytes", ret);
-        }
-        packet.data().put(data, 0, data.length);
+        AVCodecContext ctx = open(kind == ImageDecoder.Kind.JPEG ? avcodec.AV_CODEC_ID_MJPEG : avcodec.AV_CODEC_ID_PNG);
         try {
+            int ret = avcodec.av_new_packet(packet, data.length);
+            if (ret < 0) {
+                throw new FfmpegInput.FfmpegException("cannot allocate " + data.length + " bytes", ret);
+            }
+            packet.data().put(data, 0, data.length);
             ret = avcodec.avcodec_send_packet(ctx, packet);
             if (ret < 0) {
                 throw new FfmpegInput.FfmpegException("cannot decode", ret);
@@ -72,20 +71,8 @@ public final class StillImageDecoder implements AutoCloseable {
         } finally {
             avutil.av_frame_unref(frame);
             avcodec.av_packet_unref(packet);
+            avcodec.avcodec_free_context(ctx);
         }
-    }
-
-    private AVCodecContext context(ImageDecoder.Kind kind) {
-        if (kind == ImageDecoder.Kind.JPEG) {
-            if (jpeg == null) {
-                jpeg = open(avcodec.AV_CODEC_ID_MJPEG);
-            }
-            return jpeg;
-        }
-        if (png == null) {
-            png = open(avcodec.AV_CODEC_ID_PNG);
-        }
-        return png;
     }
 
     private static AVCodecContext open(int codecId) {
@@ -106,14 +93,6 @@ public final class StillImageDecoder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (jpeg != null) {
-            avcodec.avcodec_free_context(jpeg);
-            jpeg = null;
-        }
-        if (png != null) {
-            avcodec.avcodec_free_context(png);
-            png = null;
-        }
         avcodec.av_packet_free(packet);
         avutil.av_frame_free(frame);
         rgb.close();

@@ -21,4 +21,33 @@ final class Leaks {
         assertEquals(0, inference.openSessions(), "media sessions left open");
         assertEquals(0, slots.inUse(), "session slots left taken");
     }
+
+    /** Also: no scratch file left in the test server's work directory, and no media decoder thread alive. */
+    static void assertNothingLeft(InferenceBackend inference, SessionSlots slots) throws InterruptedException {
+        assertAllReleased(inference, slots);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((scratchFiles() > 0 || decoderThreads() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, scratchFiles(), "scratch files left in " + WORK);
+        assertEquals(0, decoderThreads(), "media decoder threads still running");
+    }
+
+    static final java.nio.file.Path WORK = java.nio.file.Path.of("target/refseg-work");
+
+    static long scratchFiles() {
+        if (!java.nio.file.Files.isDirectory(WORK)) {
+            return 0;
+        }
+        try (var files = java.nio.file.Files.walk(WORK)) {
+            return files.filter(p -> !p.equals(WORK)).count();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return -1; // changing under us: look again
+        }
+    }
+
+    static long decoderThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("refseg-media-decoder")).count();
+    }
 }

@@ -1,0 +1,204 @@
+package dev.refseg.media;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Client frames decode to the pixels FFmpeg gives, in every JPEG variant (reference decodes made by
+ * scripts/jpeg-variants/make.sh with the ffmpeg command), turned as their EXIF orientation says; broken
+ * files are refused naming the field.
+ */
+class ImageDecoderTest {
+    static final ImageDecoder decoder = new ImageDecoder(IntakeLimits.defaults(), false);
+    static final ImageDecoder keeping = new ImageDecoder(IntakeLimits.defaults(), true);
+
+    @AfterAll
+    static void close() {
+        decoder.close();
+        keeping.close();
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/jpeg-variants/" + name)) {
+            if (in == null) {
+                throw new IOException("missing test resource jpeg-variants/" + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** A binary PPM (P6, maxval 255) as {width, height, rgb}. */
+    record Ppm(int width, int height, byte[] rgb) {
+        static Ppm parse(byte[] b) {
+            String head = new String(b, 0, Math.min(b.length, 64), StandardCharsets.US_ASCII);
+            String[] t = head.split("\\s+", 5);
+            int w = Integer.parseInt(t[1]);
+            int h = Integer.parseInt(t[2]);
+            int start = b.length - w * h * 3;
+            return new Ppm(w, h, Arrays.copyOfRange(b, start, b.length));
+        }
+    }
+
+    static int maxDiff(byte[] a, byte[] b) {
+        assertEquals(a.length, b.length);
+        int m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((a[i] & 0xff) - (b[i] & 0xff)));
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"baseline-420", "baseline-422", "baseline-444", "progressive-420", "progressive-444",
+            "greyscale", "greyscale-progressive", "cmyk-adobe", "ycck-adobe", "icc-tagged", "restart-markers",
+            "restart-markers-progressive"})
+    void jpegVariantsDecodeAsFfmpegDoes(String name) throws Exception {
+        byte[] jpeg = resource(name + ".jpg");
+        Ppm ref = Ppm.parse(resource(name + ".ppm"));
+        ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, jpeg, 0, 0);
+        assertEquals(ref.width(), r.frame().width());
+        assertEquals(ref.height(), r.frame().height());
+        int diff = maxDiff(ref.rgb(), r.frame().rgb());
+        assertTrue(diff <= 2, name + ": differs from FFmpeg's decode by up to " + diff + " levels");
+        assertEquals(Orientation.NONE, r.orientation().declared());
+    }
+
+    // ---- orientation ----------------------------------------------------------------------------
+
+    /** A TIFF/EXIF block with one IFD0 entry: Orientation (0x0112, SHORT) = value; big-endian ("MM"). */
+    static byte[] exif(int value) {
+        ByteBuffer t = ByteBuffer.allocate(26);
+        t.put(new byte[] {'M', 'M', 0, 42}).putInt(8).putShort((short) 1)
+                .putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) value).putShort((short) 0)
+                .putInt(0);
+        return t.array();
+    }
+
+    /** The JPEG with an APP1 Exif segment carrying the orientation, right after SOI. */
+    static byte[] withExif(byte[] jpeg, int value) {
+        byte[] tiff = exif(value);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        int len = 2 + 6 + tiff.length;
+        out.write(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (len >> 8), (byte) len}, 0, 4);
+        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(tiff);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
+    /** The PNG with an eXIf chunk carrying the orientation, right after IHDR. */
+    static byte[] withExifChunk(byte[] png, int value) {
+        byte[] tiff = exif(value);
+        int ihdrEnd = 8 + 12 + 13;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(png, 0, ihdrEnd);
+        ByteBuffer chunk = ByteBuffer.allocate(12 + tiff.length);
+        chunk.putInt(tiff.length).put("eXIf".getBytes(StandardCharsets.ISO_8859_1)).put(tiff);
+        CRC32 crc = new CRC32();
+        crc.update(chunk.array(), 4, 4 + tiff.length);
+        chunk.putInt((int) crc.getValue());
+        out.writeBytes(chunk.array());
+        out.write(png, ihdrEnd, png.length - ihdrEnd);
+        return out.toByteArray();
+    }
+
+    @Test
+    void everyExifOrientationIsAppliedToJpegAndPng() throws Exception {
+        byte[] jpeg = resource("baseline-444.jpg");
+        Ppm ref = Ppm.parse(resource("baseline-444.ppm"));
+        byte[] png = png(ref);
+        for (int v = 1; v <= 8; v++) {
+            Orientation want = Orientation.fromExif(v);
+            byte[] expected = want.apply(ref.rgb(), ref.width(), ref.height());
+            int w = want.swapsSides() ? ref.height() : ref.width();
+            for (byte[] file : List.of(withExif(jpeg, v), withExifChunk(png, v))) {
+                ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, file, 0, 0);
+                assertEquals(want, r.orientation().declared(), "EXIF " + v);
+                assertEquals(v != 1, r.orientation().applied(), "EXIF " + v);
+                assertEquals(w, r.frame().width(), "EXIF " + v);
+                int d = maxDiff(expected, r.frame().rgb());
+                assertTrue(d <= 2, "EXIF " + v + " pixels not turned as declared (" + (file[0] == (byte) 0xFF ? "JPEG" : "PNG")
+                        + ", up to " + d + " levels off)");
+                if (v != 1) {
+                    assertEquals("EXIF orientation", r.orientation().source());
+                }
+                // Kept as stored on request, and still reported.
+                ImageDecoder.Result k = keeping.decode("frame[0]", 0, 0, null, file, 0, 0);
+                assertEquals(ref.width(), k.frame().width());
+                assertTrue(maxDiff(ref.rgb(), k.frame().rgb()) <= 2);
+                assertEquals(want, k.orientation().declared());
+                assertTrue(!k.orientation().applied());
+            }
+        }
+    }
+
+    @Test
+    void storedFramesDecodeAgainTurned() throws Exception {
+        byte[] file = withExif(resource("baseline-420.jpg"), 6);
+        ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, file, 0, 0);
+        byte[] again = decoder.redecode(file, r.orientation().toApply());
+        assertEquals(0, maxDiff(r.frame().rgb(), again));
+    }
+
+    static byte[] png(Ppm p) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(ImageDecoder.toImage(p.rgb(), p.width(), p.height()), "png", b);
+        return b.toByteArray();
+    }
+
+    // ---- broken files -----------------------------------------------------------------------------
+
+    private static StatusRuntimeException refused(byte[] file) {
+        return assertThrows(StatusRuntimeException.class, () -> decoder.decode("frame[7]", 7, 0, null, file, 0, 0));
+    }
+
+    @Test
+    void truncatedAndCorruptFilesAreRefusedNamingTheField() throws Exception {
+        byte[] jpeg = resource("progressive-420.jpg");
+        byte[] png = png(Ppm.parse(resource("baseline-420.ppm")));
+        byte[] badCrc = png.clone();
+        badCrc[8 + 12 + 13 + 12] ^= 0x55; // a byte inside the first chunk after IHDR (IDAT data)
+        for (byte[] bad : List.of(Arrays.copyOf(jpeg, jpeg.length / 2), Arrays.copyOf(jpeg, jpeg.length - 2),
+                Arrays.copyOf(png, png.length / 2), Arrays.copyOf(png, png.length - 12), badCrc,
+                Arrays.copyOf(jpeg, 3))) {
+            StatusRuntimeException e = refused(bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+            assertTrue(e.getStatus().getDescription().startsWith("frame[7].data: corrupt "),
+                    e.getStatus().getDescription());
+        }
+    }
+
+    @Test
+    void portraitFramesFitTheLandscapeLimits() throws Exception {
+        IntakeLimits small = new IntakeLimits(1 << 20, 67, 45, 10, 10, 1 << 20, 1 << 20);
+        byte[] file = withExif(resource("baseline-420.jpg"), 6); // displays 45x67
+        try (ImageDecoder d = new ImageDecoder(small, false)) {
+            assertEquals(45, d.decode("frame[0]", 0, 0, null, file, 0, 0).frame().width());
+        }
+        IntakeLimits tiny = new IntakeLimits(1 << 20, 60, 45, 10, 10, 1 << 20, 1 << 20);
+        try (ImageDecoder d = new ImageDecoder(tiny, false)) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> d.decode("frame[0]", 0, 0, null, file, 0, 0));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("frame[0].width: frame width 67 exceeds the limit "
+                    + "refseg.limits.max-width = 60"), e.getStatus().getDescription());
+        }
+    }
+}
