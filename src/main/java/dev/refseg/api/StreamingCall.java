@@ -33,7 +33,10 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         this.metrics = metrics;
         this.rpc = rpc;
         responses.disableAutoRequest();
-        this.out = new CallOutput<>(responses, () -> serial.execute(() -> end(Status.CANCELLED.asRuntimeException())));
+        this.out = new CallOutput<>(responses, () -> {
+            abandon();
+            serial.execute(() -> end(Status.CANCELLED.asRuntimeException()));
+        });
         out.request(1);
     }
 
@@ -45,6 +48,14 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
 
     /** Frees everything the call holds. Called exactly once, however the call ends. */
     protected abstract void release();
+
+    /**
+     * The client cancelled (or the deadline passed, or its stream failed): stops at once, on the gRPC
+     * thread that saw it, work the call has running elsewhere (LLM requests), which would otherwise run on
+     * until the call's own thread reaches {@link #release}. Must be thread-safe; nothing by default.
+     */
+    protected void abandon() {
+    }
 
     /** Takes one of the process's session slots (RESOURCE_EXHAUSTED when none is free). */
     protected void acquireSlot() {
@@ -69,6 +80,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
 
     @Override
     public void onError(Throwable t) {
+        abandon();
         serial.execute(() -> end(Status.CANCELLED.withDescription("client stream failed").withCause(t)
                 .asRuntimeException()));
     }
