@@ -9,6 +9,7 @@ import dev.refseg.keyselect.BoxColours;
 import dev.refseg.keyselect.Questions;
 import dev.refseg.keyselect.Verdicts;
 import dev.refseg.keyselect.Windows;
+import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
@@ -27,6 +28,7 @@ import dev.refseg.v1.SelectKeyFrameRequest;
 import dev.refseg.v1.Stage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import java.util.ArrayList;
@@ -68,17 +70,17 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
 
     @Override
     public void selectKeyFrame(SelectKeyFrameRequest request, StreamObserver<KeyFrame> responses) {
-        run("SelectKeyFrame", responses, () -> {
+        run("SelectKeyFrame", responses, questions -> {
             String referent = StartValidator.sentence("referent", request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
             return withFrames(request.getFramesList(), media -> keyFrame(referent, indices, media,
-                    request.getOmitReasoning()));
+                    request.getOmitReasoning(), questions));
         });
     }
 
     @Override
     public void selectKeyBox(SelectKeyBoxRequest request, StreamObserver<KeyBox> responses) {
-        run("SelectKeyBox", responses, () -> {
+        run("SelectKeyBox", responses, questions -> {
             String referent = StartValidator.sentence("referent", request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
             int pivot = indices.indexOf(request.getPivotFrameIndex());
@@ -96,11 +98,13 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 throw Errors.invalid("max_candidates", "must be in [0, " + BoxColours.NAMES.size() + "], got "
                         + request.getMaxCandidates());
             }
-            return withFrames(request.getFramesList(), media -> keyBox(referent, indices, pivot, request, media));
+            return withFrames(request.getFramesList(), media -> keyBox(referent, indices, pivot, request, media,
+                    questions));
         });
     }
 
-    private KeyFrame keyFrame(String referent, List<Integer> indices, MediaSession media, boolean omitReasoning) {
+    private KeyFrame keyFrame(String referent, List<Integer> indices, MediaSession media, boolean omitReasoning,
+            AskedQuestions questions) {
         Windows.Window shown = new Windows.Window(0, indices);
         if (!shown.needsChoice()) {
             return Verdicts.onlyFrame(shown);
@@ -118,11 +122,13 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                             ? "no LLM is configured and the detector finds nothing: the first frame"
                             : "no LLM is configured: the frame where the detector is most confident")).build();
         }
-        CompletableFuture<String> reply = Questions.keyFrame(llm, media, referent, positions(indices.size()));
+        CompletableFuture<String> reply = questions.track(Questions.keyFrame(llm, media, referent,
+                positions(indices.size())));
         return Verdicts.keyFrame(shown, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), omitReasoning);
     }
 
-    private KeyBox keyBox(String referent, List<Integer> indices, int pivot, SelectKeyBoxRequest r, MediaSession media) {
+    private KeyBox keyBox(String referent, List<Integer> indices, int pivot, SelectKeyBoxRequest r, MediaSession media,
+            AskedQuestions questions) {
         RefsegConfig.Selection s = config.selection();
         Candidates c;
         if (r.getCandidatesCount() > 0) {
@@ -141,7 +147,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
             return Verdicts.bestBox(real, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
                     "no LLM is configured: the detector's best box"));
         }
-        CompletableFuture<String> reply = Questions.keyBox(llm, media, referent, positions(indices.size()), pivot, c);
+        CompletableFuture<String> reply = questions.track(Questions.keyBox(llm, media, referent,
+                positions(indices.size()), pivot, c));
         return Verdicts.keyBox(real, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), s.maxObjects(), r.getOmitReasoning());
     }
 
@@ -173,11 +180,21 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         }
     }
 
-    private <T> void run(String rpc, StreamObserver<T> responses, java.util.function.Supplier<T> work) {
+    /**
+     * Runs one call on a session worker. When the client cancels or the deadline passes, the call's LLM
+     * question is abandoned at once (request aborted, slot freed) and the call ends CANCELLED.
+     */
+    private <T> void run(String rpc, StreamObserver<T> responses, Function<AskedQuestions, T> work) {
+        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
+        AskedQuestions questions = new AskedQuestions();
+        call.setOnCancelHandler(questions::cancelAll);
         try {
             workers.execute(() -> {
                 try {
-                    T result = work.get();
+                    T result = work.apply(questions);
+                    if (call.isCancelled()) {
+                        throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+                    }
                     responses.onNext(result);
                     responses.onCompleted();
                     metrics.call(rpc, "OK");

@@ -4,6 +4,7 @@ import dev.refseg.config.RefsegConfig;
 import dev.refseg.errors.Errors;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
+import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SegmentSession;
@@ -24,6 +25,8 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
     private final InferenceBackend inference;
     private final SegmentMetrics metrics;
     private final SelectionLlm llm;
+    /** The call's LLM questions, abandoned at once when the call ends early. */
+    private final AskedQuestions questions = new AskedQuestions();
     private volatile SegmentSession session;
 
     SegmentCall(ServerCallStreamObserver<SegmentResponse> responses, Executor workers, RefsegConfig config,
@@ -74,7 +77,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         MediaSession media = inference.openSession(open);
         TextSelection selection = start.hasText() ? new TextSelection(start.getText(),
                 SelectionParams.of(config.selection(), start.getOptions(), llm.configured()), media, llm, out::send,
-                out::isCancelled) : null;
+                out::isCancelled, questions) : null;
         session = new SegmentSession(start, media, config.intake().progressInterval(), metrics, out::send, selection);
     }
 
@@ -88,6 +91,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
 
     @Override
     protected void onAbort() {
+        questions.cancelAll();
         SegmentSession s = session;
         if (s != null) {
             s.abort();

@@ -13,9 +13,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -29,6 +33,8 @@ import org.jboss.logging.Logger;
  * {@code maxQueued} waiting (the pool's queue), so a burst of sessions cannot pile up unbounded work;
  * bounded retries with exponential backoff and jitter on 429, 5xx, timeouts and connection failures;
  * Micrometer meters for calls, latency, retries, failures, tokens and cache hits, tagged by step.
+ * A question whose future is cancelled (its call ended) gives its pool thread back at once: see
+ * {@link #ask}.
  */
 public final class GuardedLlm implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GuardedLlm.class);
@@ -52,6 +58,8 @@ public final class GuardedLlm implements AutoCloseable {
     private final int maxQueued;
     private final MeterRegistry meters;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Questions asked and not yet answered, for close(). */
+    private final Set<CompletableFuture<String>> live = ConcurrentHashMap.newKeySet();
 
     public GuardedLlm(VisionLlm llm, Policy policy, int maxConcurrent, int maxQueued, int cacheEntries,
             MeterRegistry meters) {
@@ -82,7 +90,11 @@ public final class GuardedLlm implements AutoCloseable {
 
     /**
      * Asks asynchronously. The future completes with the reply text, or exceptionally with an
-     * {@link LlmFailure} once the retries are spent (or at once when the queue is full).
+     * {@link LlmFailure} once the retries are spent (or at once when the queue is full or this is closed).
+     * Cancelling the future abandons the question: taken off the queue if it is waiting, its HTTP request
+     * aborted (or its backoff wait ended) if it is running, so its pool thread is free at once; an abandoned
+     * question's answer is never cached, and its aborted request is counted as {@code cancelled}, not as
+     * a failure.
      *
      * @param step the method step, for the meters ("key_frame", "key_box")
      */
@@ -94,40 +106,57 @@ public final class GuardedLlm implements AutoCloseable {
             return CompletableFuture.completedFuture(hit);
         }
         CompletableFuture<String> result = new CompletableFuture<>();
+        AbandonableTask task = new AbandonableTask(pool, () -> answer(result, step, model, detail, prompt, jpeg, key));
+        live.add(result);
+        result.whenComplete((text, error) -> {
+            live.remove(result);
+            if (result.isCancelled()) {
+                task.abandon();
+            }
+        });
         try {
-            pool.execute(() -> {
-                if (result.isDone()) {
-                    return; // cancelled while queued
-                }
-                try {
-                    String text = call(step, model, detail, prompt, jpeg);
-                    remember(key, text);
-                    result.complete(text);
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            });
+            pool.execute(task);
         } catch (RejectedExecutionException e) {
-            fail(step, "queue_full");
-            result.completeExceptionally(new LlmFailure("too many LLM requests waiting (refseg.llm.max-queued = "
-                    + maxQueued + ")", e));
+            if (pool.isShutdown()) {
+                result.completeExceptionally(new LlmFailure("the LLM client is closed (the server is stopping)", e));
+            } else {
+                fail(step, "queue_full");
+                result.completeExceptionally(new LlmFailure("too many LLM requests waiting (refseg.llm.max-queued = "
+                        + maxQueued + ")", e));
+            }
         }
         return result;
     }
 
-    /** One call with its retries, on a pool thread. */
-    private String call(String step, String model, String detail, String prompt, byte[] jpeg) {
+    /** Runs one question on a pool thread, unless it was abandoned while queued. */
+    private void answer(CompletableFuture<String> result, String step, String model, String detail, String prompt,
+            byte[] jpeg, String key) {
+        if (result.isDone()) {
+            return;
+        }
+        try {
+            String text = call(result, step, model, detail, prompt, jpeg);
+            remember(key, text);
+            result.complete(text);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e); // a no-op once abandoned
+        }
+    }
+
+    /** One call with its retries, on a pool thread; throws {@link RequestAborted} once {@code result} is cancelled. */
+    private String call(CompletableFuture<String> result, String step, String model, String detail, String prompt,
+            byte[] jpeg) {
         Duration backoff = policy.initialBackoff();
         for (int attempt = 0; ; attempt++) {
             long t0 = System.nanoTime();
             inFlight.incrementAndGet();
+            VisionLlm.Reply r;
             try {
-                VisionLlm.Reply r = llm.ask(model, prompt, jpeg, detail);
-                record(step, "ok", t0);
-                tokens(step, "in", r.inputTokens());
-                tokens(step, "out", r.outputTokens());
-                return r.text() == null ? "" : r.text();
+                r = llm.ask(model, prompt, jpeg, detail);
             } catch (RuntimeException e) {
+                if (result.isCancelled()) {
+                    throw cancelled(step);
+                }
                 boolean retry = retryable(e) && attempt < policy.maxRetries();
                 record(step, retry ? "retried" : "error", t0);
                 if (!retry) {
@@ -137,12 +166,30 @@ public final class GuardedLlm implements AutoCloseable {
                 }
                 counter("refseg.llm.retries", "LLM requests retried", step).increment();
                 LOG.infof("LLM %s attempt %d failed (%s); retrying in %s", model, attempt + 1, describe(e), backoff);
+                r = null;
             } finally {
                 inFlight.decrementAndGet();
             }
-            sleep(jittered(backoff));
+            if (r != null) {
+                tokens(step, "in", r.inputTokens());
+                tokens(step, "out", r.outputTokens());
+                if (result.isCancelled()) {
+                    throw cancelled(step); // whatever came back for an abandoned question is not trusted
+                }
+                record(step, "ok", t0);
+                return r.text() == null ? "" : r.text();
+            }
+            if (!pause(jittered(backoff))) {
+                throw new RequestAborted("abandoned while waiting to retry");
+            }
             backoff = backoff.multipliedBy(2).compareTo(policy.maxBackoff()) > 0 ? policy.maxBackoff() : backoff.multipliedBy(2);
         }
+    }
+
+    /** Counts an aborted request (not a failure: its call ended) and says so. */
+    private RequestAborted cancelled(String step) {
+        counter("refseg.llm.calls", "LLM requests by outcome", step, "outcome", "cancelled").increment();
+        return new RequestAborted("abandoned: its call ended");
     }
 
     /** Rate limits, server errors, timeouts and broken connections are worth another try; the rest are not. */
@@ -180,12 +227,14 @@ public final class GuardedLlm implements AutoCloseable {
         return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
     }
 
-    private static void sleep(Duration d) {
+    /** Waits before a retry; false when the question was abandoned meanwhile (the wait was interrupted). */
+    private static boolean pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LlmFailure("interrupted while waiting to retry", e);
+            return false;
         }
     }
 
@@ -249,7 +298,7 @@ public final class GuardedLlm implements AutoCloseable {
     public static String textOf(CompletableFuture<String> f) {
         try {
             return f.get();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+        } catch (java.util.concurrent.ExecutionException | CancellationException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -261,6 +310,9 @@ public final class GuardedLlm implements AutoCloseable {
     public static String failureOf(CompletableFuture<String> f) {
         if (!f.isCompletedExceptionally()) {
             return null;
+        }
+        if (f.isCancelled()) {
+            return "the question was cancelled";
         }
         try {
             f.join();
@@ -281,8 +333,11 @@ public final class GuardedLlm implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Refuses new questions and abandons every pending one (queued or in flight; their futures are cancelled). */
     @Override
     public void close() {
+        pool.shutdown();
+        List.copyOf(live).forEach(f -> f.cancel(true));
         pool.shutdownNow();
     }
 }

@@ -3,44 +3,75 @@ package dev.refseg.llm;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.internal.ExceptionMapper;
+import dev.langchain4j.model.openai.internal.OpenAiClient;
+import dev.langchain4j.model.openai.internal.OpenAiUtils;
+import dev.langchain4j.model.openai.internal.ResponseHandle;
+import dev.langchain4j.model.openai.internal.chat.ChatCompletionRequest;
+import dev.langchain4j.model.openai.internal.chat.ChatCompletionResponse;
+import dev.langchain4j.model.output.TokenUsage;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
- * A vision LLM behind any OpenAI-compatible endpoint, through langchain4j's OpenAI chat model (the
- * quarkus-langchain4j-openai extension supplies its HTTP client). The image goes as a base64 JPEG data
- * URL with the requested detail level, in the same user message as the text. Retries are left to the
- * caller (bounded, with backoff, only on 429/5xx), so this client makes exactly one request per call.
+ * A vision LLM behind any OpenAI-compatible endpoint, through langchain4j's OpenAI client (the
+ * quarkus-langchain4j-openai extension supplies it, on the Quarkus REST client and Vert.x). The image goes
+ * as a base64 JPEG data URL with the requested detail level, in the same user message as the text; the
+ * message is converted by langchain4j exactly as its chat model would. Retries are left to the caller
+ * (bounded, with backoff, only on 429/5xx), so this client makes exactly one request per call.
+ *
+ * <p>The request is sent asynchronously and awaited, rather than through the blocking chat model,
+ * because only the asynchronous call can be aborted: cancelling its handle resets the connection, while
+ * an interrupted blocking call leaves the request running until its timeout ({@code RequestAbortProbe}).
  */
 public final class OpenAiVisionLlm implements VisionLlm {
-    private final String baseUrl;
-    private final String apiKey;
-    private final Duration timeout;
-    private final Map<String, ChatModel> models = new ConcurrentHashMap<>();
+    private final OpenAiClient client;
 
+    /**
+     * @param timeout limit per request (connect and read); the extension's REST client takes whole seconds,
+     *                so it is rounded up, and at least 1 s (0 would mean no limit at all)
+     */
+    @SuppressWarnings("unchecked")
     public OpenAiVisionLlm(String baseUrl, String apiKey, Duration timeout) {
-        this.baseUrl = baseUrl;
-        this.apiKey = apiKey;
-        // The extension's REST client takes whole seconds, and 0 would mean no limit at all.
-        this.timeout = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        Duration seconds = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        this.client = OpenAiClient.builder().baseUrl(baseUrl).apiKey(apiKey).connectTimeout(seconds)
+                .readTimeout(seconds).userAgent(OpenAiUtils.DEFAULT_USER_AGENT).build();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws RequestAborted when the calling thread is interrupted: the connection is reset at once
+     * @throws RuntimeException langchain4j's exceptions for HTTP errors, timeouts and broken connections,
+     *                          as its chat model raises them ({@link GuardedLlm#retryable} sorts them)
+     */
     @Override
     public Reply ask(String model, String prompt, byte[] jpeg, String detail) {
-        ChatModel chat = models.computeIfAbsent(model, m -> OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(apiKey)
-                .modelName(m).timeout(timeout).maxRetries(0).build());
         UserMessage message = UserMessage.from(TextContent.from(prompt), ImageContent.from(
                 Base64.getEncoder().encodeToString(jpeg), "image/jpeg",
                 ImageContent.DetailLevel.valueOf(detail.toUpperCase(Locale.ROOT))));
-        ChatResponse r = chat.chat(message);
-        int in = r.tokenUsage() != null && r.tokenUsage().inputTokenCount() != null ? r.tokenUsage().inputTokenCount() : 0;
-        int out = r.tokenUsage() != null && r.tokenUsage().outputTokenCount() != null ? r.tokenUsage().outputTokenCount() : 0;
-        return new Reply(r.aiMessage().text(), in, out);
+        ChatCompletionRequest request = ChatCompletionRequest.builder().model(model)
+                .messages(OpenAiUtils.toOpenAiMessage(message)).build();
+        CompletableFuture<ChatCompletionResponse> done = new CompletableFuture<>();
+        ResponseHandle handle = client.chatCompletion(request).onResponse(done::complete)
+                .onError(done::completeExceptionally).execute();
+        ChatCompletionResponse response;
+        try {
+            response = done.get();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new RequestAborted("the LLM request to " + model + " was aborted");
+        } catch (ExecutionException e) {
+            throw ExceptionMapper.DEFAULT.mapException(e.getCause());
+        }
+        String text = OpenAiUtils.aiMessageFrom(response).text();
+        TokenUsage usage = OpenAiUtils.tokenUsageFrom(response.usage());
+        int in = usage != null && usage.inputTokenCount() != null ? usage.inputTokenCount() : 0;
+        int out = usage != null && usage.outputTokenCount() != null ? usage.outputTokenCount() : 0;
+        return new Reply(text, in, out);
     }
 }

@@ -8,6 +8,10 @@ public interface VisionLlm {
     }
 
     /**
+     * Asks and waits for the answer. Interrupting the calling thread abandons the question: an
+     * implementation should then abort its request (close the connection) and throw
+     * {@link RequestAborted} with the interrupt status set.
+     *
      * @param detail the image detail level ("low", "high" or "auto")
      */
     Reply ask(String model, String prompt, byte[] jpeg, String detail);

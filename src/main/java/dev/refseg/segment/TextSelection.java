@@ -4,6 +4,7 @@ import dev.refseg.inference.MediaSession;
 import dev.refseg.keyselect.Questions;
 import dev.refseg.keyselect.Verdicts;
 import dev.refseg.keyselect.Windows.Window;
+import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.v1.Candidates;
@@ -66,13 +67,19 @@ public final class TextSelection implements AutoCloseable {
     private final Map<Integer, Candidates> detections = new HashMap<>();
     private final List<Fallback> fallbacks = new ArrayList<>();
     private final List<StageTiming> timings = new ArrayList<>();
-    private final List<CompletableFuture<String>> pending = new ArrayList<>();
+    private final AskedQuestions questions;
     private long detectNanos;
     private int numFrames;
 
+    /**
+     * @param questions where this call's LLM questions are kept, so that whoever sees the call end (the
+     *                  client's cancel arrives on a gRPC thread) can abandon them at once; {@link #close}
+     *                  abandons them too
+     */
     public TextSelection(String referent, SelectionParams params, MediaSession media, SelectionLlm llm,
-            Consumer<SegmentResponse> emit, BooleanSupplier cancelled) {
+            Consumer<SegmentResponse> emit, BooleanSupplier cancelled, AskedQuestions questions) {
         this.referent = referent.strip();
+        this.questions = questions;
         this.params = params;
         this.media = media;
         this.llm = llm;
@@ -179,12 +186,12 @@ public final class TextSelection implements AutoCloseable {
      * process's LLM queue (which is there to bound many calls, not one).
      */
     private int questionsInFlight() {
-        pending.removeIf(CompletableFuture::isDone);
-        return pending.size();
+        return questions.unanswered();
     }
 
     /** Asks the next windows, in order (they are asked in order, so the next is the count asked). */
     private void askMoreWindows(List<Window> toAsk) {
+        stopIfCancelled(); // questions asked now would be cancelled at once: not worth rendering
         for (int room = llm.perCallLimit() - questionsInFlight(); room > 0 && asked.size() < toAsk.size(); room--) {
             ask(toAsk.get(asked.size()));
         }
@@ -197,6 +204,7 @@ public final class TextSelection implements AutoCloseable {
      */
     private boolean askMoreBoxes(List<KeyFrame> keyFrames, List<Pivot> pivots) {
         boolean did = false;
+        stopIfCancelled();
         while (pivots.size() < keyFrames.size() && questionsInFlight() < llm.perCallLimit()) {
             KeyFrame k = keyFrames.get(pivots.size());
             Candidates c = candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold());
@@ -362,8 +370,7 @@ public final class TextSelection implements AutoCloseable {
     }
 
     private CompletableFuture<String> track(CompletableFuture<String> f) {
-        pending.add(f);
-        return f;
+        return questions.track(f);
     }
 
     /**
@@ -373,9 +380,7 @@ public final class TextSelection implements AutoCloseable {
     private void await(CompletableFuture<String> f, BooleanSupplier idleWork) {
         boolean work = true;
         while (!f.isDone()) {
-            if (cancelled.getAsBoolean()) {
-                throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
-            }
+            stopIfCancelled();
             if (work) {
                 work = idleWork.getAsBoolean();
                 continue;
@@ -391,9 +396,19 @@ public final class TextSelection implements AutoCloseable {
         }
     }
 
-    /** Drops the questions still in flight (the client left, or the call failed); answered ones are pruned as they come. */
+    /** Ends the call's work with CANCELLED once the client has left (or its deadline has passed). */
+    private void stopIfCancelled() {
+        if (cancelled.getAsBoolean()) {
+            throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+        }
+    }
+
+    /**
+     * Abandons the questions still unanswered (the client left, the call failed): their requests are
+     * aborted and their LLM slots freed at once.
+     */
     @Override
     public void close() {
-        pending.forEach(f -> f.cancel(true));
+        questions.cancelAll();
     }
 }

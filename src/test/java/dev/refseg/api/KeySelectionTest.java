@@ -114,6 +114,22 @@ class KeySelectionTest {
         assertTrue(k.getFallback().getReason().contains("outside 1..5"), k.getFallback().getReason());
     }
 
+    /** The client gives up while the LLM thinks: the request is aborted on the wire, and the next call is answered. */
+    @Test
+    void cancellingWhileTheLlmThinksAbortsTheRequest() throws Exception {
+        FAKE.script(body -> FakeOpenAi.Answer.hold());
+        SelectKeyFrameRequest request = SelectKeyFrameRequest.newBuilder().setReferent("the orange disc")
+                .addAllFrames(shown).build();
+        var call = KeySelectionGrpc.newFutureStub(channel).selectKeyFrame(request);
+        assertTrue(FakeOpenAi.await(() -> FAKE.inFlight.get() == 1, 30_000), "the question is held");
+        call.cancel(true);
+        assertTrue(FakeOpenAi.await(() -> FAKE.aborted.get() == 1, 10_000), "the fake saw the connection closed");
+        assertTrue(FAKE.abortedAfterMillis.get(0) < 2000,
+                "aborted " + FAKE.abortedAfterMillis.get(0) + " ms after it arrived: by the 3 s timeout, not the cancel");
+        FakeLlmProfile.readingScript();
+        assertTrue(!stub.selectKeyFrame(request).hasFallback(), "answered");
+    }
+
     @Test
     void keyBoxAmongDetectedCandidates() {
         KeyBox k = stub.selectKeyBox(SelectKeyBoxRequest.newBuilder().setReferent("the orange disc, not the red one")

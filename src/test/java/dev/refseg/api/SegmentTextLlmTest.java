@@ -271,6 +271,66 @@ class SegmentTextLlmTest {
         // nothingLeaks checks sessions, trackers and slots.
     }
 
+    @Test
+    void cancellingWhileAKeyFrameQuestionIsHeldAbortsItsRequestsAndFreesTheSlots() throws Exception {
+        FAKE.script(body -> ReadingScript.parse(body).isKeyBox() ? FakeOpenAi.Answer.text(ReadingScript.answer(body))
+                : FakeOpenAi.Answer.hold());
+        cancelWhileHeld(false);
+    }
+
+    @Test
+    void cancellingWhileAKeyBoxQuestionIsHeldAbortsItsRequestsAndFreesTheSlots() throws Exception {
+        FAKE.script(body -> ReadingScript.parse(body).isKeyBox() ? FakeOpenAi.Answer.hold()
+                : FakeOpenAi.Answer.text(ReadingScript.answer(body)));
+        cancelWhileHeld(true);
+    }
+
+    /**
+     * The client cancels as soon as the fake holds a question of the given kind. Every held request must
+     * be aborted on the wire well before the 3 s request timeout (which would also close it, but then
+     * count a retry, not a cancel), no slot stays taken, and the next call is answered.
+     */
+    private void cancelWhileHeld(boolean keyBox) throws Exception {
+        double cancelledBefore = calls("cancelled");
+        double retriedBefore = calls("retried") + calls("error");
+        try (StreamClient c = new StreamClient()) {
+            StreamClient.Call call = c.open();
+            TextClips.requests("the red disc", TextClips.WINDOWS, frames).forEach(call.requests::onNext);
+            call.requests.onCompleted();
+            assertTrue(FakeOpenAi.await(() -> held(keyBox) > 0, 30_000), "a question is held");
+            call.requests.onError(Status.CANCELLED.asRuntimeException());
+        }
+        assertTrue(FakeOpenAi.await(() -> FAKE.inFlight.get() == 0 && inFlightGauge() == 0, 10_000),
+                "requests still open: fake " + FAKE.inFlight.get() + ", gauge " + inFlightGauge());
+        assertEquals(held(keyBox), FAKE.aborted.get(), "every held request was aborted");
+        for (long ms : FAKE.abortedAfterMillis) {
+            assertTrue(ms < 2000, "aborted " + ms + " ms after it arrived: by the 3 s timeout, not by the cancel");
+        }
+        assertTrue(calls("cancelled") - cancelledBefore >= FAKE.aborted.get(), "counted as cancelled");
+        assertEquals(retriedBefore, calls("retried") + calls("error"), 0.0, "neither retried nor failed");
+
+        FakeLlmProfile.readingScript();
+        StreamClient.Outcome o = segment("the red disc");
+        assertEquals(Status.Code.OK, o.status().getCode(), o.description());
+        Summary s = o.of(SegmentResponse.EventCase.SUMMARY).get(0).getSummary();
+        assertEquals(SelectionPath.SELECTION_PATH_LLM, s.getPath());
+        assertEquals(List.of(), s.getFallbacksList(), "the slots were free: every question answered");
+    }
+
+    /** Requests of one kind the fake has received. */
+    private static int held(boolean keyBox) {
+        return (int) FAKE.requests.stream().filter(b -> ReadingScript.parse(b).isKeyBox() == keyBox).count();
+    }
+
+    private double calls(String outcome) {
+        return meters.find("refseg.llm.calls").tag("outcome", outcome).counters().stream().mapToDouble(x -> x.count())
+                .sum();
+    }
+
+    private double inFlightGauge() {
+        return meters.get("refseg.llm.in.flight").gauge().value();
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

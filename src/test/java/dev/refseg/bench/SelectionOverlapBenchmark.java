@@ -5,6 +5,7 @@ import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.MediaSession;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
+import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.llm.VisionLlm;
@@ -85,7 +86,8 @@ class SelectionOverlapBenchmark {
         try (SelectionLlm llm = new SelectionLlm(new GuardedLlm(slow, new GuardedLlm.Policy(0, Duration.ofMillis(1),
                 Duration.ofMillis(1)), cap, 64, 0, new SimpleMeterRegistry()), step, step);
                 MediaSession media = inference.openSession(OpenSession.getDefaultInstance())) {
-            TextSelection selection = new TextSelection("the red disc", params, media, llm, e -> { }, () -> false);
+            TextSelection selection = new TextSelection("the red disc", params, media, llm, e -> { }, () -> false,
+                    new AskedQuestions());
             long t0 = System.nanoTime();
             for (Frame f : frames) {
                 media.addFrame(f);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.llm.VisionLlm;
@@ -122,7 +123,7 @@ class SelectionOnLocalInferenceTest {
                 MediaSession s = withFrames(inference(dir, 3))) {
             TextSelection selection = new TextSelection("the blue square",
                     new SelectionParams(50, 5, 10, 0.25f, 0.2f, 3, 0.001f, 0.1f, 3, true, false), s, llm, e -> { },
-                    () -> false);
+                    () -> false, new AskedQuestions());
             TextSelection.Outcome o = selection.finish(48);
             assertEquals(20, o.startFrame(), "answer 3 of frames 0,10,20,30,40");
             PrefetchResult r = s.prefetch(Prefetch.getDefaultInstance());
@@ -154,7 +155,7 @@ class SelectionOnLocalInferenceTest {
             List<dev.refseg.v1.SegmentResponse> events = new ArrayList<>();
             TextSelection selection = new TextSelection("the blue square",
                     new SelectionParams(8, 2, 4, 0.25f, 0.2f, 3, 0.001f, 0.1f, 3, true, false), s, llm, events::add,
-                    () -> false);
+                    () -> false, new AskedQuestions());
             for (int n = 1; n <= 48; n++) {
                 selection.onFramesDecoded(n); // as intake would: windows fill while frames arrive
             }

@@ -1,23 +1,32 @@
 package dev.refseg.llm;
 
-import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
  * A fake OpenAI-compatible chat endpoint on loopback: records every request body and answers with
  * whatever the script returns for it (so tests can answer by reading the prompt and the image). Counts
- * requests in flight, and the most seen at once, for the concurrency tests.
+ * requests in flight, and the most seen at once, for the concurrency tests; and requests whose client
+ * closed the connection before the answer was sent ({@link #aborted}), which a JDK HTTP server cannot
+ * see, hence Vert.x here.
  */
 public final class FakeOpenAi implements AutoCloseable {
-    /** What to answer: an HTTP status (200 = a chat completion with {@code content}) after a delay. */
+    /**
+     * What to answer: an HTTP status (200 = a chat completion with {@code content}) after a delay;
+     * a negative delay holds the request open until the client gives up.
+     */
     public record Answer(int status, String content, long delayMillis) {
         public static Answer text(String content) {
             return new Answer(200, content, 0);
@@ -26,43 +35,79 @@ public final class FakeOpenAi implements AutoCloseable {
         public static Answer status(int status) {
             return new Answer(status, "", 0);
         }
+
+        /** Never answers: the request stays open until the client closes the connection. */
+        public static Answer hold() {
+            return new Answer(200, "", -1);
+        }
     }
 
-    final HttpServer server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
     public final List<String> requests = new CopyOnWriteArrayList<>();
     public final AtomicInteger inFlight = new AtomicInteger();
     public final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Requests whose connection the client closed before they were answered. */
+    public final AtomicInteger aborted = new AtomicInteger();
+    /** For each of those, how long after it arrived the connection was closed, in milliseconds. */
+    public final List<Long> abortedAfterMillis = new CopyOnWriteArrayList<>();
     private volatile Function<String, Answer> script;
 
     public FakeOpenAi(Function<String, String> answer) throws IOException {
         script = body -> Answer.text(answer.apply(body));
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(threads);
-        server.createContext("/v1/chat/completions", ex -> {
-            int now = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(now, Math::max);
-            try {
-                String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                requests.add(body);
-                Answer a = script.apply(body);
-                if (a.delayMillis() > 0) {
-                    Thread.sleep(a.delayMillis());
-                }
-                byte[] json = a.status() == 200 ? completion(a.content())
-                        : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
-                                .getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().add("Content-Type", "application/json");
-                ex.sendResponseHeaders(a.status(), json.length);
-                ex.getResponseBody().write(json);
-            } catch (InterruptedException | IOException e) {
-                // the client gave up (timeout): nothing to answer
-            } finally {
+        server = vertx.createHttpServer().requestHandler(this::handle);
+        try {
+            server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IOException("the fake LLM server did not start", e);
+        }
+    }
+
+    private void handle(HttpServerRequest req) {
+        HttpServerResponse res = req.response();
+        if (!req.path().equals("/v1/chat/completions")) {
+            res.setStatusCode(404).end();
+            return;
+        }
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        AtomicBoolean finished = new AtomicBoolean();
+        long arrived = System.nanoTime();
+        res.closeHandler(v -> {
+            if (finished.compareAndSet(false, true)) {
+                abortedAfterMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - arrived));
+                aborted.incrementAndGet();
                 inFlight.decrementAndGet();
-                ex.close();
             }
         });
-        server.start();
+        req.body().onSuccess(buffer -> {
+            String body = buffer.toString(StandardCharsets.UTF_8);
+            requests.add(body);
+            // Scripts may block (they wait for each other in the overlap tests): not on the event loop.
+            vertx.<Answer>executeBlocking(() -> script.apply(body), false).onFailure(e -> answer(res,
+                    Answer.status(500), finished)).onSuccess(a -> {
+                if (a.delayMillis() < 0) {
+                    return; // held until the client leaves
+                }
+                if (a.delayMillis() == 0) {
+                    answer(res, a, finished);
+                } else {
+                    vertx.setTimer(a.delayMillis(), t -> answer(res, a, finished));
+                }
+            });
+        });
+    }
+
+    private void answer(HttpServerResponse res, Answer a, AtomicBoolean finished) {
+        if (!finished.compareAndSet(false, true)) {
+            return; // the client already left
+        }
+        inFlight.decrementAndGet();
+        byte[] json = a.status() == 200 ? completion(a.content())
+                : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
+                        .getBytes(StandardCharsets.UTF_8);
+        res.setStatusCode(a.status()).putHeader("Content-Type", "application/json").end(Buffer.buffer(json));
     }
 
     /** Replaces the script (tests of one running application share one fake). */
@@ -73,6 +118,20 @@ public final class FakeOpenAi implements AutoCloseable {
     public void reset() {
         requests.clear();
         maxInFlight.set(0);
+        aborted.set(0);
+        abortedAfterMillis.clear();
+    }
+
+    /** Waits up to {@code millis} for the condition; true when it held. */
+    public static boolean await(BooleanSupplier condition, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     private static byte[] completion(String content) {
@@ -84,12 +143,11 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        return "http://127.0.0.1:" + server.actualPort() + "/v1";
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        vertx.close();
     }
 }

@@ -102,9 +102,125 @@ class GuardedLlmTest {
             assertTrue(refused.isCompletedExceptionally());
             assertInstanceOf(GuardedLlm.LlmFailure.class, refused.handle((v, e) -> e).join());
             assertTrue(GuardedLlm.failureOf(refused).contains("refseg.llm.max-queued = 3"), GuardedLlm.failureOf(refused));
+            // Both threads at work before the release (on a busy machine the second may start late).
+            assertTrue(FakeOpenAi.await(() -> active.get() == 2, 5000));
             release.countDown();
             CompletableFuture.allOf(asked).get(10, TimeUnit.SECONDS);
             assertEquals(2, most.get());
         }
+    }
+
+    /** A VisionLlm that holds every question until released or interrupted, and says which happened. */
+    static final class Holding implements VisionLlm {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger interrupted = new AtomicInteger();
+        volatile String onInterrupt; // null: throw as a well-behaved client does; else answer this anyway
+
+        @Override
+        public Reply ask(String model, String prompt, byte[] jpeg, String detail) {
+            started.incrementAndGet();
+            try {
+                if (!prompt.startsWith("quick")) {
+                    release.await(30, TimeUnit.SECONDS);
+                }
+                return new Reply("[1]", 0, 0);
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                Thread.currentThread().interrupt();
+                if (onInterrupt != null) {
+                    return new Reply(onInterrupt, 0, 0);
+                }
+                throw new RequestAborted("interrupted");
+            }
+        }
+    }
+
+    @Test
+    void cancellingARunningQuestionInterruptsItAndFreesTheThreadAtOnce() throws Exception {
+        Holding held = new Holding();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (GuardedLlm llm = new GuardedLlm(held, FAST, 1, 4, 0, meters)) {
+            CompletableFuture<String> first = llm.ask("key_box", "m", "high", "slow", IMAGE);
+            CompletableFuture<String> second = llm.ask("key_box", "m", "high", "quick", IMAGE);
+            assertTrue(FakeOpenAi.await(() -> held.started.get() == 1, 5000));
+            first.cancel(true);
+            // The only thread is free again: the queued question is answered without releasing the first.
+            assertEquals("[1]", second.get(5, TimeUnit.SECONDS));
+            assertEquals(1, held.interrupted.get());
+            assertEquals(0, llm.inFlight());
+            assertEquals(1, meters.get("refseg.llm.calls").tag("outcome", "cancelled").counter().count());
+            assertNull(meters.find("refseg.llm.failures").counter(), "a cancelled request is not a failure");
+            // The interrupt did not leak into the next question the thread took.
+            assertEquals("[1]", llm.ask("key_box", "m", "high", "quick again", IMAGE).get(5, TimeUnit.SECONDS));
+            assertEquals(1, held.interrupted.get());
+        }
+    }
+
+    @Test
+    void cancellingAQueuedQuestionTakesItOffTheQueue() throws Exception {
+        Holding held = new Holding();
+        try (GuardedLlm llm = new GuardedLlm(held, FAST, 1, 1, 0, new SimpleMeterRegistry())) {
+            CompletableFuture<String> running = llm.ask("key_frame", "m", "auto", "slow 1", IMAGE);
+            assertTrue(FakeOpenAi.await(() -> held.started.get() == 1, 5000));
+            CompletableFuture<String> queued = llm.ask("key_frame", "m", "auto", "slow 2", IMAGE);
+            assertTrue(llm.ask("key_frame", "m", "auto", "slow 3", IMAGE).isCompletedExceptionally(), "queue full");
+            queued.cancel(true);
+            CompletableFuture<String> next = llm.ask("key_frame", "m", "auto", "slow 4", IMAGE);
+            assertTrue(!next.isDone(), "the cancelled question's place is free: " + GuardedLlm.failureOf(next));
+            held.release.countDown();
+            assertEquals("[1]", running.get(5, TimeUnit.SECONDS));
+            assertEquals("[1]", next.get(5, TimeUnit.SECONDS));
+            assertEquals(2, held.started.get(), "the cancelled question was never asked");
+        }
+    }
+
+    @Test
+    void cancellingDuringABackoffWaitEndsTheWait() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        GuardedLlm.Policy slowRetry = new GuardedLlm.Policy(3, Duration.ofSeconds(60), Duration.ofSeconds(60));
+        try (GuardedLlm llm = new GuardedLlm((m, p, i, d) -> {
+            if (p.equals("refused")) {
+                calls.incrementAndGet();
+                throw new RateLimitException("429");
+            }
+            return new VisionLlm.Reply("[2]", 0, 0);
+        }, slowRetry, 1, 4, 0, new SimpleMeterRegistry())) {
+            CompletableFuture<String> refused = llm.ask("key_frame", "m", "auto", "refused", IMAGE);
+            CompletableFuture<String> other = llm.ask("key_frame", "m", "auto", "other", IMAGE);
+            assertTrue(FakeOpenAi.await(() -> calls.get() == 1, 5000));
+            refused.cancel(true);
+            assertEquals("[2]", other.get(10, TimeUnit.SECONDS), "answered long before the 30 s wait would end");
+            assertEquals(1, calls.get(), "no retry after the cancel");
+        }
+    }
+
+    @Test
+    void aCancelledQuestionNeverPoisonsTheCache() throws Exception {
+        Holding held = new Holding();
+        held.onInterrupt = "[partial]"; // a client that hands back whatever it had when interrupted
+        try (GuardedLlm llm = new GuardedLlm(held, FAST, 1, 4, 16, new SimpleMeterRegistry())) {
+            CompletableFuture<String> first = llm.ask("key_box", "m", "high", "slow", IMAGE);
+            assertTrue(FakeOpenAi.await(() -> held.started.get() == 1, 5000));
+            first.cancel(true);
+            assertTrue(FakeOpenAi.await(() -> llm.inFlight() == 0, 5000));
+            held.release.countDown();
+            assertEquals("[1]", llm.ask("key_box", "m", "high", "slow", IMAGE).get(5, TimeUnit.SECONDS));
+            assertEquals(2, held.started.get(), "asked again, not answered from the cache");
+        }
+    }
+
+    @Test
+    void closingAbandonsRunningAndQueuedQuestions() throws Exception {
+        Holding held = new Holding();
+        GuardedLlm llm = new GuardedLlm(held, FAST, 1, 4, 0, new SimpleMeterRegistry());
+        CompletableFuture<String> running = llm.ask("key_box", "m", "high", "slow 1", IMAGE);
+        CompletableFuture<String> queued = llm.ask("key_box", "m", "high", "slow 2", IMAGE);
+        assertTrue(FakeOpenAi.await(() -> held.started.get() == 1, 5000));
+        llm.close();
+        assertTrue(running.isCancelled() && queued.isCancelled());
+        assertTrue(FakeOpenAi.await(() -> held.interrupted.get() == 1 && llm.inFlight() == 0, 5000));
+        assertEquals(1, held.started.get());
+        assertTrue(GuardedLlm.failureOf(llm.ask("key_box", "m", "high", "late", IMAGE)).contains("closed"));
     }
 }

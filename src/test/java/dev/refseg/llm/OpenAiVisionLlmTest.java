@@ -1,10 +1,15 @@
 package dev.refseg.llm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +34,46 @@ class OpenAiVisionLlmTest {
             assertTrue(compact.contains("\"url\":\"data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg)
                     + "\""), body);
             assertTrue(compact.contains("\"detail\":\"high\""), body);
+            // Nothing else either: exactly the body langchain4j's chat model sent before the switch to its client.
+            assertEquals(new ObjectMapper().readTree("{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":[{\"type\":\"text\",\"text\":\"Which frame shows the red disc?\"},"
+                    + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,/9j/AQID\","
+                    + "\"detail\":\"high\"}}]}]}"), new ObjectMapper().readTree(body));
+        }
+    }
+
+    /**
+     * A cancelled question's request is aborted on the wire (the server sees the connection closed), its
+     * slot is free at once, and the question queued behind it is answered long before the 30 s timeout.
+     */
+    @Test
+    void cancellingAQuestionAbortsItsRequestAndFreesItsSlot() throws Exception {
+        try (FakeOpenAi fake = new FakeOpenAi(body -> "[3]")) {
+            fake.script(body -> body.contains("hold") ? FakeOpenAi.Answer.hold() : FakeOpenAi.Answer.text("[3]"));
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            try (GuardedLlm llm = new GuardedLlm(new OpenAiVisionLlm(fake.baseUrl(), "k", Duration.ofSeconds(30)),
+                    new GuardedLlm.Policy(2, Duration.ofMillis(10), Duration.ofMillis(10)), 1, 4, 16, meters)) {
+                byte[] image = {1, 2, 3};
+                CompletableFuture<String> held = llm.ask("key_box", "m", "high", "hold on", image);
+                CompletableFuture<String> queuedAndDropped = llm.ask("key_box", "m", "high", "hold too", image);
+                CompletableFuture<String> next = llm.ask("key_box", "m", "high", "which box?", image);
+                assertTrue(FakeOpenAi.await(() -> fake.inFlight.get() == 1, 10_000), "the first request is held");
+                assertEquals(1, llm.inFlight());
+                queuedAndDropped.cancel(true);
+                held.cancel(true);
+                assertTrue(FakeOpenAi.await(() -> fake.aborted.get() == 1, 10_000), "the server saw the connection closed");
+                assertEquals("[3]", next.get(10, TimeUnit.SECONDS), "the slot was free long before the timeout");
+                assertEquals(0, llm.inFlight());
+                assertEquals(2, fake.requests.size(), "the queued question was dropped unasked: " + fake.requests);
+                assertTrue(fake.requests.get(1).contains("which box?"));
+                assertEquals(1, meters.get("refseg.llm.calls").tag("outcome", "cancelled").counter().count());
+                assertEquals(1, meters.get("refseg.llm.calls").tag("outcome", "ok").counter().count());
+                assertNull(meters.find("refseg.llm.failures").counter(), "a cancelled request is not a failure");
+                assertNull(meters.find("refseg.llm.retries").counter(), "nor retried");
+                // Not cached: asked again, it is a new request.
+                fake.script(body -> FakeOpenAi.Answer.text("[1]"));
+                assertEquals("[1]", llm.ask("key_box", "m", "high", "hold on", image).get(10, TimeUnit.SECONDS));
+            }
         }
     }
 
