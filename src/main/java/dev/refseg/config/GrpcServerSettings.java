@@ -1,14 +1,13 @@
 package dev.refseg.config;
 
 import dev.refseg.api.RequestSizeGuard;
-import io.grpc.ServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.quarkus.grpc.api.ServerBuilderCustomizer;
 import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.vertx.grpc.VertxServerBuilder;
+import io.quarkus.arc.Unremovable;
 import jakarta.inject.Singleton;
 import java.util.concurrent.TimeUnit;
-import org.jboss.logging.Logger;
 
 /**
  * Applies {@code refseg.transport.*} (HTTP/2 keepalive, so vanished peers are found) and
@@ -17,10 +16,8 @@ import org.jboss.logging.Logger;
  * and {@code max-inbound-message-size}, which refseg leaves unset.
  */
 @Singleton
-@SuppressWarnings({"rawtypes", "unchecked"})
-public class GrpcServerSettings implements ServerBuilderCustomizer {
-    private static final Logger LOG = Logger.getLogger(GrpcServerSettings.class);
-
+@Unremovable // looked up by Quarkus' gRPC server, never injected: keep ArC from removing it
+public class GrpcServerSettings implements ServerBuilderCustomizer<VertxServerBuilder> {
     private final RefsegConfig config;
 
     public GrpcServerSettings(RefsegConfig config) {
@@ -28,16 +25,8 @@ public class GrpcServerSettings implements ServerBuilderCustomizer {
     }
 
     @Override
-    public void customize(GrpcServerConfiguration quarkus, ServerBuilder builder) {
-        RefsegConfig.Transport t = config.transport();
-        if (builder instanceof VertxServerBuilder vertx) {
-            apply(t, vertx.nettyBuilder());
-        } else if (builder instanceof NettyServerBuilder netty) {
-            apply(t, netty);
-        } else {
-            LOG.warnf("gRPC server builder %s is not Netty-based: refseg.transport.* keepalive settings not applied",
-                    builder.getClass().getName());
-        }
+    public void customize(GrpcServerConfiguration quarkus, VertxServerBuilder builder) {
+        apply(config.transport(), builder.nettyBuilder());
         // The transport's own limit (which names no setting) is moved out of reach; the guard enforces ours.
         builder.maxInboundMessageSize(Integer.MAX_VALUE);
         builder.addStreamTracerFactory(new RequestSizeGuard(config.limits().maxRequestBytes()));

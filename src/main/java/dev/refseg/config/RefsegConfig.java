@@ -147,7 +147,7 @@ public interface RefsegConfig {
      * a killed device) are found and their calls freed.
      */
     interface Transport {
-        /** Idle time on a connection after which the server pings the client. */
+        /** Idle time on a connection after which the server pings the client; gRPC's minimum is 10 s. */
         @WithDefault("60s")
         Duration keepaliveTime();
 

@@ -16,8 +16,17 @@ import java.util.concurrent.TimeUnit;
 /** A test client for the Segment stream: sends requests, collects every event and the final status. */
 final class StreamClient implements AutoCloseable {
     static final long TIMEOUT_S = 60;
-    final ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext()
-            .maxInboundMessageSize(64 << 20).build();
+    final ManagedChannel channel;
+
+    StreamClient() {
+        this(TestPorts.grpc());
+    }
+
+    /** A client of the test server reached on another port (e.g. through a proxy). */
+    StreamClient(int port) {
+        channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().maxInboundMessageSize(64 << 20)
+                .build();
+    }
 
     record Outcome(List<SegmentResponse> events, Status status) {
         List<SegmentResponse> of(SegmentResponse.EventCase c) {
