@@ -72,16 +72,26 @@ final class TextClips {
      * the first frames of the clip that were sent; each frame must have come exactly once.
      */
     static List<BinaryMask> masksOf(StreamClient.Outcome o, int objectId, SyntheticClip clip) {
+        return masksOf(o, objectId, clip.height(), clip.width());
+    }
+
+    /** As above, for frames of the given (displayed) size; every mask must have that size. */
+    static List<BinaryMask> masksOf(StreamClient.Outcome o, int objectId, int height, int width) {
         BinaryMask[] out = new BinaryMask[o.of(SegmentResponse.EventCase.MASK).size()];
         for (SegmentResponse e : o.of(SegmentResponse.EventCase.MASK)) {
             MaskFrame m = e.getMask();
             if (out[m.getFrameIndex()] != null) {
                 throw new AssertionError("frame " + m.getFrameIndex() + " sent twice");
             }
-            out[m.getFrameIndex()] = BinaryMask.empty(clip.height(), clip.width());
+            out[m.getFrameIndex()] = BinaryMask.empty(height, width);
             for (ObjectMask om : m.getObjectsList()) {
                 if (om.getObjectId() == objectId) {
-                    out[m.getFrameIndex()] = MaskProtos.fromRle(om.getRle(), "rle");
+                    BinaryMask got = MaskProtos.fromRle(om.getRle(), "rle");
+                    if (got.height() != height || got.width() != width) {
+                        throw new AssertionError("frame " + m.getFrameIndex() + ": mask is " + got.width() + "x"
+                                + got.height() + ", the frames are " + width + "x" + height);
+                    }
+                    out[m.getFrameIndex()] = got;
                 }
             }
         }
