@@ -42,7 +42,7 @@ public class RefsegBeans {
     @Singleton
     OrtRuntime ortRuntime(RefsegConfig config) {
         RefsegConfig.Inference i = config.inference();
-        return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads());
+        return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit());
     }
 
     @Produces

@@ -104,6 +104,17 @@ public interface RefsegConfig {
         int intraOpThreads();
 
         /**
+         * ONNX Runtime's CPU memory arena: faster, but it grows to the peak of the concurrent runs and never
+         * returns memory. Off: memory is freed after each run, so the process stays within its budget.
+         */
+        @WithDefault("false")
+        boolean cpuArena();
+
+        /** Most bytes of the CUDA memory arena per model (gpu_mem_limit); 0 = no limit. */
+        @WithDefault("0")
+        long gpuMemLimit();
+
+        /**
          * Frames per session whose SAM 2 encoder output may be computed while the LLM chooses the key box
          * (about 24 MB each at SAM 2.1's sizes); 0 turns it off.
          */

@@ -21,10 +21,24 @@ public final class OrtRuntime {
     private final List<String> requested;
     private final int deviceId;
     private final int intraOpThreads;
+    private final boolean cpuArena;
+    private final long gpuMemLimit;
     private volatile List<String> active;
 
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads) {
+        this(providers, deviceId, intraOpThreads, false, 0);
+    }
+
+    /**
+     * @param cpuArena    whether CPU memory comes from ONNX Runtime's arena, which grows to the peak of the
+     *                    concurrent runs and never gives memory back (faster, unbounded); off by default
+     * @param gpuMemLimit most bytes of the CUDA arena per session, 0 for no limit; the arena then grows by
+     *                    what is requested rather than to the next power of two
+     */
+    public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit) {
         this.requested = providers.stream().map(p -> p.trim().toLowerCase(Locale.ROOT)).toList();
+        this.cpuArena = cpuArena;
+        this.gpuMemLimit = gpuMemLimit;
         this.deviceId = deviceId;
         this.intraOpThreads = intraOpThreads > 0 ? intraOpThreads
                 : Math.min(4, Runtime.getRuntime().availableProcessors());
@@ -58,13 +72,16 @@ public final class OrtRuntime {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         opts.setIntraOpNumThreads(intraOpThreads);
         opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // Bounded memory: without the arena, tensors are freed after each run instead of being kept at the peak.
+        opts.setCPUArenaAllocator(cpuArena);
+        opts.setMemoryPatternOptimization(cpuArena);
         List<String> loaded = new ArrayList<>();
         for (String p : requested) {
             switch (p) {
                 case "cpu" -> {
                     // always present; appended last below
                 }
-                case "cuda" -> tryAdd(loaded, "cuda", () -> opts.addCUDA(deviceId));
+                case "cuda" -> tryAdd(loaded, "cuda", () -> opts.addCUDA(cudaOptions()));
                 case "tensorrt" -> tryAdd(loaded, "tensorrt", () -> opts.addTensorrt(deviceId));
                 default -> throw new ModelLoadException("refseg.inference.execution-providers: unknown provider '" + p
                         + "' (use cuda, tensorrt, cpu)");
@@ -73,10 +90,19 @@ public final class OrtRuntime {
         loaded.add("cpu");
         if (active == null) {
             active = List.copyOf(loaded);
-            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads", env.getVersion(), active,
-                    intraOpThreads);
+            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads, CPU arena %s", env.getVersion(),
+                    active, intraOpThreads, cpuArena ? "on" : "off");
         }
         return opts;
+    }
+
+    private ai.onnxruntime.providers.OrtCUDAProviderOptions cudaOptions() throws OrtException {
+        ai.onnxruntime.providers.OrtCUDAProviderOptions o = new ai.onnxruntime.providers.OrtCUDAProviderOptions(deviceId);
+        if (gpuMemLimit > 0) {
+            o.add("gpu_mem_limit", Long.toString(gpuMemLimit));
+            o.add("arena_extend_strategy", "kSameAsRequested");
+        }
+        return o;
     }
 
     private interface Adder {

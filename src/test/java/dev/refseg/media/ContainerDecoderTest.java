@@ -112,6 +112,27 @@ class ContainerDecoderTest {
                 IntakeLimits.defaults()));
     }
 
+    /** An orientation declared only in the stream (H.264 display-orientation SEI) is applied as ffmpeg does. */
+    @Test
+    void displayOrientationSeiIsApplied() throws Exception {
+        byte[] h264 = ImageDecoderTest.resource("display-orientation-sei.h264");
+        ImageDecoderTest.Ppm ref = ImageDecoderTest.Ppm.parse(ImageDecoderTest.resource("display-orientation-sei.ppm"));
+        List<DecodedFrame> out = new ArrayList<>();
+        try (ContainerDecoder d = new ContainerDecoder(Files.createTempDirectory(dir, "work"),
+                ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, Arrays.copyOf(h264, 16), IntakeLimits.defaults(), 1L << 30,
+                MediaSettings.defaults(), out::add)) {
+            d.write(h264);
+            d.finish();
+            assertEquals("frame display matrix", d.orientation().source());
+            assertTrue(d.orientation().applied());
+            assertEquals(64, d.orientation().storedWidth());
+        }
+        assertEquals(8, out.size());
+        assertEquals(ref.width(), out.get(0).width());
+        assertEquals(ref.height(), out.get(0).height());
+        assertTrue(ImageDecoderTest.maxDiff(ref.rgb(), out.get(0).rgb()) <= 2, "not turned as the ffmpeg command turns it");
+    }
+
     @Test
     void truncatedMp4IsInvalidArgument() throws Exception {
         Path mp4 = dir.resolve("cut.mp4");

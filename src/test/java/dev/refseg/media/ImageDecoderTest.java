@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Client frames decode to the pixels FFmpeg gives, in every JPEG variant (reference decodes made by
- * scripts/jpeg-variants/make.sh with the ffmpeg command), turned as their EXIF orientation says; broken
+ * scripts/media-references/make.sh with the ffmpeg command), turned as their EXIF orientation says; broken
  * files are refused naming the field.
  */
 class ImageDecoderTest {
@@ -35,9 +35,9 @@ class ImageDecoderTest {
     }
 
     static byte[] resource(String name) throws IOException {
-        try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/jpeg-variants/" + name)) {
+        try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/media-references/" + name)) {
             if (in == null) {
-                throw new IOException("missing test resource jpeg-variants/" + name);
+                throw new IOException("missing test resource media-references/" + name);
             }
             return in.readAllBytes();
         }

@@ -2,7 +2,7 @@
  * Writes the JPEG variants refseg's decoder is tested on, with libjpeg (Debian's libjpeg62-turbo):
  * one odd-sized synthetic picture (67x45: gradients, hard edges, saturated colours) as baseline 4:2:0,
  * 4:2:2, 4:4:4, progressive, greyscale, Adobe CMYK, Adobe YCCK, ICC-tagged and with restart markers.
- * Run by make.sh; the output is committed as test data (src/test/resources/jpeg-variants).
+ * Run by make.sh; the output is committed as test data (src/test/resources/media-references).
  * Usage: gen OUT_DIR
  */
 #include <stdio.h>
