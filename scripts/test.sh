@@ -24,7 +24,8 @@ APP=target/quarkus-app/quarkus-run.jar
 rm -rf target/sample
 java -jar "$APP" synth --sample --out target/sample
 GRPC_PORT=19000
-java -Dquarkus.grpc.server.port=$GRPC_PORT -Dquarkus.http.port=18080 -jar "$APP" > target/client-test-server.log 2>&1 &
+# Started as README's command one starts it: through the launcher and its memory budget.
+JAVA_OPTS="-Dquarkus.grpc.server.port=$GRPC_PORT -Dquarkus.http.port=18080" scripts/refseg > target/client-test-server.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do

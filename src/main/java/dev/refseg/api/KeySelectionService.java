@@ -73,8 +73,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         run("SelectKeyFrame", responses, questions -> {
             String referent = StartValidator.sentence("referent", request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
-            return withFrames(request.getFramesList(), media -> keyFrame(referent, indices, media,
-                    request.getOmitReasoning(), questions));
+            return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
+                    media -> keyFrame(referent, indices, media, request.getOmitReasoning(), questions));
         });
     }
 
@@ -98,8 +98,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 throw Errors.invalid("max_candidates", "must be in [0, " + BoxColours.NAMES.size() + "], got "
                         + request.getMaxCandidates());
             }
-            return withFrames(request.getFramesList(), media -> keyBox(referent, indices, pivot, request, media,
-                    questions));
+            return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
+                    media -> keyBox(referent, indices, pivot, request, media, questions));
         });
     }
 
@@ -158,13 +158,14 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     }
 
     /** Opens a media session holding the frames (renumbered 0..n-1), runs {@code work}, always closes it. */
-    private <T> T withFrames(List<Frame> frames, Function<MediaSession, T> work) {
+    private <T> T withFrames(List<Frame> frames, boolean keepStoredOrientation, Function<MediaSession, T> work) {
         if (!inference.hasDetector()) {
             throw Errors.precondition("key selection needs the GroundingDINO detector; the model directory's "
                     + "manifest.properties has no gdino.detector");
         }
         slots.acquire();
-        try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag("key-selection").build())) {
+        try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag("key-selection")
+                .setKeepStoredOrientation(keepStoredOrientation).build())) {
             for (int i = 0; i < frames.size(); i++) {
                 try {
                     media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
