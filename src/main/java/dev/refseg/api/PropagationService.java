@@ -2,6 +2,7 @@ package dev.refseg.api;
 
 import dev.refseg.config.SessionWorkers;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.media.IntakeLimits;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.MaskFrame;
@@ -19,9 +20,11 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     private final InferenceBackend inference;
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
+    private final IntakeLimits limits;
 
     public PropagationService(@SessionWorkers ExecutorService workers, InferenceBackend inference, SessionSlots slots,
-            SegmentMetrics metrics) {
+            SegmentMetrics metrics, IntakeLimits limits) {
+        this.limits = limits;
         this.workers = workers;
         this.inference = inference;
         this.slots = slots;
@@ -30,6 +33,7 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
 
     @Override
     public StreamObserver<PropagateRequest> propagate(StreamObserver<MaskFrame> responses) {
-        return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics);
+        return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics,
+                limits);
     }
 }

@@ -1,6 +1,7 @@
 package dev.refseg.media;
 
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.ImageFormat;
@@ -59,10 +60,15 @@ public final class IntakeSession implements AutoCloseable {
         if (container != null) {
             throw Errors.invalid(field, "this stream already sends media chunks; send frames or media chunks, not both");
         }
-        if (f.getIndex() != next) {
-            throw Errors.invalid(field + ".index", "is " + f.getIndex() + ", expected " + next
+        if (Fields.unsigned(f.getIndex()) != next) {
+            throw Errors.invalid(field + ".index", "is " + Fields.unsigned(f.getIndex()) + ", expected " + next
                     + " (frames are numbered 0, 1, 2, ... in order, without gaps)");
         }
+        // Checked whatever the format, so that no size is ever read as a negative int.
+        int width = Fields.uintLimit(field + ".width", "frame width", f.getWidth(), IntakeLimits.KEY_WIDTH,
+                limits.maxWidth());
+        int height = Fields.uintLimit(field + ".height", "frame height", f.getHeight(), IntakeLimits.KEY_HEIGHT,
+                limits.maxHeight());
         checkMessageBytes(field + ".data", f.getData().size());
         checkFrameCount(field, next + 1);
         if (f.getFormat() == ImageFormat.UNRECOGNIZED) {
@@ -84,7 +90,7 @@ public final class IntakeSession implements AutoCloseable {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
         }
-        DecodedFrame frame = images.decode(field, next, ts, declared, data, f.getWidth(), f.getHeight());
+        DecodedFrame frame = images.decode(field, next, ts, declared, data, width, height);
         accept(field, frame, declared == ImageDecoder.Kind.RGB24 ? null : data);
     }
 
@@ -114,7 +120,7 @@ public final class IntakeSession implements AutoCloseable {
     }
 
     public void addAudio(AudioChunk c) {
-        checkMessageBytes("audio.data", c.getData().size());
+        checkMessageBytes("audio[" + audio.chunks() + "].data", c.getData().size());
         audio.add(c);
     }
 
