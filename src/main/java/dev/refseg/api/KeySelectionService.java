@@ -3,6 +3,7 @@ package dev.refseg.api;
 import dev.refseg.config.RefsegConfig;
 import dev.refseg.config.SessionWorkers;
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
 import dev.refseg.keyselect.BoxColours;
@@ -12,13 +13,16 @@ import dev.refseg.keyselect.Windows;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
+import dev.refseg.mask.Regions;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.segment.StartValidator;
+import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
 import dev.refseg.v1.FallbackKind;
 import dev.refseg.v1.Frame;
+import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.KeyBox;
 import dev.refseg.v1.KeyFrame;
 import dev.refseg.v1.KeySelectionGrpc;
@@ -50,6 +54,8 @@ import org.jboss.logging.Logger;
 public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static final Logger LOG = Logger.getLogger(KeySelectionService.class);
     static final int MAX_FRAMES = 16;
+    /** Longest candidate phrase accepted (it is quoted in the LLM's prompt). */
+    static final int MAX_PHRASE_CHARS = 200;
 
     private final ExecutorService workers;
     private final RefsegConfig config;
@@ -71,7 +77,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     @Override
     public void selectKeyFrame(SelectKeyFrameRequest request, StreamObserver<KeyFrame> responses) {
         run("SelectKeyFrame", responses, questions -> {
-            String referent = StartValidator.sentence("referent", request.getReferent());
+            String referent = referent(request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
             return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
                     media -> keyFrame(referent, indices, media, request.getOmitReasoning(), questions));
@@ -81,9 +87,9 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     @Override
     public void selectKeyBox(SelectKeyBoxRequest request, StreamObserver<KeyBox> responses) {
         run("SelectKeyBox", responses, questions -> {
-            String referent = StartValidator.sentence("referent", request.getReferent());
+            String referent = referent(request.getReferent());
             List<Integer> indices = indices(request.getFramesList());
-            int pivot = indices.indexOf(request.getPivotFrameIndex());
+            int pivot = indices.indexOf(Fields.index("pivot_frame_index", request.getPivotFrameIndex()));
             if (pivot < 0) {
                 throw Errors.invalid("pivot_frame_index", request.getPivotFrameIndex() + " is not the index of one of "
                         + "the frames " + indices);
@@ -92,15 +98,40 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 throw Errors.invalid("candidates", "has " + request.getCandidatesCount() + " boxes; at most "
                         + BoxColours.NAMES.size() + " (one colour each)");
             }
+            for (int i = 0; i < request.getCandidatesCount(); i++) {
+                candidate("candidates[" + i + "]", request.getCandidates(i));
+            }
             StartValidator.unit("box_threshold", request.getBoxThreshold());
             StartValidator.unit("text_threshold", request.getTextThreshold());
-            if (request.getMaxCandidates() > BoxColours.NAMES.size()) {
-                throw Errors.invalid("max_candidates", "must be in [0, " + BoxColours.NAMES.size() + "], got "
-                        + request.getMaxCandidates());
-            }
+            Fields.uint("max_candidates", request.getMaxCandidates(), 0, StartValidator.MAX_CANDIDATES);
             return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
                     media -> keyBox(referent, indices, pivot, request, media, questions));
         });
+    }
+
+    /** The referent of either RPC: a sentence the detector can read whole (see {@link StartValidator#detectorTokens}). */
+    private String referent(String text) {
+        String referent = StartValidator.sentence("referent", text);
+        if (!inference.hasDetector()) {
+            throw noDetector();
+        }
+        StartValidator.detectorTokens("referent", referent, inference);
+        return referent;
+    }
+
+    /** A given candidate's numbers, before the frames are decoded (the box is checked against the pivot later). */
+    private static void candidate(String field, Candidate c) {
+        Regions.box(field + ".box", c.getBox());
+        Fields.range(field + ".score", c.getScore(), 0f, 1f);
+        if (c.getPhrase().length() > MAX_PHRASE_CHARS) {
+            throw Errors.invalid(field + ".phrase", "is " + c.getPhrase().length() + " characters; at most "
+                    + MAX_PHRASE_CHARS);
+        }
+    }
+
+    private static StatusRuntimeException noDetector() {
+        return Errors.precondition("key selection needs the GroundingDINO detector; the model directory's "
+                + "manifest.properties has no gdino.detector");
     }
 
     private KeyFrame keyFrame(String referent, List<Integer> indices, MediaSession media, boolean omitReasoning,
@@ -132,6 +163,11 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         RefsegConfig.Selection s = config.selection();
         Candidates c;
         if (r.getCandidatesCount() > 0) {
+            IntakeUpdate size = media.status();
+            for (int i = 0; i < r.getCandidatesCount(); i++) {
+                Regions.boxInFrame("candidates[" + i + "].box", r.getCandidates(i).getBox(), size.getWidth(),
+                        size.getHeight());
+            }
             c = Candidates.newBuilder().setFrameIndex(pivot).addAllCandidates(r.getCandidatesList()).build();
         } else {
             c = detect(media, referent, pivot, r.getBoxThreshold() > 0 ? r.getBoxThreshold() : s.boxThreshold(),
@@ -140,16 +176,26 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         }
         int realPivot = indices.get(pivot);
         Candidates real = c.toBuilder().setFrameIndex(realPivot).build();
+        KeyBox k = keyBoxOf(referent, indices, pivot, r, media, c, real, questions);
+        return k.toBuilder().clearAdjustments().addAllAdjustments(real.getAdjustmentsList())
+                .addAllAdjustments(k.getAdjustmentsList()).build();
+    }
+
+    /** The verdict on the candidates; the detection's own adjustments are put in front by the caller. */
+    private KeyBox keyBoxOf(String referent, List<Integer> indices, int pivot, SelectKeyBoxRequest r, MediaSession media,
+            Candidates c, Candidates real, AskedQuestions questions) {
         if (c.getCandidatesCount() == 0) {
-            return Verdicts.noCandidates(realPivot);
+            return Verdicts.noCandidates(real.getFrameIndex());
         }
         if (!llm.configured()) {
             return Verdicts.bestBox(real, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
                     "no LLM is configured: the detector's best box"));
         }
+        int maxObjects = config.selection().maxObjects();
         CompletableFuture<String> reply = questions.track(Questions.keyBox(llm, media, referent,
                 positions(indices.size()), pivot, c));
-        return Verdicts.keyBox(real, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), s.maxObjects(), r.getOmitReasoning());
+        return Verdicts.keyBox(real, GuardedLlm.textOf(reply), GuardedLlm.failureOf(reply), maxObjects,
+                "refseg.selection.max-objects = " + maxObjects, r.getOmitReasoning());
     }
 
     private static Candidates detect(MediaSession media, String referent, int position, float box, float text, int max) {
@@ -159,10 +205,6 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
 
     /** Opens a media session holding the frames (renumbered 0..n-1), runs {@code work}, always closes it. */
     private <T> T withFrames(List<Frame> frames, boolean keepStoredOrientation, Function<MediaSession, T> work) {
-        if (!inference.hasDetector()) {
-            throw Errors.precondition("key selection needs the GroundingDINO detector; the model directory's "
-                    + "manifest.properties has no gdino.detector");
-        }
         slots.acquire();
         try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag("key-selection")
                 .setKeepStoredOrientation(keepStoredOrientation).build())) {
@@ -170,8 +212,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 try {
                     media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
                 } catch (StatusRuntimeException e) {
-                    throw new StatusRuntimeException(e.getStatus().withDescription("frames[" + i + "]: "
-                            + e.getStatus().getDescription()));
+                    throw new StatusRuntimeException(e.getStatus().withDescription(asFramesField(i,
+                            e.getStatus().getDescription())));
                 }
             }
             media.endOfInput();
@@ -214,7 +256,18 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         }
     }
 
-    /** The frames' stream indices, in the order given: 1..16 frames, each index once. */
+    /**
+     * The media session names the i-th frame "frame[i]" (it holds them renumbered 0..n-1); the client sent
+     * it as "frames[i]" of this request.
+     */
+    private static String asFramesField(int i, String description) {
+        String session = "frame[" + i + "]";
+        return description != null && description.startsWith(session)
+                ? "frames[" + i + "]" + description.substring(session.length())
+                : "frames[" + i + "]: " + description;
+    }
+
+    /** The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1. */
     private static List<Integer> indices(List<Frame> frames) {
         if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
             throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
@@ -222,10 +275,11 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         List<Integer> out = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < frames.size(); i++) {
-            if (!seen.add(frames.get(i).getIndex())) {
-                throw Errors.invalid("frames[" + i + "].index", "index " + frames.get(i).getIndex() + " appears twice");
+            int index = Fields.index("frames[" + i + "].index", frames.get(i).getIndex());
+            if (!seen.add(index)) {
+                throw Errors.invalid("frames[" + i + "].index", "index " + index + " appears twice");
             }
-            out.add(frames.get(i).getIndex());
+            out.add(index);
         }
         return out;
     }

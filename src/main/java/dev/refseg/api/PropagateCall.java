@@ -1,6 +1,10 @@
 package dev.refseg.api;
 
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.mask.Regions;
+import dev.refseg.media.IntakeLimits;
+import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
 import dev.refseg.segment.SegmentMetrics;
@@ -22,14 +26,18 @@ import java.util.concurrent.Executor;
 final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
     private final InferenceBackend inference;
     private final SegmentMetrics metrics;
+    private final IntakeLimits limits;
     private PropagateStart start;
     private volatile MediaSession media;
+    /** Whether the prompts have been checked against the frame size (done once the first frame is in). */
+    private boolean regionsChecked;
 
     PropagateCall(ServerCallStreamObserver<MaskFrame> responses, Executor workers, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics, CallWatchdog watchdog) {
+            SessionSlots slots, SegmentMetrics metrics, CallWatchdog watchdog, IntakeLimits limits) {
         super(responses, workers, slots, metrics, watchdog, "Propagate");
         this.inference = inference;
         this.metrics = metrics;
+        this.limits = limits;
     }
 
     @Override
@@ -39,17 +47,29 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
         }
         switch (r.getPayloadCase()) {
             case START -> begin(r.getStart());
-            case FRAME -> count(media.addFrame(r.getFrame()).getFramesDecoded());
-            case MEDIA -> count(media.addMedia(r.getMedia()).getFramesDecoded());
+            case FRAME -> count(media.addFrame(r.getFrame()));
+            case MEDIA -> count(media.addMedia(r.getMedia()));
             default -> throw Errors.invalid("payload", "the message carries nothing");
         }
     }
 
     private int framesSeen;
 
-    private void count(int frames) {
-        metrics.frames(frames - framesSeen);
-        framesSeen = frames;
+    private void count(IntakeUpdate u) {
+        metrics.frames(u.getFramesDecoded() - framesSeen);
+        framesSeen = u.getFramesDecoded();
+        if (!regionsChecked && framesSeen > 0) {
+            regionsChecked = true;
+            for (int i = 0; i < start.getPromptsCount(); i++) {
+                Prompt p = start.getPrompts(i);
+                String field = "start.prompts[" + i + "]";
+                if (p.hasBox()) {
+                    Regions.boxInFrame(field + ".box", p.getBox(), u.getWidth(), u.getHeight());
+                } else {
+                    Regions.maskOfFrame(field + ".mask", p.getMask(), u.getWidth(), u.getHeight());
+                }
+            }
+        }
     }
 
     private void begin(PropagateStart s) {
@@ -63,13 +83,7 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
             throw Errors.invalid("start.prompts", "has " + s.getPromptsCount() + " prompts; at most 64");
         }
         for (int i = 0; i < s.getPromptsCount(); i++) {
-            Prompt p = s.getPrompts(i);
-            if (p.getObjectId() == 0) {
-                throw Errors.invalid("start.prompts[" + i + "].object_id", "must be 1 or more");
-            }
-            if (p.getRegionCase() == Prompt.RegionCase.REGION_NOT_SET) {
-                throw Errors.invalid("start.prompts[" + i + "]", "needs a box or a mask");
-            }
+            checkPrompt(s.getPrompts(i), "start.prompts[" + i + "]");
         }
         acquireSlot();
         start = s;
@@ -77,12 +91,25 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
                 .setKeepStoredOrientation(s.getKeepStoredOrientation()).build());
     }
 
+    /** What can be checked before the frame size is known; the rest once the first frame is in ({@link #count}). */
+    private void checkPrompt(Prompt p, String field) {
+        Regions.objectId(field + ".object_id", p.getObjectId());
+        Fields.uint(field + ".frame_index", p.getFrameIndex(), 0, limits.maxFrames() - 1L,
+                IntakeLimits.KEY_FRAMES + " = " + limits.maxFrames());
+        switch (p.getRegionCase()) {
+            case BOX -> Regions.box(field + ".box", p.getBox());
+            case MASK -> Regions.maskSize(field + ".mask", p.getMask(), limits.maxHeight(), IntakeLimits.KEY_HEIGHT,
+                    limits.maxWidth(), IntakeLimits.KEY_WIDTH);
+            default -> throw Errors.invalid(field, "needs a box or a mask");
+        }
+    }
+
     @Override
     protected void inputComplete() {
         if (start == null) {
             throw Errors.invalid("start", "the stream ended without a start message");
         }
-        count(media.endOfInput().getFramesDecoded());
+        count(media.endOfInput());
         Track.Builder t = Track.newBuilder().setIncludePng(start.getIncludePng());
         for (Prompt p : start.getPromptsList()) {
             TrackPrompt.Builder tp = TrackPrompt.newBuilder().setObjectId(p.getObjectId()).setFrameIndex(p.getFrameIndex());

@@ -2,6 +2,7 @@ package dev.refseg.api;
 
 import dev.refseg.config.SessionWorkers;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.media.IntakeLimits;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.MaskFrame;
@@ -20,10 +21,12 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
     private final CallWatchdog watchdog;
+    private final IntakeLimits limits;
 
     public PropagationService(@SessionWorkers ExecutorService workers, InferenceBackend inference, SessionSlots slots,
-            SegmentMetrics metrics, CallWatchdog watchdog) {
+            SegmentMetrics metrics, CallWatchdog watchdog, IntakeLimits limits) {
         this.watchdog = watchdog;
+        this.limits = limits;
         this.workers = workers;
         this.inference = inference;
         this.slots = slots;
@@ -33,6 +36,6 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     @Override
     public StreamObserver<PropagateRequest> propagate(StreamObserver<MaskFrame> responses) {
         return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics,
-                watchdog);
+                watchdog, limits);
     }
 }

@@ -71,12 +71,16 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
                     + "directory's manifest.properties has no gdino.detector");
         }
+        SelectionParams params = null;
+        if (start.hasText()) {
+            StartValidator.detectorTokens("start.text", start.getText().strip(), inference);
+            params = SelectionParams.of(config.selection(), start.getOptions(), llm.configured());
+        }
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
                 .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).build();
         MediaSession media = inference.openSession(open);
-        TextSelection selection = start.hasText() ? new TextSelection(start.getText(),
-                SelectionParams.of(config.selection(), start.getOptions(), llm.configured()), media, llm, out::send,
+        TextSelection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,
                 out::isCancelled, questions) : null;
         session = new SegmentSession(start, media, config.intake().progressInterval(), metrics, out::send, selection);
     }

@@ -267,5 +267,12 @@ public interface RefsegConfig {
         /** Most objects one referent may yield ("the two dogs"). */
         @WithDefault("3")
         int maxObjects();
+
+        /**
+         * Least score of the last-resort box: below it the referent is reported not found rather than an
+         * arbitrary detection tracked. 0 takes any box above the fallback thresholds (the reference).
+         */
+        @WithDefault("0.1")
+        float lastResortMinScore();
     }
 }

@@ -1,6 +1,5 @@
 package dev.refseg.detect;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -9,7 +8,9 @@ import java.util.Locale;
  * export family, the per-phrase self-attention mask and position ids that the Hugging Face export
  * computes inside its graph ({@code generate_masks_with_special_tokens_and_transfer_map}): phrases are
  * delimited by [CLS], [SEP], "." and "?"; each phrase block includes its trailing separator; positions
- * restart at 0 in every block. Everything is cut to 256 tokens.
+ * restart at 0 in every block. The text encoder reads at most {@link #MAX_TEXT_LEN} tokens; a longer
+ * caption is refused, not cut (an object named at its end would be lost): callers check
+ * {@link #tokenCount} first.
  *
  * @param inputIds       [L] token ids
  * @param selfAttention  [L*L] row-major block-diagonal mask
@@ -28,11 +29,18 @@ public record CaptionEncoding(String caption, long[] inputIds, boolean[] selfAtt
         return c.endsWith(".") ? c : c + ".";
     }
 
+    /** Tokens the caption becomes, [CLS] and [SEP] included, after {@link #normalise}. */
+    public static int tokenCount(String caption, BertTokenizer tok) {
+        return tok.encode(normalise(caption)).length;
+    }
+
+    /** @throws IllegalArgumentException when the caption has more than {@link #MAX_TEXT_LEN} tokens */
     public static CaptionEncoding of(String caption, BertTokenizer tok) {
         String c = normalise(caption);
         long[] ids = tok.encode(c);
         if (ids.length > MAX_TEXT_LEN) {
-            ids = Arrays.copyOf(ids, MAX_TEXT_LEN);
+            throw new IllegalArgumentException("the caption is " + ids.length + " tokens; the detector reads at most "
+                    + MAX_TEXT_LEN);
         }
         int n = ids.length;
         long[] special = {tok.id(BertTokenizer.CLS), tok.id(BertTokenizer.SEP), tok.id("."), tok.id("?")};

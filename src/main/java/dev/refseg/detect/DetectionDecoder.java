@@ -10,8 +10,9 @@ import java.util.List;
  * {@code post_process_grounded_object_detection}): sigmoid of the token logits (only the caption's real
  * tokens), a query is kept when its best token probability exceeds the box threshold; its phrase is the
  * caption tokens (without [CLS]/[SEP], dots stripped) whose probability exceeds the text threshold; its
- * box goes from normalised (cx, cy, w, h) to pixel xyxy of the original frame. Best first, at most
- * {@code maxBoxes}. No NMS, as in the reference pipeline.
+ * box goes from normalised (cx, cy, w, h) to pixel xyxy of the original frame, clamped to it (the
+ * unclamped box is kept beside it, so the clamp can be reported). Best first, at most {@code maxBoxes}.
+ * No NMS, as in the reference pipeline.
  */
 public final class DetectionDecoder {
     private DetectionDecoder() {
@@ -58,9 +59,11 @@ public final class DetectionDecoder {
             float cy = boxes[4 * q + 1];
             float w = boxes[4 * q + 2];
             float h = boxes[4 * q + 3];
-            PixelBox b = new PixelBox(clamp((cx - w / 2) * width, width), clamp((cy - h / 2) * height, height),
-                    clamp((cx + w / 2) * width, width), clamp((cy + h / 2) * height, height));
-            out.add(new Detection(b, best, phrase.toString()));
+            PixelBox p = new PixelBox((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width,
+                    (cy + h / 2) * height);
+            PixelBox b = new PixelBox(clamp(p.x1(), width), clamp(p.y1(), height), clamp(p.x2(), width),
+                    clamp(p.y2(), height));
+            out.add(new Detection(b, best, phrase.toString(), p));
         }
         out.sort(Comparator.comparingDouble(Detection::score).reversed());
         return out.size() > maxBoxes ? new ArrayList<>(out.subList(0, maxBoxes)) : out;

@@ -1,5 +1,7 @@
 package dev.refseg.inference;
 
+import dev.refseg.v1.CaptionTokens;
+import dev.refseg.v1.CaptionTokensRequest;
 import dev.refseg.v1.OpenSession;
 
 /**
@@ -15,6 +17,14 @@ public interface InferenceBackend {
 
     /** Whether the detector (text referents) is loaded. */
     boolean hasDetector();
+
+    /**
+     * How many tokens the detector's text encoder makes of a caption, and how many it reads, so that a
+     * longer referent is refused at Start rather than cut inside the detector.
+     *
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION when no detector is loaded
+     */
+    CaptionTokens captionTokens(CaptionTokensRequest request);
 
     /** Sessions open now (for metrics and leak tests). */
     int openSessions();

@@ -1,13 +1,16 @@
 package dev.refseg.inference;
 
 import dev.refseg.detect.BertTokenizer;
+import dev.refseg.detect.CaptionEncoding;
 import dev.refseg.detect.Detection;
 import dev.refseg.detect.GroundingDinoDetector;
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.keyselect.BoxColours;
 import dev.refseg.keyselect.TileRenderer;
-import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.MaskProtos;
 import dev.refseg.mask.PixelBox;
+import dev.refseg.mask.Regions;
 import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.FrameStore;
 import dev.refseg.media.IntakeLimits;
@@ -20,7 +23,8 @@ import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
 import dev.refseg.sam2.TrackerState;
 import dev.refseg.v1.AudioChunk;
-import dev.refseg.v1.Candidate;
+import dev.refseg.v1.CaptionTokens;
+import dev.refseg.v1.CaptionTokensRequest;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
 import dev.refseg.v1.Frame;
@@ -34,6 +38,7 @@ import dev.refseg.v1.PrefetchResult;
 import dev.refseg.v1.RenderTile;
 import dev.refseg.v1.Track;
 import dev.refseg.v1.TrackPrompt;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +59,8 @@ public final class LocalInference implements InferenceBackend {
     private final Sam2Tracker tracker;
     /** Null when the model directory has no detector (text referents then answer FAILED_PRECONDITION). */
     private final GroundingDinoDetector detector;
+    /** The detector's tokenizer (null without a detector), for counting a referent's tokens. */
+    private final BertTokenizer captionTokenizer;
     private final Sam2Graphs.GraphTimer timer;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
@@ -84,11 +91,14 @@ public final class LocalInference implements InferenceBackend {
         this.models = models;
         this.tracker = new Sam2Tracker(Sam2Graphs.of(models, timer));
         this.timer = timer;
+        this.captionTokenizer = models.has(DETECTOR) ? tokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
-                models.session(DETECTOR), tokenizer(models)) : null;
+                models.session(DETECTOR), captionTokenizer) : null;
     }
 
     static final String DETECTOR = "gdino.detector";
+    /** GroundingDINO's query count: the most boxes one detection can give. */
+    static final int MAX_QUERIES = 900;
     static final String TOKENIZER = "gdino.tokenizer";
 
     /** The detector's BERT vocabulary (vocab.txt), named in the manifest beside the graph. */
@@ -109,7 +119,7 @@ public final class LocalInference implements InferenceBackend {
 
     @Override
     public MediaSession openSession(OpenSession request) {
-        double fps = request.getFps() > 0 ? request.getFps() : defaultFps;
+        double fps = Fields.range("open.fps", request.getFps(), 0, 1000) > 0 ? request.getFps() : defaultFps;
         IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps,
                 media.withKeepStoredOrientation(request.getKeepStoredOrientation()));
         open.incrementAndGet();
@@ -119,6 +129,20 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public boolean hasDetector() {
         return detector != null;
+    }
+
+    @Override
+    public CaptionTokens captionTokens(CaptionTokensRequest request) {
+        if (captionTokenizer == null) {
+            throw noDetector();
+        }
+        return CaptionTokens.newBuilder().setTokens(CaptionEncoding.tokenCount(request.getCaption(), captionTokenizer))
+                .setMaxTokens(CaptionEncoding.MAX_TEXT_LEN).build();
+    }
+
+    private StatusRuntimeException noDetector() {
+        return Errors.precondition("text referents need a detector: add " + DETECTOR + " to "
+                + models.dir().resolve(ModelManifest.FILE));
     }
 
     @Override
@@ -191,40 +215,51 @@ public final class LocalInference implements InferenceBackend {
             List<DecodedFrame> shown = frames(request, "draw_boxes");
             int pivot = request.getFrameIndicesList().indexOf(request.getPivotFrameIndex());
             if (pivot < 0) {
-                throw Errors.invalid("draw_boxes.pivot_frame_index", "frame " + request.getPivotFrameIndex()
-                        + " is not among the frames to tile " + request.getFrameIndicesList());
+                throw Errors.invalid("draw_boxes.pivot_frame_index", "frame "
+                        + Fields.unsigned(request.getPivotFrameIndex()) + " is not among the frames to tile "
+                        + Fields.unsigned(request.getFrameIndicesList()));
             }
-            if (request.getBoxesCount() > dev.refseg.keyselect.BoxColours.NAMES.size()) {
+            if (request.getBoxesCount() > BoxColours.NAMES.size()) {
                 throw Errors.invalid("draw_boxes.boxes", "has " + request.getBoxesCount() + " boxes; at most "
-                        + dev.refseg.keyselect.BoxColours.NAMES.size() + " can be told apart by colour");
+                        + BoxColours.NAMES.size() + " can be told apart by colour");
             }
-            List<PixelBox> boxes = request.getBoxesList().stream().map(MaskProtos::fromBox).toList();
+            DecodedFrame p = shown.get(pivot);
+            List<PixelBox> boxes = new ArrayList<>();
+            for (int i = 0; i < request.getBoxesCount(); i++) {
+                boxes.add(Regions.boxInFrame("draw_boxes.boxes[" + i + "]", request.getBoxes(i), p.width(), p.height()));
+            }
             return image(TileRenderer.renderWithBoxes(shown, pivot, boxes));
         }
 
+        /**
+         * The best boxes, with what was left out or moved reported in the answer's adjustments: every
+         * query above the box threshold is decoded, so the count beyond max_candidates is known.
+         */
         @Override
         public Candidates detect(Detect request) {
             if (detector == null) {
-                throw Errors.precondition("text referents need a detector: add " + DETECTOR + " to "
-                        + models.dir().resolve(ModelManifest.FILE));
+                throw noDetector();
             }
             DecodedFrame f = frame(request.getFrameIndex(), "detect.frame_index");
-            Candidates.Builder out = Candidates.newBuilder().setFrameIndex(request.getFrameIndex());
-            long t0 = System.nanoTime();
-            List<Detection> found = detector.detect(f, request.getCaption(), request.getBoxThreshold(),
-                    request.getTextThreshold(), Math.max(1, request.getMaxCandidates()));
-            timer.record(DETECTOR, System.nanoTime() - t0);
-            for (Detection d : found) {
-                out.addCandidates(Candidate.newBuilder().setBox(MaskProtos.box(d.box())).setScore(d.score())
-                        .setPhrase(d.phrase()));
+            float boxThreshold = Fields.range("detect.box_threshold", request.getBoxThreshold(), 0f, 1f);
+            float textThreshold = Fields.range("detect.text_threshold", request.getTextThreshold(), 0f, 1f);
+            int max = Math.max(1, Fields.uint("detect.max_candidates", request.getMaxCandidates(), 0, MAX_QUERIES));
+            int tokens = CaptionEncoding.tokenCount(request.getCaption(), captionTokenizer);
+            if (tokens > CaptionEncoding.MAX_TEXT_LEN) {
+                throw Errors.invalid("detect.caption", "is " + tokens + " tokens; the detector reads at most "
+                        + CaptionEncoding.MAX_TEXT_LEN);
             }
-            return out.build();
+            long t0 = System.nanoTime();
+            List<Detection> found = detector.detect(f, request.getCaption(), boxThreshold, textThreshold, MAX_QUERIES);
+            timer.record(DETECTOR, System.nanoTime() - t0);
+            return DetectionReport.of(f.index(), found, max, boxThreshold, f.width(), f.height());
         }
 
         @Override
         public PrefetchResult prefetch(Prefetch request) {
-            for (int i : request.getFrameIndicesList()) {
-                if (!tracker.prefetch(frame(i, "prefetch.frame_indices"), prefetched)) {
+            for (int i = 0; i < request.getFrameIndicesCount(); i++) {
+                DecodedFrame f = frame(request.getFrameIndices(i), "prefetch.frame_indices[" + i + "]");
+                if (!tracker.prefetch(f, prefetched)) {
                     break;
                 }
             }
@@ -237,19 +272,21 @@ public final class LocalInference implements InferenceBackend {
                         + " frames; tile 1 to 16");
             }
             List<DecodedFrame> out = new ArrayList<>();
-            for (int i : request.getFrameIndicesList()) {
-                out.add(frame(i, op + ".frame_indices"));
+            for (int i = 0; i < request.getFrameIndicesCount(); i++) {
+                out.add(frame(request.getFrameIndices(i), op + ".frame_indices[" + i + "]"));
             }
             return out;
         }
 
-        private DecodedFrame frame(int index, String field) {
+        /** A received frame by its (uint32) index; INVALID_ARGUMENT naming the field with the real value otherwise. */
+        private DecodedFrame frame(int rawIndex, String field) {
             FrameStore frames = intake.frames();
-            if (index < 0 || index >= frames.size()) {
+            long index = Fields.unsigned(rawIndex);
+            if (index >= frames.size()) {
                 throw Errors.invalid(field, "frame " + index + " has not been received (" + frames.size()
                         + " frames so far)");
             }
-            return frames.get(index);
+            return frames.get((int) index);
         }
 
         private static Image image(TileRenderer.Tile t) {
@@ -271,6 +308,7 @@ public final class LocalInference implements InferenceBackend {
                 }
                 return;
             }
+            int start = frame(request.getStartFrameIndex(), "track.start_frame_index").index();
             try (TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height(),
                     prefetched)) {
                 trackers.incrementAndGet();
@@ -278,7 +316,6 @@ public final class LocalInference implements InferenceBackend {
                     for (int i = 0; i < request.getPromptsCount(); i++) {
                         prompt(state, request.getPrompts(i), "prompts[" + i + "]");
                     }
-                    int start = request.getStartFrameIndex();
                     boolean prompted = request.getPromptsList().stream().anyMatch(p -> p.getFrameIndex() == start);
                     tracker.propagate(state, prompted ? start : tracker.earliestPrompt(state), (t, dir, masks) -> {
                         MaskFrame.Builder f = MaskFrame.newBuilder().setFrameIndex(t)
@@ -295,26 +332,21 @@ public final class LocalInference implements InferenceBackend {
             }
         }
 
+        /** Seeds one prompt after checking it as the public Prompt is checked (ids, frame, region within the frame). */
         private void prompt(TrackerState state, TrackPrompt p, String field) {
-            if (p.getObjectId() == 0) {
-                throw Errors.invalid(field + ".object_id", "must be 1 or more");
-            }
-            if (p.getFrameIndex() >= state.numFrames()) {
-                throw Errors.invalid(field + ".frame_index", "is " + p.getFrameIndex() + " but only "
+            int object = Regions.objectId(field + ".object_id", p.getObjectId());
+            long frame = Fields.unsigned(p.getFrameIndex());
+            if (frame >= state.numFrames()) {
+                throw Errors.invalid(field + ".frame_index", "is " + frame + " but only "
                         + state.numFrames() + " frames were received");
             }
+            int w = intake.width();
+            int h = intake.height();
             switch (p.getRegionCase()) {
-                case BOX -> {
-                    PixelBox b = MaskProtos.fromBox(p.getBox());
-                    if (!(b.x2() > b.x1() && b.y2() > b.y1()) || !Float.isFinite(b.area())) {
-                        throw Errors.invalid(field + ".box", "needs x1 < x2 and y1 < y2, got " + b);
-                    }
-                    tracker.addBox(state, p.getObjectId(), p.getFrameIndex(), b);
-                }
-                case MASK -> {
-                    BinaryMask m = MaskProtos.fromRle(p.getMask(), field + ".mask");
-                    tracker.addMask(state, p.getObjectId(), p.getFrameIndex(), m);
-                }
+                case BOX -> tracker.addBox(state, object, (int) frame,
+                        Regions.boxInFrame(field + ".box", p.getBox(), w, h));
+                case MASK -> tracker.addMask(state, object, (int) frame,
+                        Regions.maskOfFrame(field + ".mask", p.getMask(), w, h));
                 default -> throw Errors.invalid(field, "needs a box or a mask");
             }
         }

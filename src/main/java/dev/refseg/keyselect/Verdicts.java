@@ -60,10 +60,13 @@ public final class Verdicts {
 
     /**
      * The box(es) on a pivot. Several numbers are several objects ("the two dogs"), at most
-     * {@code maxObjects}, in the order the LLM gave them; [-1], an error or an unreadable answer leave the
-     * pivot without a box, flagged.
+     * {@code maxObjects}, in the order the LLM gave them (more are cut and the cut reported in the
+     * KeyBox's adjustments); [-1], an error or an unreadable answer leave the pivot without a box, flagged.
+     *
+     * @param maxObjectsSetting where {@code maxObjects} comes from, with its value, for the report
      */
-    public static KeyBox keyBox(Candidates c, String reply, String failure, int maxObjects, boolean omitReasoning) {
+    public static KeyBox keyBox(Candidates c, String reply, String failure, int maxObjects, String maxObjectsSetting,
+            boolean omitReasoning) {
         KeyBox.Builder k = KeyBox.newBuilder().setFrameIndex(c.getFrameIndex());
         if (reply == null) {
             return k.setFallback(fallback(FallbackKind.FALLBACK_KIND_LLM_ERROR, Stage.STAGE_KEY_BOX,
@@ -82,6 +85,11 @@ public final class Verdicts {
                 List<Integer> chosen = a.values().subList(0, Math.min(a.values().size(), Math.max(1, maxObjects)));
                 for (int v : chosen) {
                     k.addCandidateIndices(v - 1).addBoxes(c.getCandidates(v - 1).getBox());
+                }
+                if (chosen.size() < a.values().size()) {
+                    k.addAdjustments(Adjustments.truncated(Stage.STAGE_KEY_BOX, "boxes", "the LLM chose "
+                            + a.values().size() + " boxes " + a.values() + " on frame " + c.getFrameIndex() + "; the first "
+                            + chosen.size() + " are tracked", a.values().size(), chosen.size(), maxObjectsSetting));
                 }
                 return k.build();
             }

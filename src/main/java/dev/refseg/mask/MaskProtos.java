@@ -1,5 +1,7 @@
 package dev.refseg.mask;
 
+import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
 import dev.refseg.v1.Box;
 import dev.refseg.v1.ObjectMask;
 import dev.refseg.v1.RleMask;
@@ -13,14 +15,25 @@ public final class MaskProtos {
         return RleMask.newBuilder().addSize(m.height()).addSize(m.width()).setCounts(CocoRle.encode(m)).build();
     }
 
+    /**
+     * The mask of a COCO RLE. Sizes are read as unsigned and their product must fit a Java array; callers
+     * that take masks from clients bound the sizes first ({@link Regions}).
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming {@code field.size} or {@code field.counts}
+     */
     public static BinaryMask fromRle(RleMask r, String field) {
         if (r.getSizeCount() != 2) {
-            throw dev.refseg.errors.Errors.invalid(field + ".size", "must be [height, width], got " + r.getSizeList());
+            throw Errors.invalid(field + ".size", "must be [height, width], got " + Fields.unsigned(r.getSizeList()));
+        }
+        long h = Fields.unsigned(r.getSize(0));
+        long w = Fields.unsigned(r.getSize(1));
+        if (h * w > Integer.MAX_VALUE - 8) {
+            throw Errors.invalid(field + ".size", "[" + h + ", " + w + "] is more pixels than one mask can hold");
         }
         try {
-            return CocoRle.decode(r.getCounts(), r.getSize(0), r.getSize(1));
+            return CocoRle.decode(r.getCounts(), (int) h, (int) w);
         } catch (IllegalArgumentException e) {
-            throw dev.refseg.errors.Errors.invalid(field + ".counts", e.getMessage());
+            throw Errors.invalid(field + ".counts", e.getMessage());
         }
     }
 

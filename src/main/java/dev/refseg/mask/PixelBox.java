@@ -18,6 +18,11 @@ public record PixelBox(float x1, float y1, float x2, float y2) {
         return width() * height();
     }
 
+    /** "(x1, y1, x2, y2)", for messages. */
+    public String corners() {
+        return "(" + x1 + ", " + y1 + ", " + x2 + ", " + y2 + ")";
+    }
+
     /** The tightest box around the mask's pixels, or null when the mask is empty. */
     public static PixelBox of(BinaryMask mask) {
         int h = mask.height();

@@ -1,11 +1,13 @@
 package dev.refseg.media;
 
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.AudioEncoding;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * The audio track of a session. Chunks are collected as they come (bounded by
@@ -17,6 +19,11 @@ public final class AudioTrack {
     public static final int TARGET_RATE = 16_000;
     /** Encoded audio is bounded by bytes: 600 s at 320 kbit/s, scaled with the seconds limit. */
     private static final double MAX_ENCODED_BYTES_PER_SECOND = 40_000;
+
+    /** Highest PCM sample rate accepted, Hz. */
+    public static final int MAX_RATE = 384_000;
+    /** Most interleaved PCM channels accepted. */
+    public static final int MAX_CHANNELS = 16;
 
     private final IntakeLimits limits;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -35,35 +42,46 @@ public final class AudioTrack {
         return chunks == 0;
     }
 
-    /** Adds a chunk; the first one fixes the encoding (and for PCM the rate and channels). */
+    /** Chunks accepted so far: the index the next chunk is named by in messages ({@code audio[n]}). */
+    public int chunks() {
+        return chunks;
+    }
+
+    /**
+     * Adds a chunk; the first one fixes the encoding (and for PCM the rate and channels). Rate and channels
+     * are range-checked as they arrive, whatever the encoding (so a value of 2³¹ or more is never read as a
+     * negative int); float PCM samples must be finite.
+     */
     public void add(AudioChunk chunk) {
         String field = "audio[" + chunks + "]";
         AudioEncoding enc = chunk.getEncoding();
         if (enc == AudioEncoding.UNRECOGNIZED) {
             throw Errors.invalid(field + ".encoding", "unknown value " + chunk.getEncodingValue());
         }
+        int rate = Fields.uint(field + ".sample_rate_hz", chunk.getSampleRateHz(), 0, MAX_RATE);
+        int chans = Fields.uint(field + ".channels", chunk.getChannels(), 0, MAX_CHANNELS);
         boolean pcm = isPcm(enc);
         if (pcm) {
-            if (chunk.getSampleRateHz() == 0) {
+            if (rate == 0) {
                 throw Errors.invalid(field + ".sample_rate_hz", "must be > 0 for PCM audio, got 0");
             }
-            if (chunk.getSampleRateHz() > 384_000) {
-                throw Errors.invalid(field + ".sample_rate_hz", "must be at most 384000, got " + chunk.getSampleRateHz());
+            if (chans == 0) {
+                throw Errors.invalid(field + ".channels", "must be 1.." + MAX_CHANNELS + " for PCM audio, got 0");
             }
-            if (chunk.getChannels() == 0 || chunk.getChannels() > 16) {
-                throw Errors.invalid(field + ".channels", "must be 1..16 for PCM audio, got " + chunk.getChannels());
-            }
-            int frameBytes = bytesPerSample(enc) * chunk.getChannels();
+            int frameBytes = bytesPerSample(enc) * chans;
             if (chunk.getData().size() % frameBytes != 0) {
                 throw Errors.invalid(field + ".data", chunk.getData().size() + " bytes is not a whole number of "
-                        + chunk.getChannels() + "-channel " + enc + " samples (" + frameBytes + " bytes each)");
+                        + chans + "-channel " + enc + " samples (" + frameBytes + " bytes each)");
+            }
+            if (enc == AudioEncoding.AUDIO_ENCODING_PCM_F32LE) {
+                requireFiniteSamples(field + ".data", chunk.getData().asReadOnlyByteBuffer(), chans);
             }
         }
         if (encoding == null) {
             encoding = enc;
-            sampleRate = chunk.getSampleRateHz();
-            channels = chunk.getChannels();
-        } else if (enc != encoding || (pcm && (chunk.getSampleRateHz() != sampleRate || chunk.getChannels() != channels))) {
+            sampleRate = rate;
+            channels = chans;
+        } else if (enc != encoding || (pcm && (rate != sampleRate || chans != channels))) {
             throw Errors.invalid(field, "changes the audio format mid-stream (first chunk: " + encoding
                     + (isPcm(encoding) ? " " + sampleRate + " Hz x" + channels : "") + ")");
         }
@@ -71,6 +89,18 @@ public final class AudioTrack {
         bytes.write(data, 0, data.length);
         chunks++;
         checkLimit(field);
+    }
+
+    /** INVALID_ARGUMENT naming the first NaN or infinite float sample (its index and channel). */
+    private static void requireFiniteSamples(String field, ByteBuffer data, int channels) {
+        FloatBuffer f = data.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < f.limit(); i++) {
+            float v = f.get(i);
+            if (!Float.isFinite(v)) {
+                throw Errors.invalid(field, "sample " + i / channels + " (channel " + i % channels + ") is " + v
+                        + "; AUDIO_ENCODING_PCM_F32LE samples must be finite numbers in [-1, 1]");
+            }
+        }
     }
 
     private void checkLimit(String field) {
@@ -107,6 +137,15 @@ public final class AudioTrack {
         }
         byte[] data = isPcm(encoding) ? wav(bytes.toByteArray()) : bytes.toByteArray();
         decoded = resample(data);
+        for (int i = 0; i < decoded.length; i++) {
+            if (!Float.isFinite(decoded[i])) { // encoded float audio (e.g. a float WAV) is only seen here
+                float bad = decoded[i];
+                decoded = null;
+                throw Errors.invalid("audio.data", "the decoded audio has a non-finite sample (" + bad + ") at "
+                        + String.format(java.util.Locale.ROOT, "%.3f", i / (double) TARGET_RATE)
+                        + " s; audio samples must be finite numbers");
+            }
+        }
         if (decoded.length / (double) TARGET_RATE > limits.maxAudioSeconds()) {
             long secs = (long) Math.ceil(decoded.length / (double) TARGET_RATE);
             decoded = null;

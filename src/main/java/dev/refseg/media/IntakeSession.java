@@ -1,6 +1,7 @@
 package dev.refseg.media;
 
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.ImageFormat;
@@ -68,10 +69,17 @@ public final class IntakeSession implements AutoCloseable {
         if (container != null) {
             throw Errors.invalid(field, "this stream already sends media chunks; send frames or media chunks, not both");
         }
-        if (f.getIndex() != next) {
-            throw Errors.invalid(field + ".index", "is " + f.getIndex() + ", expected " + next
+        if (Fields.unsigned(f.getIndex()) != next) {
+            throw Errors.invalid(field + ".index", "is " + Fields.unsigned(f.getIndex()) + ", expected " + next
                     + " (frames are numbered 0, 1, 2, ... in order, without gaps)");
         }
+        // Checked whatever the format, so that no size is ever read as a negative int; either way up fits
+        // (IntakeLimits.checkFrameSize), so each side is bounded here by the larger limit.
+        long w = Fields.unsigned(f.getWidth());
+        long h = Fields.unsigned(f.getHeight());
+        limits.checkFrameSize(field, w, h);
+        int width = (int) w;
+        int height = (int) h;
         checkMessageBytes(field + ".data", f.getData().size());
         checkFrameCount(field, next + 1);
         if (f.getFormat() == ImageFormat.UNRECOGNIZED) {
@@ -93,7 +101,7 @@ public final class IntakeSession implements AutoCloseable {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
         }
-        ImageDecoder.Result r = images.decode(field, next, ts, declared, data, f.getWidth(), f.getHeight());
+        ImageDecoder.Result r = images.decode(field, next, ts, declared, data, width, height);
         if (r.orientation() != null && imageOrientation == null) {
             imageOrientation = r.orientation();
         }
@@ -131,7 +139,7 @@ public final class IntakeSession implements AutoCloseable {
     }
 
     public void addAudio(AudioChunk c) {
-        checkMessageBytes("audio.data", c.getData().size());
+        checkMessageBytes("audio[" + audio.chunks() + "].data", c.getData().size());
         audio.add(c);
     }
 

@@ -68,7 +68,8 @@ public final class SegmentSession implements AutoCloseable {
         if (selection != null && done.getFramesDecoded() > 0) {
             TextSelection.Outcome chosen = selection.finish(done.getFramesDecoded());
             summary.addAllTimings(chosen.timings()).addAllFallbacks(chosen.fallbacks()).setPath(chosen.path())
-                    .setObjects(chosen.objects());
+                    .setObjects(chosen.objects()).setReferentNotFound(chosen.notFound())
+                    .addAllAdjustments(chosen.adjustments());
             chosen.timings().forEach(t -> metrics.stage(stageName(t.getStage()), Duration.ofNanos((long) (t.getMillis() * 1e6))));
             chosen.fallbacks().forEach(metrics::fallback);
             long t0 = System.nanoTime();

@@ -1,6 +1,10 @@
 package dev.refseg.segment;
 
 import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.inference.InferenceBackend;
+import dev.refseg.v1.CaptionTokens;
+import dev.refseg.v1.CaptionTokensRequest;
 import dev.refseg.v1.Mode;
 import dev.refseg.v1.SegmentOptions;
 import dev.refseg.v1.Start;
@@ -8,6 +12,10 @@ import dev.refseg.v1.Start;
 /** Checks a Start message; every rejection names the field and the accepted range. */
 public final class StartValidator {
     public static final int MAX_TEXT_CHARS = 1000;
+    /** Candidate boxes per pivot: the key-box tile has six box colours. */
+    public static final int MAX_CANDIDATES = dev.refseg.keyselect.BoxColours.NAMES.size();
+    /** Objects one referent may yield. */
+    public static final int MAX_OBJECTS = 20;
 
     private StartValidator() {
     }
@@ -15,23 +23,21 @@ public final class StartValidator {
     public static void validate(Start s) {
         switch (s.getReferentCase()) {
             case TEXT -> sentence("start.text", s.getText());
-            case AUDIO -> range("start.audio.max_objects", s.getAudio().getMaxObjects(), 0, 10);
+            case AUDIO -> Fields.uint("start.audio.max_objects", s.getAudio().getMaxObjects(), 0, 10);
             default -> throw Errors.invalid("start.referent", "is missing: set start.text or start.audio");
         }
         if (s.getMode() == Mode.UNRECOGNIZED) {
             throw Errors.invalid("start.mode", "unknown value " + s.getModeValue());
         }
         SegmentOptions o = s.getOptions();
-        if (!(o.getFps() >= 0 && o.getFps() <= 1000)) {
-            throw Errors.invalid("start.options.fps", "must be in [0, 1000], got " + o.getFps());
-        }
+        Fields.range("start.options.fps", o.getFps(), 0, 1000);
         unit("start.options.box_threshold", o.getBoxThreshold());
         unit("start.options.text_threshold", o.getTextThreshold());
-        range("start.options.max_candidates", o.getMaxCandidates(), 0, 6); // six box colours
-        range("start.options.window_frames", o.getWindowFrames(), 0, 10_000);
-        range("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16); // one tile
-        range("start.options.frame_step", o.getFrameStep(), 0, 10_000);
-        range("start.options.max_objects", o.getMaxObjects(), 0, 20);
+        Fields.uint("start.options.max_candidates", o.getMaxCandidates(), 0, MAX_CANDIDATES);
+        Fields.uint("start.options.window_frames", o.getWindowFrames(), 0, 10_000);
+        Fields.uint("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16); // one tile
+        Fields.uint("start.options.frame_step", o.getFrameStep(), 0, 10_000);
+        Fields.uint("start.options.max_objects", o.getMaxObjects(), 0, MAX_OBJECTS);
         if (s.getRequestTag().length() > 200) {
             throw Errors.invalid("start.request_tag", "is " + s.getRequestTag().length() + " characters; at most 200");
         }
@@ -49,16 +55,23 @@ public final class StartValidator {
         return t;
     }
 
-    private static void range(String field, int v, int lo, int hi) {
-        if (v < lo || v > hi) {
-            throw Errors.invalid(field, "must be in [" + lo + ", " + hi + "], got " + v);
+    /**
+     * A referent the detector reads whole: at most as many tokens as its text encoder takes, counted on
+     * the inference side; a longer one would be cut there and an object named at its end lost.
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming the field, the count and the limit
+     */
+    public static void detectorTokens(String field, String text, InferenceBackend inference) {
+        CaptionTokens t = inference.captionTokens(CaptionTokensRequest.newBuilder().setCaption(text).build());
+        if (Fields.unsigned(t.getTokens()) > Fields.unsigned(t.getMaxTokens())) {
+            throw Errors.invalid(field, "is " + Fields.unsigned(t.getTokens()) + " tokens as the detector reads it "
+                    + "(WordPiece, with [CLS], [SEP] and a final \".\"); the detector's text encoder reads at most "
+                    + Fields.unsigned(t.getMaxTokens()) + ": shorten the sentence");
         }
     }
 
-    /** A probability threshold: 0 (server default) to 1. */
+    /** A probability threshold: 0 (server default) to 1, finite. */
     public static void unit(String field, float v) {
-        if (!(v >= 0 && v <= 1)) {
-            throw Errors.invalid(field, "must be in [0, 1], got " + v);
-        }
+        Fields.range(field, v, 0f, 1f);
     }
 }

@@ -1,12 +1,15 @@
 package dev.refseg.segment;
 
 import dev.refseg.inference.MediaSession;
+import dev.refseg.keyselect.Adjustments;
 import dev.refseg.keyselect.Questions;
 import dev.refseg.keyselect.Verdicts;
 import dev.refseg.keyselect.Windows.Window;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
+import dev.refseg.v1.Adjustment;
+import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
 import dev.refseg.v1.Fallback;
@@ -42,9 +45,14 @@ import java.util.function.Consumer;
  * <p>All calls come from the session's thread; only the LLM questions run elsewhere.
  */
 public final class TextSelection implements AutoCloseable {
-    /** What the tracker is told, and how it was decided. */
+    /**
+     * What the tracker is told, and how it was decided.
+     *
+     * @param adjustments everything shortened, skipped or clamped on the way, in order
+     * @param notFound    frames were searched and nothing matched the referent: no object is tracked
+     */
     public record Outcome(List<TrackPrompt> prompts, int startFrame, int objects, SelectionPath path,
-            List<Fallback> fallbacks, List<StageTiming> timings) {
+            List<Fallback> fallbacks, List<StageTiming> timings, List<Adjustment> adjustments, boolean notFound) {
     }
 
     /** One asked window. */
@@ -66,6 +74,7 @@ public final class TextSelection implements AutoCloseable {
     private final Map<Integer, Asked> asked = new LinkedHashMap<>();
     private final Map<Integer, Candidates> detections = new HashMap<>();
     private final List<Fallback> fallbacks = new ArrayList<>();
+    private final List<Adjustment> adjustments = new ArrayList<>();
     private final List<StageTiming> timings = new ArrayList<>();
     private final AskedQuestions questions;
     private long detectNanos;
@@ -105,7 +114,8 @@ public final class TextSelection implements AutoCloseable {
     /** The input is complete with {@code numFrames} frames: finish the selection. */
     public Outcome finish(int numFrames) {
         if (numFrames == 0) {
-            return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings);
+            return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings, adjustments,
+                    false);
         }
         this.numFrames = numFrames;
         List<Window> windows = params.windows(numFrames);
@@ -136,8 +146,13 @@ public final class TextSelection implements AutoCloseable {
             if (!w.needsChoice()) {
                 if (!anyChoice) {
                     keyFrames.add(note(Verdicts.onlyFrame(w)));
+                } else { // a trailing one-frame window is skipped, as the reference does; said so
+                    adjustments.add(Adjustments.skipped(Stage.STAGE_KEY_FRAME, "window " + w.index(), "window "
+                            + w.index() + " holds only frame " + w.frames().get(0) + " (the video ends there), so it "
+                            + "offers nothing to choose among; it is skipped as the reference does and gives no pivot",
+                            1, 0, "window_frames = " + params.windowFrames()));
                 }
-                continue; // a trailing one-frame window is skipped, as the reference does
+                continue;
             }
             askMoreWindows(toAsk);
             Asked a = asked.get(w.index());
@@ -163,7 +178,7 @@ public final class TextSelection implements AutoCloseable {
             } else {
                 await(p.reply(), () -> askMoreBoxes(keyFrames, pivots) || encodeAhead.getAsBoolean());
                 box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()),
-                        params.maxObjects(), params.omitReasoning());
+                        params.maxObjects(), "max_objects = " + params.maxObjects(), params.omitReasoning());
             }
             note(box);
             if (box.getBoxesCount() > 0) {
@@ -207,8 +222,7 @@ public final class TextSelection implements AutoCloseable {
         stopIfCancelled();
         while (pivots.size() < keyFrames.size() && questionsInFlight() < llm.perCallLimit()) {
             KeyFrame k = keyFrames.get(pivots.size());
-            Candidates c = candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold());
-            emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+            Candidates c = note(candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold()));
             did = true;
             if (c.getCandidatesCount() == 0) {
                 pivots.add(new Pivot(k, c, null));
@@ -274,7 +288,7 @@ public final class TextSelection implements AutoCloseable {
                     + ": the sampled frame where the detector is most confident");
             note(KeyFrame.newBuilder().setFrameIndex(best.getFrameIndex()).setWindowIndex(bestWindow.index())
                     .addAllShownFrames(bestWindow.frames()).setFallback(f).build());
-            emit.accept(SegmentResponse.newBuilder().setCandidates(best).build());
+            note(best);
             chosen = List.of(note(Verdicts.bestBox(best, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM,
                     Stage.STAGE_KEY_BOX, why + ": the detector's best box"))));
         }
@@ -285,25 +299,44 @@ public final class TextSelection implements AutoCloseable {
 
     /**
      * No pivot gave a box: frame 0 and the detector's best box at the looser thresholds (method.md §7);
-     * where frame 0 has none even then, the first sampled frame that has one. Nothing anywhere: no object.
+     * where frame 0 has none even then, the first sampled frame that has one. A box is only taken when it
+     * scores at least {@code refseg.selection.last-resort-min-score}: below it the looser thresholds find
+     * any cell of any frame, an object the referent does not name, so the referent is reported not found
+     * instead (with the best score seen). Floor 0 is the reference's behaviour.
      */
     private List<KeyBox> lastResort(List<Window> windows) {
         FallbackKind kind = fallbacks.stream().filter(f -> f.getStage() == Stage.STAGE_KEY_BOX).map(Fallback::getKind)
                 .findFirst().orElse(FallbackKind.FALLBACK_KIND_NO_CANDIDATES);
         List<Integer> order = new ArrayList<>(List.of(0));
         windows.forEach(w -> w.frames().stream().filter(f -> f != 0).forEach(order::add));
+        String thresholds = params.fallbackBoxThreshold() + "/" + params.fallbackTextThreshold();
+        String floor = SelectionParams.KEY_LAST_RESORT_MIN_SCORE + " = " + params.lastResortMinScore();
+        Candidate bestSeen = null;
+        int bestSeenFrame = -1;
         for (int f : order) {
             Candidates c = detect(f, params.fallbackBoxThreshold(), params.fallbackTextThreshold(), 1);
-            if (c.getCandidatesCount() > 0) {
-                emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+            if (c.getCandidatesCount() == 0) {
+                continue;
+            }
+            Candidate best = c.getCandidates(0);
+            if (best.getScore() >= params.lastResortMinScore()) {
+                note(c);
                 return List.of(note(Verdicts.bestBox(c, Verdicts.fallback(kind, Stage.STAGE_KEY_BOX,
-                        "no pivot gave a box; frame " + f + " and the detector's best box at thresholds "
-                                + params.fallbackBoxThreshold() + "/" + params.fallbackTextThreshold() + " are used"))));
+                        "no pivot gave a box; frame " + f + " and the detector's best box at thresholds " + thresholds
+                                + " (score " + best.getScore() + ", at least " + floor + ") are used"))));
+            }
+            if (bestSeen == null || best.getScore() > bestSeen.getScore()) {
+                bestSeen = best;
+                bestSeenFrame = f;
             }
         }
+        String why = bestSeen == null
+                ? "the detector finds nothing for the referent on any sampled frame, even at the looser thresholds "
+                        + thresholds
+                : "even at the looser thresholds " + thresholds + " the detector's best box on any sampled frame scores "
+                        + bestSeen.getScore() + " (frame " + bestSeenFrame + "), below " + floor;
         note(KeyBox.newBuilder().setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_CANDIDATES,
-                Stage.STAGE_KEY_BOX, "the detector finds nothing for the referent on any sampled frame, even at "
-                        + "the looser thresholds; no object is tracked")).build());
+                Stage.STAGE_KEY_BOX, why + "; the referent is not found and no object is tracked")).build());
         return List.of();
     }
 
@@ -326,13 +359,23 @@ public final class TextSelection implements AutoCloseable {
         } else if (objects > 1) {
             List<KeyBox> full = chosen.stream().filter(k -> k.getBoxesCount() == objects).toList();
             KeyBox middle = full.get(full.size() / 2);
+            for (KeyBox k : chosen) {
+                if (k != middle) {
+                    adjustments.add(Adjustments.skipped(Stage.STAGE_KEY_BOX, "frame " + k.getFrameIndex() + " boxes",
+                            "the " + k.getBoxesCount() + " box(es) chosen on frame " + k.getFrameIndex()
+                                    + " do not seed the objects: the " + objects + " objects are seeded from frame "
+                                    + middle.getFrameIndex() + " alone (boxes on different pivots cannot be matched "
+                                    + "to each other before tracking)", k.getBoxesCount(), 0, ""));
+                }
+            }
             for (int i = 0; i < objects; i++) {
                 prompts.add(TrackPrompt.newBuilder().setObjectId(i + 1).setFrameIndex(middle.getFrameIndex())
                         .setBox(middle.getBoxes(i)).build());
             }
             start = middle.getFrameIndex();
         }
-        return new Outcome(prompts, start, objects, path, List.copyOf(fallbacks), List.copyOf(timings));
+        return new Outcome(prompts, start, objects, path, List.copyOf(fallbacks), List.copyOf(timings),
+                List.copyOf(adjustments), objects == 0);
     }
 
     private Candidates candidates(int frame, float box, float text) {
@@ -361,8 +404,21 @@ public final class TextSelection implements AutoCloseable {
         if (k.hasFallback()) {
             fallbacks.add(k.getFallback());
         }
+        summarise(k.getFrameIndex(), k.getAdjustmentsList());
         emit.accept(SegmentResponse.newBuilder().setKeyBox(k).build());
         return k;
+    }
+
+    /** Sends a pivot's candidates; what the detection cut or clamped goes to the summary too. */
+    private Candidates note(Candidates c) {
+        summarise(c.getFrameIndex(), c.getAdjustmentsList());
+        emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
+        return c;
+    }
+
+    /** An event's adjustments, for the summary, where no event's frame_index tells which frame they are about. */
+    private void summarise(int frame, List<Adjustment> fromEvent) {
+        fromEvent.forEach(a -> adjustments.add(a.toBuilder().setSubject("frame " + frame + " " + a.getSubject()).build()));
     }
 
     private void timing(Stage stage, long t0) {

@@ -8,7 +8,10 @@ import dev.refseg.v1.Box;
 import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.FallbackKind;
+import dev.refseg.v1.Adjustment;
+import dev.refseg.v1.AdjustmentKind;
 import dev.refseg.v1.KeyBox;
+import dev.refseg.v1.Stage;
 import dev.refseg.v1.KeyFrame;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,22 +54,33 @@ class VerdictsTest {
 
     @Test
     void keyBoxAnswers() {
-        KeyBox one = Verdicts.keyBox(three(), "Box 2 holds the dog. [2]", null, 3, false);
+        KeyBox one = Verdicts.keyBox(three(), "Box 2 holds the dog. [2]", null, 3, "max_objects = 3", false);
         assertEquals(List.of(1), one.getCandidateIndicesList());
         assertEquals(three().getCandidates(1).getBox(), one.getBoxes(0));
         assertEquals(120, one.getFrameIndex());
-        KeyBox two = Verdicts.keyBox(three(), "[3, 1]", null, 3, false);
+        KeyBox two = Verdicts.keyBox(three(), "[3, 1]", null, 3, "max_objects = 3", false);
         assertEquals(List.of(2, 0), two.getCandidateIndicesList());
-        assertEquals(List.of(2), Verdicts.keyBox(three(), "[3, 1]", null, 1, false).getCandidateIndicesList());
-        KeyBox none = Verdicts.keyBox(three(), "None of them. [-1]", null, 3, false);
+        assertEquals(List.of(), two.getAdjustmentsList(), "nothing cut");
+        KeyBox cut = Verdicts.keyBox(three(), "[3, 1]", null, 1, "max_objects = 1", false);
+        assertEquals(List.of(2), cut.getCandidateIndicesList());
+        // The second choice is cut by max_objects, and said so with the numbers.
+        assertEquals(1, cut.getAdjustmentsCount());
+        Adjustment a = cut.getAdjustments(0);
+        assertEquals(AdjustmentKind.ADJUSTMENT_KIND_TRUNCATED, a.getKind());
+        assertEquals(Stage.STAGE_KEY_BOX, a.getStage());
+        assertEquals(2, a.getBefore());
+        assertEquals(1, a.getAfter());
+        assertEquals("max_objects = 1", a.getLimit());
+        assertTrue(a.getDetail().contains("chose 2 boxes [3, 1] on frame 120"), a.getDetail());
+        KeyBox none = Verdicts.keyBox(three(), "None of them. [-1]", null, 3, "max_objects = 3", false);
         assertEquals(0, none.getBoxesCount());
         assertEquals(FallbackKind.FALLBACK_KIND_LLM_NO_MATCH, none.getFallback().getKind());
         for (String reply : new String[] {"[4]", "[0]", "[1, 9]", "box one", "[x]"}) {
-            KeyBox k = Verdicts.keyBox(three(), reply, null, 3, false);
+            KeyBox k = Verdicts.keyBox(three(), reply, null, 3, "max_objects = 3", false);
             assertEquals(0, k.getBoxesCount(), reply);
             assertEquals(FallbackKind.FALLBACK_KIND_LLM_UNPARSABLE, k.getFallback().getKind(), reply);
         }
-        KeyBox err = Verdicts.keyBox(three(), null, "timeout", 3, false);
+        KeyBox err = Verdicts.keyBox(three(), null, "timeout", 3, "max_objects = 3", false);
         assertEquals(FallbackKind.FALLBACK_KIND_LLM_ERROR, err.getFallback().getKind());
         assertEquals(FallbackKind.FALLBACK_KIND_NO_CANDIDATES, Verdicts.noCandidates(7).getFallback().getKind());
     }

@@ -1,0 +1,40 @@
+package dev.refseg.api;
+
+import dev.refseg.inference.InferenceBackend;
+import dev.refseg.segment.SessionSlots;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import jakarta.inject.Inject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * What a gRPC call test needs around its calls: a channel to the test server (open for the class) and,
+ * after each test, the check that every session, tracking state and slot came back.
+ */
+abstract class CallTest {
+    static ManagedChannel channel;
+
+    @Inject
+    InferenceBackend inference;
+    @Inject
+    SessionSlots slots;
+
+    @BeforeAll
+    static void openChannel() {
+        channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+    }
+
+    @AfterAll
+    static void closeChannel() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void nothingLeaks() throws InterruptedException {
+        Leaks.assertAllReleased(inference, slots);
+    }
+}
