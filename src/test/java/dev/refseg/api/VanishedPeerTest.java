@@ -38,8 +38,9 @@ class VanishedPeerTest {
     SessionSlots slots;
 
     @AfterEach
-    void nothingLeaks() throws InterruptedException {
+    void nothingLeaksAndTheServerServes() throws Exception {
         Leaks.assertNothingLeft(inference, slots);
+        CallTimeoutsTest.assertServes(TestPorts.grpc());
     }
 
     private void awaitSessions(int n) throws InterruptedException {
