@@ -156,16 +156,29 @@ public final class ContainerDecoder implements AutoCloseable {
     }
 
     private void writeToPipe(byte[] chunk) throws InterruptedException {
+        untilDone(() -> pipe.write(chunk, POLL_MS), "took no bytes");
+    }
+
+    /** One bounded wait (at most {@link #POLL_MS}); true once what was waited for has happened. */
+    private interface Wait {
+        boolean once() throws InterruptedException;
+    }
+
+    /**
+     * Waits in {@link #POLL_MS} steps until {@code wait} succeeds, as long as the decoder keeps making
+     * progress; after {@link MediaSettings#stallTimeout()} without any, the stream is aborted.
+     */
+    private void untilDone(Wait wait, String stalledWhat) throws InterruptedException {
         long mark = progress.get();
         long since = System.nanoTime();
-        while (!pipe.write(chunk, POLL_MS)) {
+        while (!wait.once()) {
             long now = System.nanoTime();
             long p = progress.get();
             if (p != mark) {
                 mark = p;
                 since = now;
             } else if (now - since > settings.stallTimeout().toNanos()) {
-                throw stalled("took no bytes");
+                throw stalled(stalledWhat);
             }
         }
     }
@@ -200,19 +213,9 @@ public final class ContainerDecoder implements AutoCloseable {
     }
 
     private void awaitDecoder() {
-        long mark = progress.get();
-        long since = System.nanoTime();
+        CountDownLatch latch = done;
         try {
-            while (!done.await(POLL_MS, TimeUnit.MILLISECONDS)) {
-                long now = System.nanoTime();
-                long p = progress.get();
-                if (p != mark) {
-                    mark = p;
-                    since = now;
-                } else if (now - since > settings.stallTimeout().toNanos()) {
-                    throw stalled("made no progress");
-                }
-            }
+            untilDone(() -> latch.await(POLL_MS, TimeUnit.MILLISECONDS), "made no progress");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Status.CANCELLED.withDescription("interrupted while decoding").asRuntimeException();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * What a gRPC call test needs around its calls: a channel to the test server (open for the class) and,
- * after each test, the check that every session, tracking state and slot came back.
+ * after each test, the check that every session, tracking state, slot, scratch file and decoder thread
+ * came back.
  */
 abstract class CallTest {
     static ManagedChannel channel;
@@ -35,6 +36,15 @@ abstract class CallTest {
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {
-        Leaks.assertAllReleased(inference, slots);
+        Leaks.assertNothingLeft(inference, slots);
+    }
+
+    /** Waits until {@code n} media sessions are open (calls that have sent their first media). */
+    void awaitSessions(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inference.openSessions() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(n, inference.openSessions());
     }
 }

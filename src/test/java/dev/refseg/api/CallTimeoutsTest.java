@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.media.ImageDecoder;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.ClipGenerator;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
@@ -43,17 +41,12 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(ShortTimeoutsProfile.class)
-class CallTimeoutsTest {
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
+class CallTimeoutsTest extends CallTest {
     @Inject
     CallWatchdog watchdog;
 
     @AfterEach
-    void nothingLeaksAndTheServerServes() throws Exception {
-        Leaks.assertNothingLeft(inference, slots);
+    void noCallWatchedAndTheServerServes() throws Exception {
         assertEquals(0, watchdog.watched());
         assertServes(TestPorts.grpc());
     }
@@ -77,13 +70,6 @@ class CallTimeoutsTest {
         return Frame.newBuilder().setIndex(i).setData(ByteString.copyFrom(b.toByteArray())).build();
     }
 
-    private void awaitSessions(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inference.openSessions() < n && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(n, inference.openSessions());
-    }
 
     @Test
     void aSilentClientIsEndedNamingTheIdleKey() throws Exception {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.media.VideoWriter;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.AudioChunk;
@@ -37,17 +35,13 @@ import org.junit.jupiter.api.Test;
  * stream is still open.
  */
 @QuarkusTest
-class MediaFaultsTest {
+class MediaFaultsTest extends CallTest {
     static byte[] mp4;
     static byte[] mkv;
     /** A short clip for the "server still serves" checks (the whole method runs on it). */
     static byte[] shortMp4;
     static StreamClient client;
 
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
     @Inject
     CallWatchdog watchdog;
 
@@ -73,8 +67,7 @@ class MediaFaultsTest {
     }
 
     @AfterEach
-    void nothingLeaks() throws InterruptedException {
-        Leaks.assertNothingLeft(inference, slots);
+    void noCallWatched() {
         assertEquals(0, watchdog.watched(), "calls still watched");
     }
 
@@ -88,12 +81,7 @@ class MediaFaultsTest {
     }
 
     static List<SegmentRequest> chunks(byte[] file, int size) {
-        List<SegmentRequest> out = new ArrayList<>();
-        for (int off = 0; off < file.length; off += size) {
-            out.add(media(Arrays.copyOfRange(file, off, Math.min(file.length, off + size)),
-                    ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED));
-        }
-        return out;
+        return SegmentIntakeTest.mp4Chunks(file, size);
     }
 
     static byte[] random(long seed, int n) {
@@ -147,10 +135,7 @@ class MediaFaultsTest {
         StreamClient.Call c = client.open();
         c.requests.onNext(start());
         c.requests.onNext(media(random(9, 40_000), ContainerFormat.CONTAINER_FORMAT_MP4));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inference.openSessions() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        awaitSessions(1);
         c.requests.onError(Status.CANCELLED.withDescription("client gave up").asRuntimeException());
         Leaks.assertNothingLeft(inference, slots);
         assertGoodMp4Call();
@@ -175,10 +160,7 @@ class MediaFaultsTest {
             c.requests.onNext(media(head, ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED));
             stuck.add(c);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inference.openSessions() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        awaitSessions(3);
         assertGoodMp4Call();
         // The stuck calls are still open and are freed when their clients give up.
         for (StreamClient.Call c : stuck) {

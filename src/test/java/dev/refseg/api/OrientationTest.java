@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.refseg.eval.JandF;
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.media.ImageDecoder;
 import dev.refseg.media.Orientation;
 import dev.refseg.media.VideoWriter;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.Frame;
@@ -23,7 +21,6 @@ import dev.refseg.v1.Start;
 import dev.refseg.v1.Summary;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,26 +39,18 @@ import org.junit.jupiter.api.Test;
  * stored pixels.
  */
 @QuarkusTest
-class OrientationTest {
+class OrientationTest extends CallTest {
     static final int FRAMES = 16;
     static final String REFERENT = "the blue square";
     static final int TRUTH_OBJECT = 1;
     static SyntheticClip clip;
 
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
 
     @BeforeAll
     static void render() {
         clip = SampleClip.render();
     }
 
-    @AfterEach
-    void nothingLeaks() throws InterruptedException {
-        Leaks.assertNothingLeft(inference, slots);
-    }
 
     static List<SegmentRequest> start(boolean keepStored) {
         return new ArrayList<>(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText(REFERENT)

@@ -2,15 +2,12 @@ package dev.refseg.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.refseg.inference.InferenceBackend;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.SegmentRequest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(VanishedPeerTest.FastKeepalive.class)
-class VanishedPeerTest {
+class VanishedPeerTest extends CallTest {
     /** gRPC's shortest keepalive interval (10 s) with a short ping timeout; the idle timeout far behind. */
     public static class FastKeepalive implements QuarkusTestProfile {
         @Override
@@ -32,24 +29,12 @@ class VanishedPeerTest {
         }
     }
 
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
 
     @AfterEach
-    void nothingLeaksAndTheServerServes() throws Exception {
-        Leaks.assertNothingLeft(inference, slots);
+    void theServerServes() throws Exception {
         CallTimeoutsTest.assertServes(TestPorts.grpc());
     }
 
-    private void awaitSessions(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inference.openSessions() < n && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(n, inference.openSessions());
-    }
 
     /** A client behind a proxy that stops forwarding (a dropped network, no FIN): keepalive finds it. */
     @Test
