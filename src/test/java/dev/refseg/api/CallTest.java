@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * What a gRPC call test needs around its calls: a channel to the test server (open for the class) and,
- * after each test, the check that every session, tracking state, slot, scratch file and decoder thread
- * came back.
+ * after each test, the check that every session, tracking state, slot, scratch file, decoder thread and
+ * watched call came back.
  */
 abstract class CallTest {
     static ManagedChannel channel;
@@ -22,6 +22,8 @@ abstract class CallTest {
     InferenceBackend inference;
     @Inject
     SessionSlots slots;
+    @Inject
+    CallWatchdog watchdog;
 
     @BeforeAll
     static void openChannel() {
@@ -37,6 +39,11 @@ abstract class CallTest {
     @AfterEach
     void nothingLeaks() throws InterruptedException {
         Leaks.assertNothingLeft(inference, slots);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (watchdog.watched() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0, watchdog.watched(), "calls still watched");
     }
 
     /** Waits until {@code n} media sessions are open (calls that have sent their first media). */

@@ -24,7 +24,6 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.util.List;
@@ -42,12 +41,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(ShortTimeoutsProfile.class)
 class CallTimeoutsTest extends CallTest {
-    @Inject
-    CallWatchdog watchdog;
 
     @AfterEach
-    void noCallWatchedAndTheServerServes() throws Exception {
-        assertEquals(0, watchdog.watched());
+    void theServerServes() throws Exception {
         assertServes(TestPorts.grpc());
     }
 
