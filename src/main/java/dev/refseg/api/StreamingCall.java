@@ -35,6 +35,11 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private volatile boolean finished;
     /** When the server asked for the next message and has not had it yet (nanoTime), or 0. */
     private volatile long awaitingInputSince;
+    /**
+     * The client half-closed. gRPC may deliver the half-close before the worker has handled the last
+     * message (it needs no request), so the worker's next request must not restart the idle clock.
+     */
+    private volatile boolean inputEnded;
     private volatile StatusRuntimeException abortStatus;
 
     StreamingCall(ServerCallStreamObserver<R> responses, Executor workers, SessionSlots slots, SegmentMetrics metrics,
@@ -77,8 +82,13 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     }
 
     private void requestNext() {
-        awaitingInputSince = System.nanoTime();
+        if (!inputEnded) {
+            awaitingInputSince = System.nanoTime();
+        }
         out.request(1);
+        if (inputEnded) {
+            awaitingInputSince = 0; // the half-close came while the line above ran
+        }
     }
 
     @Override
@@ -104,6 +114,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
 
     @Override
     public void onCompleted() {
+        inputEnded = true;
         awaitingInputSince = 0;
         serial.execute(() -> {
             if (finished) {
@@ -143,7 +154,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     /** Called by the watchdog: ends the call when the client has been silent or not reading for too long. */
     void checkTimeouts(long now, Duration inputIdle, Duration outputStall) {
         long waiting = awaitingInputSince;
-        if (waiting != 0 && now - waiting > inputIdle.toNanos()) {
+        if (waiting != 0 && !inputEnded && now - waiting > inputIdle.toNanos()) {
             abort(Status.DEADLINE_EXCEEDED.withDescription("input: the client sent no message for "
                     + seconds(now - waiting) + " s before half-close, more than the limit "
                     + CallWatchdog.KEY_INPUT_IDLE + " = " + inputIdle).asRuntimeException());

@@ -88,6 +88,26 @@ class CallTimeoutsTest extends CallTest {
         }
     }
 
+    /** The idle clock stops at half-close: work that takes longer than the timeout afterwards is not cut. */
+    @Test
+    void aLongCallAfterHalfCloseIsNotCut() throws Exception {
+        List<Frame> once = TextClips.frames(SampleClip.render());
+        List<Frame> twice = new java.util.ArrayList<>(); // 96 frames: tracking takes well over the timeout
+        for (int i = 0; i < 2 * once.size(); i++) {
+            twice.add(once.get(i % once.size()).toBuilder().setIndex(i).build());
+        }
+        try (StreamClient client = new StreamClient()) {
+            long t0 = System.nanoTime();
+            StreamClient.Outcome o = client.run(TextClips.requests("the blue square",
+                    dev.refseg.v1.SegmentOptions.getDefaultInstance(), twice));
+            double took = (System.nanoTime() - t0) / 1e9;
+            assertEquals(Status.Code.OK, o.status().getCode(), o.description());
+            assertEquals(96, o.of(dev.refseg.v1.SegmentResponse.EventCase.MASK).size());
+            assertTrue(took > ShortTimeoutsProfile.IDLE_SECONDS, "the call took only " + took
+                    + " s, so it does not show that the idle timeout spares the work after half-close");
+        }
+    }
+
     /** A client that sends everything but never reads: the tracker's masks back up, the call ends. */
     @Test
     void aClientThatStopsReadingIsEndedNamingTheStallKey() throws Exception {
