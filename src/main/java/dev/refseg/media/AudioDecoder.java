@@ -1,6 +1,5 @@
 package dev.refseg.media;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -12,15 +11,12 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.ffmpeg.global.swresample;
-import org.bytedeco.ffmpeg.swresample.SwrContext;
-import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * Decodes an encoded audio file held in memory (WAV, AAC/M4A, MP3, Ogg/Opus — whatever FFmpeg's
- * demuxers recognise) to mono float samples at a target rate: FFmpeg's resampler (libswresample,
- * default filter) converts rate and sample format; channels are then averaged, as librosa's mono load
- * does (BEATs' reference pipeline), rather than by FFmpeg's downmix matrix.
+ * Decodes an encoded audio file held in memory (WAV, AAC/M4A, MP3, Ogg/Opus, FLAC — whatever FFmpeg's
+ * demuxers recognise) to mono float samples at a target rate through a {@link MonoResampler}, whose
+ * bound stops a small compressed file from expanding without limit. A WAV file with bytes after its
+ * declared end (a second file appended) is refused rather than cut.
  * <p>
  * Runs on the caller's thread; {@code stop} is checked between packets so an ending call does not wait
  * for a long file to finish.
@@ -31,14 +27,15 @@ final class AudioDecoder {
 
     /**
      * @param data       the whole file
-     * @param targetRate samples per second of the result
+     * @param out        receives the samples (its bound applies)
      * @param stop       true when the call is ending: decoding stops and {@link BytePipe.Aborted} is thrown
-     * @return mono samples in [-1, 1] (as the codec gives them)
      * @throws FfmpegInput.FfmpegException when FFmpeg cannot read or decode the data
-     * @throws IllegalArgumentException    when the data holds no audio stream
+     * @throws IllegalArgumentException    when the data holds no audio stream, or a WAV file has bytes after its end
+     * @throws MonoResampler.TooLong       past the resampler's bound
      */
-    static float[] decode(byte[] data, int targetRate, BooleanSupplier stop) {
+    static void decode(byte[] data, MonoResampler out, BooleanSupplier stop) {
         Ffmpeg.init();
+        checkWavLength(data);
         try (FfmpegInput in = FfmpegInput.open(FfmpegInput.of(data), null, Map.of())) {
             AVFormatContext fc = in.context();
             int ret = avformat.avformat_find_stream_info(fc, (org.bytedeco.javacpp.PointerPointer<?>) null);
@@ -49,11 +46,35 @@ final class AudioDecoder {
             if (as < 0) {
                 throw new IllegalArgumentException("has no audio track");
             }
-            return decodeStream(fc, fc.streams(as), as, targetRate, stop);
+            decodeStream(fc, fc.streams(as), as, out, stop);
         }
     }
 
-    private static float[] decodeStream(AVFormatContext fc, AVStream st, int index, int targetRate, BooleanSupplier stop) {
+    /**
+     * A WAV file declares its length (the RIFF chunk size); bytes after it — typically a second file sent on
+     * the same stream — would be skipped by the demuxer without a word, so they are refused. Sizes a
+     * streaming writer leaves unset (0, 0xFFFFFFFF) or that overrun the data are not checked.
+     *
+     * @throws IllegalArgumentException when more than a pad byte follows the declared end
+     */
+    static void checkWavLength(byte[] d) {
+        if (d.length < 12 || d[0] != 'R' || d[1] != 'I' || d[2] != 'F' || d[3] != 'F' || d[8] != 'W' || d[9] != 'A'
+                || d[10] != 'V' || d[11] != 'E') {
+            return;
+        }
+        long riff = (d[4] & 0xffL) | (d[5] & 0xffL) << 8 | (d[6] & 0xffL) << 16 | (d[7] & 0xffL) << 24;
+        long end = riff + 8;
+        if (riff == 0 || riff == 0xFFFFFFFFL || end > d.length) {
+            return;
+        }
+        if (d.length - end > 1) {
+            throw new IllegalArgumentException("is a WAV file that ends at byte " + end + " (its RIFF size) of "
+                    + d.length + "; the remaining " + (d.length - end) + " bytes are not part of it (send one audio "
+                    + "file per stream)");
+        }
+    }
+
+    private static void decodeStream(AVFormatContext fc, AVStream st, int index, MonoResampler out, BooleanSupplier stop) {
         AVCodec codec = avcodec.avcodec_find_decoder(st.codecpar().codec_id());
         if (codec == null) {
             throw new IllegalArgumentException("uses codec " + avcodec.avcodec_get_name(st.codecpar().codec_id()).getString()
@@ -62,9 +83,6 @@ final class AudioDecoder {
         AVCodecContext ctx = avcodec.avcodec_alloc_context3(codec);
         AVPacket pkt = avcodec.av_packet_alloc();
         AVFrame frame = avutil.av_frame_alloc();
-        AVFrame out = avutil.av_frame_alloc();
-        SwrContext swr = swresample.swr_alloc();
-        Mono mono = new Mono();
         try {
             int ret = avcodec.avcodec_parameters_to_context(ctx, st.codecpar());
             if (ret >= 0) {
@@ -80,105 +98,36 @@ final class AudioDecoder {
                     throw new BytePipe.Aborted();
                 }
                 if (pkt.stream_index() == index) {
-                    decodePacket(ctx, pkt, frame, out, swr, targetRate, mono);
+                    decodePacket(ctx, pkt, frame, out);
                 }
                 avcodec.av_packet_unref(pkt);
             }
             if (ret != avutil.AVERROR_EOF) {
                 throw new FfmpegInput.FfmpegException("cannot read the audio data", ret);
             }
-            decodePacket(ctx, null, frame, out, swr, targetRate, mono);
-            if (swresample.swr_is_initialized(swr) > 0) {
-                convert(swr, out, null, targetRate, ctx.ch_layout(), mono); // the resampler's tail
-            }
-            return mono.toArray();
+            decodePacket(ctx, null, frame, out);
+            out.flush();
         } finally {
-            swresample.swr_free(swr);
-            avutil.av_frame_free(out);
             avutil.av_frame_free(frame);
             avcodec.av_packet_free(pkt);
             avcodec.avcodec_free_context(ctx);
         }
     }
 
-    private static void decodePacket(AVCodecContext ctx, AVPacket pkt, AVFrame frame, AVFrame out, SwrContext swr,
-            int targetRate, Mono mono) {
+    private static void decodePacket(AVCodecContext ctx, AVPacket pkt, AVFrame frame, MonoResampler out) {
         int ret = avcodec.avcodec_send_packet(ctx, pkt);
         if (ret < 0 && ret != avutil.AVERROR_EOF) {
             throw new FfmpegInput.FfmpegException("cannot decode the audio", ret);
         }
         while ((ret = avcodec.avcodec_receive_frame(ctx, frame)) >= 0) {
             try {
-                convert(swr, out, frame, targetRate, frame.ch_layout(), mono);
+                out.add(frame);
             } finally {
                 avutil.av_frame_unref(frame);
             }
         }
         if (ret != avutil.AVERROR_EAGAIN() && ret != avutil.AVERROR_EOF) {
             throw new FfmpegInput.FfmpegException("cannot decode the audio", ret);
-        }
-    }
-
-    /** Resamples {@code in} (null = flush) to float at the target rate, keeping the channels, and averages them. */
-    private static void convert(SwrContext swr, AVFrame out, AVFrame in, int targetRate,
-            org.bytedeco.ffmpeg.avutil.AVChannelLayout layout, Mono mono) {
-        avutil.av_frame_unref(out);
-        if (in != null) {
-            standardise(in.ch_layout());
-        }
-        avutil.av_channel_layout_copy(out.ch_layout(), layout);
-        standardise(out.ch_layout());
-        out.sample_rate(targetRate);
-        out.format(avutil.AV_SAMPLE_FMT_FLT);
-        int ret = swresample.swr_convert_frame(swr, out, in);
-        if (ret < 0) {
-            throw new FfmpegInput.FfmpegException("cannot resample the audio", ret);
-        }
-        int channels = out.ch_layout().nb_channels();
-        int n = out.nb_samples();
-        if (n > 0 && channels > 0) {
-            float[] interleaved = new float[n * channels];
-            new FloatPointer(out.data(0)).get(interleaved);
-            mono.add(interleaved, channels);
-        }
-    }
-
-    /**
-     * A layout of unspecified order (WAV without a channel mask) becomes the default layout of its
-     * channel count: the resampler does that itself at set-up and would otherwise see every later frame
-     * as a change of input.
-     */
-    private static void standardise(org.bytedeco.ffmpeg.avutil.AVChannelLayout layout) {
-        if (layout.order() == avutil.AV_CHANNEL_ORDER_UNSPEC) {
-            int n = layout.nb_channels();
-            avutil.av_channel_layout_uninit(layout);
-            avutil.av_channel_layout_default(layout, n);
-        }
-    }
-
-    /** Growable mono sample buffer. */
-    private static final class Mono {
-        private float[] data = new float[16_000];
-        private int size;
-
-        /** Appends interleaved samples, averaging the channels of each sample frame. */
-        void add(float[] interleaved, int channels) {
-            int n = interleaved.length / channels;
-            if (size + n > data.length) {
-                data = Arrays.copyOf(data, Math.max(data.length * 2, size + n));
-            }
-            for (int i = 0, k = 0; i < n; i++) {
-                float sum = 0;
-                for (int c = 0; c < channels; c++) {
-                    sum += interleaved[k++];
-                }
-                data[size + i] = sum / channels;
-            }
-            size += n;
-        }
-
-        float[] toArray() {
-            return Arrays.copyOf(data, size);
         }
     }
 }

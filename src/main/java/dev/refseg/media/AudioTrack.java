@@ -8,14 +8,18 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import io.grpc.StatusRuntimeException;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avutil;
 
 /**
- * The audio track of a session. Chunks are collected as they come (bounded by
- * {@code refseg.limits.max-audio-seconds}) and converted once, at the end, to 16 kHz mono float with
- * FFmpeg's resampler: raw PCM is wrapped in a WAV header so that PCM and encoded audio take the same
- * path.
+ * The audio track of a session, as 16 kHz mono float (FFmpeg's resampler, channels averaged). Raw PCM is
+ * converted chunk by chunk as it arrives, so what the session holds is the 16 kHz result (64 KB per
+ * second of audio), not the client's 384 kHz x 16-channel input; encoded audio (a file in pieces) is
+ * collected — bounded by bytes — and decoded at the end into a bounded output. Both bounds come from
+ * {@code refseg.limits.max-audio-seconds}. Owns native resampler state: {@link #close()} frees it.
  */
-public final class AudioTrack {
+public final class AudioTrack implements AutoCloseable {
     public static final int TARGET_RATE = 16_000;
     /** Encoded audio is bounded by bytes: 600 s at 320 kbit/s, scaled with the seconds limit. */
     private static final double MAX_ENCODED_BYTES_PER_SECOND = 40_000;
@@ -26,11 +30,16 @@ public final class AudioTrack {
     public static final int MAX_CHANNELS = 16;
 
     private final IntakeLimits limits;
+    /** Encoded audio as received (PCM is not kept: it goes straight to {@link #pcm}). */
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private AudioEncoding encoding;
     private int sampleRate;
     private int channels;
     private int chunks;
+    /** Sample frames (one sample per channel) of PCM received. */
+    private long pcmFrames;
+    private MonoResampler pcm;
+    private AVFrame pcmFrame;
     private float[] decoded;
     private volatile boolean aborted;
 
@@ -74,7 +83,7 @@ public final class AudioTrack {
                         + chans + "-channel " + enc + " samples (" + frameBytes + " bytes each)");
             }
             if (enc == AudioEncoding.AUDIO_ENCODING_PCM_F32LE) {
-                requireFiniteSamples(field + ".data", chunk.getData().asReadOnlyByteBuffer(), chans);
+                requireSamplesInRange(field + ".data", chunk.getData().asReadOnlyByteBuffer(), chans);
             }
         }
         if (encoding == null) {
@@ -85,18 +94,62 @@ public final class AudioTrack {
             throw Errors.invalid(field, "changes the audio format mid-stream (first chunk: " + encoding
                     + (isPcm(encoding) ? " " + sampleRate + " Hz x" + channels : "") + ")");
         }
-        byte[] data = chunk.getData().toByteArray();
-        bytes.write(data, 0, data.length);
+        if (pcm) {
+            pcmFrames += chunk.getData().size() / (bytesPerSample(enc) * chans);
+            checkLimit(field);
+            convertPcm(field, chunk.getData().toByteArray());
+        } else {
+            byte[] data = chunk.getData().toByteArray();
+            bytes.write(data, 0, data.length);
+            checkLimit(field);
+        }
         chunks++;
-        checkLimit(field);
     }
 
-    /** INVALID_ARGUMENT naming the first NaN or infinite float sample (its index and channel). */
-    private static void requireFiniteSamples(String field, ByteBuffer data, int channels) {
+    /** Resamples one chunk of interleaved PCM onto the 16 kHz mono track. */
+    private void convertPcm(String field, byte[] data) {
+        if (data.length == 0) {
+            return;
+        }
+        if (pcm == null) {
+            pcm = new MonoResampler(TARGET_RATE, maxSamples());
+            pcmFrame = avutil.av_frame_alloc();
+        }
+        avutil.av_frame_unref(pcmFrame);
+        pcmFrame.format(encoding == AudioEncoding.AUDIO_ENCODING_PCM_F32LE ? avutil.AV_SAMPLE_FMT_FLT
+                : avutil.AV_SAMPLE_FMT_S16);
+        avutil.av_channel_layout_default(pcmFrame.ch_layout(), channels);
+        pcmFrame.sample_rate(sampleRate);
+        pcmFrame.nb_samples(data.length / (bytesPerSample(encoding) * channels));
+        int ret = avutil.av_frame_get_buffer(pcmFrame, 0);
+        if (ret < 0) {
+            throw Errors.internal("audio: cannot allocate " + data.length + " bytes: " + Ffmpeg.error(ret), null);
+        }
+        pcmFrame.data(0).put(data, 0, data.length);
+        try {
+            pcm.add(pcmFrame);
+        } catch (FfmpegInput.FfmpegException e) {
+            throw Errors.invalid(field + ".data", "cannot resample the PCM data: " + e.getMessage(), e);
+        } catch (MonoResampler.TooLong e) {
+            throw tooLong(field, e.samples);
+        }
+    }
+
+    private long maxSamples() {
+        return (long) Math.ceil(limits.maxAudioSeconds() * TARGET_RATE);
+    }
+
+    private StatusRuntimeException tooLong(String field, long samples) {
+        return Errors.limit(field, "audio seconds", (long) Math.ceil(samples / (double) TARGET_RATE),
+                IntakeLimits.KEY_AUDIO_SECONDS, (long) limits.maxAudioSeconds());
+    }
+
+    /** INVALID_ARGUMENT naming the first float sample that is NaN, infinite or outside [-1, 1] (its index and channel). */
+    private static void requireSamplesInRange(String field, ByteBuffer data, int channels) {
         FloatBuffer f = data.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         for (int i = 0; i < f.limit(); i++) {
             float v = f.get(i);
-            if (!Float.isFinite(v)) {
+            if (!(v >= -1f && v <= 1f)) {
                 throw Errors.invalid(field, "sample " + i / channels + " (channel " + i % channels + ") is " + v
                         + "; AUDIO_ENCODING_PCM_F32LE samples must be finite numbers in [-1, 1]");
             }
@@ -123,7 +176,7 @@ public final class AudioTrack {
         if (encoding == null || !isPcm(encoding)) {
             return 0;
         }
-        return bytes.size() / (double) (bytesPerSample(encoding) * channels) / sampleRate;
+        return pcmFrames / (double) sampleRate;
     }
 
     /** Decodes everything received to 16 kHz mono float in [-1, 1]. */
@@ -135,8 +188,7 @@ public final class AudioTrack {
             decoded = new float[0];
             return decoded;
         }
-        byte[] data = isPcm(encoding) ? wav(bytes.toByteArray()) : bytes.toByteArray();
-        decoded = resample(data);
+        decoded = isPcm(encoding) ? flushPcm() : decodeEncoded(bytes.toByteArray());
         for (int i = 0; i < decoded.length; i++) {
             if (!Float.isFinite(decoded[i])) { // encoded float audio (e.g. a float WAV) is only seen here
                 float bad = decoded[i];
@@ -155,13 +207,28 @@ public final class AudioTrack {
         return decoded;
     }
 
-    private float[] resample(byte[] data) {
-        String label = isPcm(encoding) ? "PCM" : encoding == AudioEncoding.AUDIO_ENCODING_UNSPECIFIED
-                ? "encoded audio" : encoding.name().substring("AUDIO_ENCODING_".length());
+    private float[] flushPcm() {
+        if (pcm == null) {
+            return new float[0];
+        }
         try {
-            return AudioDecoder.decode(data, TARGET_RATE, () -> aborted);
+            pcm.flush();
+        } catch (MonoResampler.TooLong e) {
+            throw tooLong("audio", e.samples);
+        }
+        return pcm.toArray();
+    }
+
+    private float[] decodeEncoded(byte[] data) {
+        String label = encoding == AudioEncoding.AUDIO_ENCODING_UNSPECIFIED ? "encoded audio"
+                : encoding.name().substring("AUDIO_ENCODING_".length());
+        try (MonoResampler out = new MonoResampler(TARGET_RATE, maxSamples())) {
+            AudioDecoder.decode(data, out, () -> aborted);
+            return out.toArray();
         } catch (BytePipe.Aborted e) {
             throw io.grpc.Status.CANCELLED.withDescription("audio decoding was stopped").asRuntimeException();
+        } catch (MonoResampler.TooLong e) {
+            throw tooLong("audio.data", e.samples);
         } catch (IllegalArgumentException e) {
             throw Errors.invalid("audio.data", "the " + label + " data " + e.getMessage());
         } catch (FfmpegInput.FfmpegException e) {
@@ -174,25 +241,21 @@ public final class AudioTrack {
         aborted = true;
     }
 
-    /** A RIFF/WAVE header in front of the PCM bytes (format 1 = integer PCM, 3 = IEEE float). */
-    private byte[] wav(byte[] pcm) {
-        int bits = bytesPerSample(encoding) * 8;
-        int format = encoding == AudioEncoding.AUDIO_ENCODING_PCM_F32LE ? 3 : 1;
-        ByteBuffer h = ByteBuffer.allocate(44 + pcm.length).order(ByteOrder.LITTLE_ENDIAN);
-        h.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(36 + pcm.length)
-                .put("WAVE".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                .put("fmt ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(16)
-                .putShort((short) format).putShort((short) channels).putInt(sampleRate)
-                .putInt(sampleRate * channels * bits / 8).putShort((short) (channels * bits / 8)).putShort((short) bits)
-                .put("data".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(pcm.length).put(pcm);
-        return h.array();
-    }
-
     static boolean isPcm(AudioEncoding e) {
         return e == AudioEncoding.AUDIO_ENCODING_PCM_S16LE || e == AudioEncoding.AUDIO_ENCODING_PCM_F32LE;
     }
 
     static int bytesPerSample(AudioEncoding e) {
         return e == AudioEncoding.AUDIO_ENCODING_PCM_F32LE ? 4 : 2;
+    }
+
+    /** Frees the resampler. Idempotent. */
+    @Override
+    public void close() {
+        if (pcm != null) {
+            pcm.close();
+            avutil.av_frame_free(pcmFrame);
+            pcm = null;
+        }
     }
 }

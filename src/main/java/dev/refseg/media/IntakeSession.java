@@ -240,6 +240,7 @@ public final class IntakeSession implements AutoCloseable {
         }
         store.close();
         images.close();
+        audio.close();
         if (workDir != null) {
             try (Stream<Path> files = Files.walk(workDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -147,4 +147,66 @@ class AudioTrackTest {
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, l.getStatus().getCode());
         assertTrue(l.getStatus().getDescription().contains("refseg.limits.max-audio-seconds = 1"));
     }
+
+    /** A compressed file that expands past max-audio-seconds is stopped while it decodes, not after. */
+    @Test
+    void encodedAudioIsBoundedWhileItDecodes(@TempDir Path dir) throws Exception {
+        IntakeLimits oneSecond = new IntakeLimits(1 << 20, 100, 100, 10, 1.0, 1 << 20, 1 << 20);
+        for (byte[] file : new byte[][] {WavWriter.pcm16(tone(8_000, 1), 8_000),
+                encode(dir, "b.mp3", "mp3", avcodec.AV_CODEC_ID_MP3, 44_100)}) {
+            try (AudioTrack t = new AudioTrack(oneSecond)) {
+                t.add(chunk(AudioEncoding.AUDIO_ENCODING_UNSPECIFIED, file, 0, 0));
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, t::decode);
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+                assertTrue(e.getStatus().getDescription().startsWith("audio.data: audio seconds "),
+                        e.getStatus().getDescription());
+                assertTrue(e.getStatus().getDescription().endsWith("refseg.limits.max-audio-seconds = 1"),
+                        e.getStatus().getDescription());
+            }
+        }
+    }
+
+    /** High-rate, many-channel PCM is kept as 16 kHz mono as it arrives (64 KB per second, not the input). */
+    @Test
+    void pcmIsConvertedAsItArrives() {
+        int rate = 384_000;
+        int channels = 16;
+        float[] one = tone(rate, 1);
+        ByteBuffer b = ByteBuffer.allocate(one.length / 8 * channels * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < one.length / 8; i++) { // SECONDS / 8 of audio per chunk
+            for (int c = 0; c < channels; c++) {
+                b.putFloat(one[i]);
+            }
+        }
+        try (AudioTrack t = new AudioTrack(IntakeLimits.defaults())) {
+            for (int k = 0; k < 8; k++) {
+                t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_F32LE, b.array(), rate, channels));
+            }
+            assertEquals(SECONDS, t.receivedSeconds(), 1e-6);
+            float[] out = t.decode();
+            assertEquals(SECONDS, out.length / 16_000.0, 0.001);
+            assertTrue(power(out, 16_000, TONE) > 100 * power(out, 16_000, 2 * TONE));
+        }
+    }
+
+    @Test
+    void oneFilePerStreamAndFloatSamplesInRange() {
+        byte[] wav = WavWriter.pcm16(tone(16_000, 1), 16_000);
+        try (AudioTrack t = new AudioTrack(IntakeLimits.defaults())) {
+            t.add(chunk(AudioEncoding.AUDIO_ENCODING_WAV, wav, 0, 0));
+            t.add(chunk(AudioEncoding.AUDIO_ENCODING_WAV, wav, 0, 0)); // a second file, appended
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, t::decode);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("send one audio file per stream"),
+                    e.getStatus().getDescription());
+        }
+        ByteBuffer loud = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.5f).putFloat(2.0f);
+        try (AudioTrack t = new AudioTrack(IntakeLimits.defaults())) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_F32LE, loud.array(), 16_000, 1)));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().startsWith("audio[0].data: sample 1 (channel 0) is 2.0"),
+                    e.getStatus().getDescription());
+        }
+    }
 }
