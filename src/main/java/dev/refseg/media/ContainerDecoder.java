@@ -310,6 +310,9 @@ public final class ContainerDecoder implements AutoCloseable {
         }
         AVStream st = fc.streams(vs);
         AVCodecParameters par = st.codecpar();
+        if (par.width() > 0 && par.height() > 0) {
+            limits.checkFrameSize("media", par.width(), par.height()); // before a pixel is decoded
+        }
         double rate = avutil.av_q2d(st.avg_frame_rate());
         if (!(Double.isFinite(rate) && rate > 0)) {
             rate = avutil.av_q2d(st.r_frame_rate());
@@ -369,6 +372,11 @@ public final class ContainerDecoder implements AutoCloseable {
                     source, settings.keepStoredOrientation(), f.width(), f.height());
             limits.checkFrameSize("media", f.width(), f.height());
             orientation = r;
+        } else if (f.width() != orientation.storedWidth() || f.height() != orientation.storedHeight()) {
+            // Checked before the pixels are converted: one frame size per stream.
+            throw Errors.invalid("media.data", "frame " + framesDecoded + " of the " + label() + " stream is "
+                    + f.width() + "x" + f.height() + " but its first frame is " + orientation.storedWidth() + "x"
+                    + orientation.storedHeight() + " (one frame size per stream)");
         }
         Orientation turn = orientation.toApply();
         int w = turn.swapsSides() ? f.height() : f.width();
@@ -477,6 +485,9 @@ public final class ContainerDecoder implements AutoCloseable {
                 ctx.pkt_timebase(st.time_base());
                 // One thread: frame threading would hold back several frames before the first comes out.
                 ctx.thread_count(1);
+                // FFmpeg refuses pictures larger than the frame limits before allocating them, so a stream
+                // that jumps to 16000x16000 mid-way cannot make the decoder allocate gigabytes.
+                ctx.max_pixels((long) limits.maxWidth() * limits.maxHeight());
                 ret = avcodec.avcodec_open2(ctx, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
             }
             if (ret < 0) {
@@ -489,6 +500,7 @@ public final class ContainerDecoder implements AutoCloseable {
         void send(AVPacket pkt, java.util.function.Consumer<AVFrame> out) {
             int ret = avcodec.avcodec_send_packet(ctx, pkt);
             if (ret < 0 && ret != avutil.AVERROR_EOF) {
+                overLimits();
                 if (++badPackets > MAX_BAD_PACKETS) {
                     throw new FfmpegInput.FfmpegException(badPackets + " packets in a row could not be decoded", ret);
                 }
@@ -501,6 +513,7 @@ public final class ContainerDecoder implements AutoCloseable {
                     return;
                 }
                 if (ret < 0) {
+                    overLimits();
                     throw new FfmpegInput.FfmpegException("cannot decode frame " + framesDecoded, ret);
                 }
                 try {
@@ -508,6 +521,13 @@ public final class ContainerDecoder implements AutoCloseable {
                 } finally {
                     avutil.av_frame_unref(frame);
                 }
+            }
+        }
+
+        /** A decode failure because the stream grew past the frame limits (max_pixels) is told as that limit. */
+        private void overLimits() {
+            if (ctx.width() > 0 && ctx.height() > 0) {
+                limits.checkFrameSize("media", ctx.width(), ctx.height());
             }
         }
 

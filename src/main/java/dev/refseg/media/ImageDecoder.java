@@ -123,7 +123,7 @@ public final class ImageDecoder implements AutoCloseable {
 
     private StillImageDecoder still() {
         if (still == null) {
-            still = new StillImageDecoder();
+            still = new StillImageDecoder((long) limits.maxWidth() * limits.maxHeight());
         }
         return still;
     }

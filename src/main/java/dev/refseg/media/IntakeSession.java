@@ -203,8 +203,8 @@ public final class IntakeSession implements AutoCloseable {
     }
 
     private void acceptDecoded(DecodedFrame f) {
-        checkFrameCount("media", f.index() + 1);
-        accept("media frame " + f.index(), f, null, Orientation.NONE);
+        checkFrameCount("media.data", f.index() + 1);
+        accept("media.data", f, null, Orientation.NONE);
     }
 
     private synchronized void accept(String field, DecodedFrame f, byte[] encoded, Orientation turn) {

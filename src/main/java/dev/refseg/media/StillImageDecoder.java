@@ -34,8 +34,11 @@ public final class StillImageDecoder implements AutoCloseable {
     private final AVPacket packet;
     private final AVFrame frame;
     private final RgbConverter rgb = new RgbConverter();
+    private final long maxPixels;
 
-    public StillImageDecoder() {
+    /** @param maxPixels largest picture (width x height) FFmpeg may allocate, whatever a file's markers say */
+    public StillImageDecoder(long maxPixels) {
+        this.maxPixels = maxPixels;
         packet = avcodec.av_packet_alloc();
         frame = avutil.av_frame_alloc();
     }
@@ -75,7 +78,7 @@ public final class StillImageDecoder implements AutoCloseable {
         }
     }
 
-    private static AVCodecContext open(int codecId) {
+    private AVCodecContext open(int codecId) {
         AVCodec codec = avcodec.avcodec_find_decoder(codecId);
         if (codec == null) {
             throw new IllegalStateException("this FFmpeg build has no decoder for codec " + codecId);
@@ -83,6 +86,7 @@ public final class StillImageDecoder implements AutoCloseable {
         AVCodecContext ctx = avcodec.avcodec_alloc_context3(codec);
         ctx.thread_count(1);
         ctx.err_recognition(ctx.err_recognition() | avcodec.AV_EF_EXPLODE);
+        ctx.max_pixels(maxPixels);
         int ret = avcodec.avcodec_open2(ctx, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
         if (ret < 0) {
             avcodec.avcodec_free_context(ctx);

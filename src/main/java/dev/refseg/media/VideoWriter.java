@@ -15,7 +15,8 @@ public final class VideoWriter {
 
     /**
      * Writes the frames as MP4 (H.264 when the FFmpeg build has an encoder for it, else MPEG-4 Part 2)
-     * with the index at the front ("faststart"), or as Matroska when the file ends in .mkv/.webm.
+     * with the index at the front ("faststart"), as Matroska when the file ends in .mkv/.webm, or as a
+     * raw H.264 Annex B stream when it ends in .h264.
      */
     public static void write(Path file, List<byte[]> rgbFrames, int width, int height, double fps) throws Exception {
         write(file, rgbFrames, width, height, fps, true);
@@ -35,8 +36,9 @@ public final class VideoWriter {
             double clockwiseDegrees) throws Exception {
         String name = file.getFileName().toString();
         boolean mkv = name.endsWith(".mkv") || name.endsWith(".webm");
+        boolean annexB = name.endsWith(".h264");
         try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
-            rec.setFormat(mkv ? "matroska" : "mp4");
+            rec.setFormat(mkv ? "matroska" : annexB ? "h264" : "mp4");
             rec.setFrameRate(fps);
             rec.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
             rec.setVideoCodec(avcodec.avcodec_find_encoder(avcodec.AV_CODEC_ID_H264) != null
@@ -48,7 +50,7 @@ public final class VideoWriter {
                 // FFmpeg's display matrices turn counter-clockwise for positive angles.
                 rec.setDisplayRotation(-clockwiseDegrees);
             }
-            if (!mkv && faststart) {
+            if (!mkv && !annexB && faststart) {
                 rec.setOption("movflags", "+faststart");
             }
             rec.start();

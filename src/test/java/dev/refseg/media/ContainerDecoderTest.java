@@ -133,6 +133,33 @@ class ContainerDecoderTest {
         assertTrue(ImageDecoderTest.maxDiff(ref.rgb(), out.get(0).rgb()) <= 2, "not turned as the ffmpeg command turns it");
     }
 
+    /** A stream whose frame size jumps is refused before the big frame is converted, or before it is allocated. */
+    @Test
+    void aFrameSizeJumpIsRefusedBeforeItCosts() throws Exception {
+        Path small = dir.resolve("small.h264");
+        Path big = dir.resolve("big.h264");
+        VideoWriter.write(small, clip.frames().subList(0, 4), 320, 240, 10);
+        List<byte[]> large = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            large.add(new byte[1280 * 960 * 3]);
+        }
+        VideoWriter.write(big, large, 1280, 960, 10);
+        byte[] both = java.nio.ByteBuffer.allocate((int) (Files.size(small) + Files.size(big)))
+                .put(Files.readAllBytes(small)).put(Files.readAllBytes(big)).array();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stream(both, ContainerFormat.CONTAINER_FORMAT_H264, 4096, IntakeLimits.defaults()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("media.data: frame 4 of the H.264 stream is 1280x960 but "
+                + "its first frame is 320x240"), e.getStatus().getDescription());
+        // Over the frame limits, FFmpeg refuses to allocate the picture at all (max_pixels) and the limit is named.
+        IntakeLimits small4 = new IntakeLimits(1 << 20, 640, 480, 100, 60, 1 << 20, 1 << 20);
+        StatusRuntimeException f = assertThrows(StatusRuntimeException.class,
+                () -> stream(both, ContainerFormat.CONTAINER_FORMAT_H264, 4096, small4));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, f.getStatus().getCode());
+        assertTrue(f.getStatus().getDescription().contains("frame width 1280 exceeds the limit refseg.limits.max-width"),
+                f.getStatus().getDescription());
+    }
+
     @Test
     void truncatedMp4IsInvalidArgument() throws Exception {
         Path mp4 = dir.resolve("cut.mp4");
