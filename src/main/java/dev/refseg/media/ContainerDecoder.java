@@ -487,7 +487,7 @@ public final class ContainerDecoder implements AutoCloseable {
                 ctx.thread_count(1);
                 // FFmpeg refuses pictures larger than the frame limits before allocating them, so a stream
                 // that jumps to 16000x16000 mid-way cannot make the decoder allocate gigabytes.
-                ctx.max_pixels((long) limits.maxWidth() * limits.maxHeight());
+                ctx.max_pixels(limits.maxDecodePixels());
                 ret = avcodec.avcodec_open2(ctx, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
             }
             if (ret < 0) {

@@ -123,7 +123,7 @@ public final class ImageDecoder implements AutoCloseable {
 
     private StillImageDecoder still() {
         if (still == null) {
-            still = new StillImageDecoder((long) limits.maxWidth() * limits.maxHeight());
+            still = new StillImageDecoder(limits.maxDecodePixels());
         }
         return still;
     }

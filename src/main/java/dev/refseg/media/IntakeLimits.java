@@ -30,6 +30,14 @@ public record IntakeLimits(int maxMessageBytes, int maxWidth, int maxHeight, int
         throw dev.refseg.errors.Errors.limit(field + ".height", "frame height", h, KEY_HEIGHT, maxHeight);
     }
 
+    /**
+     * Largest picture FFmpeg may allocate for one frame ({@code max_pixels}): the frame limits with room
+     * for the decoders' stride alignment (a 67-pixel-wide JPEG is decoded 80 wide), either way up.
+     */
+    public long maxDecodePixels() {
+        return (long) (maxWidth + 256) * (maxHeight + 256);
+    }
+
     /** Defaults matching the documented configuration defaults. */
     public static IntakeLimits defaults() {
         return new IntakeLimits(16 << 20, 3840, 2160, 18_000, 600, 8 << 20, 64 << 20);
