@@ -6,6 +6,7 @@ import dev.refseg.mask.Regions;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.inference.ObjectBudget;
 import dev.refseg.inference.MediaSession;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
@@ -84,6 +85,10 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
         }
         for (int i = 0; i < s.getPromptsCount(); i++) {
             checkPrompt(s.getPrompts(i), "start.prompts[" + i + "]");
+        }
+        long objects = s.getPromptsList().stream().mapToInt(Prompt::getObjectId).distinct().count();
+        if (objects > inference.maxTrackedObjects()) { // refused before any frame is sent
+            throw Errors.limit("start.prompts", "objects", objects, ObjectBudget.KEY, inference.maxTrackedObjects());
         }
         acquireSlot();
         start = s;

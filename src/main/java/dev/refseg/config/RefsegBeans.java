@@ -7,6 +7,7 @@ import dev.refseg.llm.SelectionLlm;
 import dev.refseg.llm.VisionLlm;
 import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.ObjectBudget;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.MediaSettings;
@@ -73,7 +74,8 @@ public class RefsegBeans {
         RefsegConfig.Media m = config.media();
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
                 timer, config.inference().prefetchFrames(),
-                new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false));
+                new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false),
+                new ObjectBudget(config.limits().maxTrackedObjects()));
     }
 
     /**

@@ -52,6 +52,13 @@ public interface RefsegConfig {
         @WithDefault("8")
         int maxSessions();
 
+        /**
+         * Most objects tracked at once by the process, over all calls (each keeps a SAM 2 memory bank of
+         * ~60 MB of heap at SAM 2.1's sizes); a call that would pass it is refused with RESOURCE_EXHAUSTED.
+         */
+        @WithDefault("16")
+        int maxTrackedObjects();
+
         /** Longest audio track accepted, in seconds. */
         @WithDefault("600")
         double maxAudioSeconds();

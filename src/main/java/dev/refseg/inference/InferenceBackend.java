@@ -31,4 +31,10 @@ public interface InferenceBackend {
 
     /** Tracking states alive now (for metrics and leak tests). */
     int liveTrackers();
+
+    /** Objects the process may track at once ({@code refseg.limits.max-tracked-objects}). */
+    int maxTrackedObjects();
+
+    /** Objects tracked now (for metrics and leak tests). */
+    int trackedObjects();
 }

@@ -67,6 +67,7 @@ public final class LocalInference implements InferenceBackend {
 
     private final int prefetchFrames;
     private final MediaSettings media;
+    private final ObjectBudget objectBudget;
 
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, Sam2Graphs.GraphTimer timer) {
@@ -82,6 +83,14 @@ public final class LocalInference implements InferenceBackend {
     /** @param media how FFmpeg probes streams and how long a stalled decoder is waited for */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames, MediaSettings media) {
+        this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, media, new ObjectBudget(16));
+    }
+
+    /** @param objectBudget how many objects the process tracks at once ({@code refseg.limits.max-tracked-objects}) */
+    public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames, MediaSettings media,
+            ObjectBudget objectBudget) {
+        this.objectBudget = objectBudget;
         this.media = media;
         this.prefetchFrames = prefetchFrames;
         this.limits = limits;
@@ -153,6 +162,16 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public int liveTrackers() {
         return trackers.get();
+    }
+
+    @Override
+    public int maxTrackedObjects() {
+        return objectBudget.max();
+    }
+
+    @Override
+    public int trackedObjects() {
+        return objectBudget.inUse();
     }
 
     private final class Local implements MediaSession {
@@ -309,8 +328,10 @@ public final class LocalInference implements InferenceBackend {
                 return;
             }
             int start = frame(request.getStartFrameIndex(), "track.start_frame_index").index();
-            try (TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height(),
-                    prefetched)) {
+            int objects = (int) request.getPromptsList().stream().mapToInt(TrackPrompt::getObjectId).distinct().count();
+            try (AutoCloseable reserved = objectBudget.reserve("tracking", objects);
+                    TrackerState state = tracker.init(frames::get, frames.size(), intake.width(), intake.height(),
+                            prefetched)) {
                 trackers.incrementAndGet();
                 try {
                     for (int i = 0; i < request.getPromptsCount(); i++) {
@@ -329,6 +350,10 @@ public final class LocalInference implements InferenceBackend {
                 } finally {
                     trackers.decrementAndGet();
                 }
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw Errors.internal("tracking state could not be freed: " + e, e);
             }
         }
 

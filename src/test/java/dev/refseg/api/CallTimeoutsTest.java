@@ -137,9 +137,9 @@ class CallTimeoutsTest extends CallTest {
             };
             var in = PropagationGrpc.newStub(ch).propagate(reader);
             PropagateStart.Builder s = PropagateStart.newBuilder().setIncludePng(true);
-            for (int k = 0; k < 24; k++) { // many objects, each with a PNG mask: the output is large
-                int x = (k % 6) * 100;
-                int y = (k / 6) * 110;
+            for (int k = 0; k < 16; k++) { // many objects, each with a PNG mask: the output is large
+                int x = (k % 4) * 150;
+                int y = (k / 4) * 110;
                 s.addPrompts(Prompt.newBuilder().setObjectId(k + 1).setFrameIndex(0)
                         .setBox(Box.newBuilder().setX1(x).setY1(y).setX2(x + 90).setY2(y + 100)));
             }

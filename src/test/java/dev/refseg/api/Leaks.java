@@ -14,12 +14,14 @@ final class Leaks {
     static void assertAllReleased(InferenceBackend inference, SessionSlots slots) throws InterruptedException {
         // Released asynchronously, right after the final status reaches the client.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (inference.liveTrackers() + inference.openSessions() + slots.inUse() != 0 && System.nanoTime() < deadline) {
+        while (inference.liveTrackers() + inference.openSessions() + slots.inUse() + inference.trackedObjects() != 0
+                && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(0, inference.liveTrackers(), "tracking states left alive");
         assertEquals(0, inference.openSessions(), "media sessions left open");
         assertEquals(0, slots.inUse(), "session slots left taken");
+        assertEquals(0, inference.trackedObjects(), "tracked objects left reserved");
     }
 
     /** Also: no scratch file left in the test server's work directory, and no media decoder thread alive. */
