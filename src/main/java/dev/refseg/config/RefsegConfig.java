@@ -209,7 +209,7 @@ public interface RefsegConfig {
         @WithDefault("high")
         String keyBoxDetail();
 
-        /** Time limit of one request, in whole seconds (the HTTP client's resolution; rounded up). */
+        /** Time limit of one whole request, sending to the answer's last byte (a timeout is retried). */
         @WithDefault("60s")
         Duration timeout();
 

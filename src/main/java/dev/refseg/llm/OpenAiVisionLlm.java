@@ -15,6 +15,8 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A vision LLM behind any OpenAI-compatible endpoint, through langchain4j's OpenAI client (the
@@ -29,13 +31,16 @@ import java.util.concurrent.ExecutionException;
  */
 public final class OpenAiVisionLlm implements VisionLlm {
     private final OpenAiClient client;
+    private final Duration timeout;
 
     /**
-     * @param timeout limit per request (connect and read); the extension's REST client takes whole seconds,
-     *                so it is rounded up, and at least 1 s (0 would mean no limit at all)
+     * @param timeout limit of a whole request, from sending it to the last byte of the answer; the REST
+     *                client's own connect and read timeouts (whole seconds, rounded up, at least 1 s) only
+     *                bound each wait, so an endpoint trickling its answer a byte at a time is cut here
      */
     @SuppressWarnings("unchecked")
     public OpenAiVisionLlm(String baseUrl, String apiKey, Duration timeout) {
+        this.timeout = timeout;
         Duration seconds = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
         this.client = OpenAiClient.builder().baseUrl(baseUrl).apiKey(apiKey).connectTimeout(seconds)
                 .readTimeout(seconds).userAgent(OpenAiUtils.DEFAULT_USER_AGENT).build();
@@ -60,7 +65,12 @@ public final class OpenAiVisionLlm implements VisionLlm {
                 .onError(done::completeExceptionally).execute();
         ChatCompletionResponse response;
         try {
-            response = done.get();
+            response = done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            handle.cancel();
+            // Retryable, like any timeout (GuardedLlm.retryable).
+            throw new IllegalStateException("the LLM request to " + model + " took longer than refseg.llm.timeout = "
+                    + timeout + " in all", e);
         } catch (InterruptedException e) {
             handle.cancel();
             Thread.currentThread().interrupt();

@@ -27,7 +27,11 @@ public final class FakeOpenAi implements AutoCloseable {
      * What to answer: an HTTP status (200 = a chat completion with {@code content}) after a delay;
      * a negative delay holds the request open until the client gives up.
      */
-    public record Answer(int status, String content, long delayMillis) {
+    public record Answer(int status, String content, long delayMillis, long millisPerByte) {
+        public Answer(int status, String content, long delayMillis) {
+            this(status, content, delayMillis, 0);
+        }
+
         public static Answer text(String content) {
             return new Answer(200, content, 0);
         }
@@ -39,6 +43,11 @@ public final class FakeOpenAi implements AutoCloseable {
         /** Never answers: the request stays open until the client closes the connection. */
         public static Answer hold() {
             return new Answer(200, "", -1);
+        }
+
+        /** Answers 200 at once, then sends the body one byte every {@code millisPerByte}. */
+        public static Answer trickle(String content, long millisPerByte) {
+            return new Answer(200, content, 0, millisPerByte);
         }
     }
 
@@ -103,11 +112,33 @@ public final class FakeOpenAi implements AutoCloseable {
         if (!finished.compareAndSet(false, true)) {
             return; // the client already left
         }
-        inFlight.decrementAndGet();
         byte[] json = a.status() == 200 ? completion(a.content())
                 : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
                         .getBytes(StandardCharsets.UTF_8);
-        res.setStatusCode(a.status()).putHeader("Content-Type", "application/json").end(Buffer.buffer(json));
+        res.setStatusCode(a.status()).putHeader("Content-Type", "application/json");
+        if (a.millisPerByte() > 0) {
+            finished.set(false); // still in flight: the close handler counts an abort until the last byte
+            res.setChunked(true);
+            trickle(res, json, 0, a.millisPerByte(), finished);
+            return;
+        }
+        inFlight.decrementAndGet();
+        res.end(Buffer.buffer(json));
+    }
+
+    private void trickle(HttpServerResponse res, byte[] json, int at, long millisPerByte, AtomicBoolean finished) {
+        if (finished.get()) {
+            return; // the client left
+        }
+        if (at == json.length) {
+            if (finished.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+                res.end();
+            }
+            return;
+        }
+        res.write(Buffer.buffer(new byte[] {json[at]}));
+        vertx.setTimer(millisPerByte, t -> trickle(res, json, at + 1, millisPerByte, finished));
     }
 
     /** Replaces the script (tests of one running application share one fake). */

@@ -42,6 +42,23 @@ class OpenAiVisionLlmTest {
         }
     }
 
+    /** An endpoint that trickles its answer cannot hold a request past refseg.llm.timeout in all. */
+    @Test
+    void aTricklingAnswerIsCutAtTheTimeout() throws Exception {
+        try (FakeOpenAi fake = new FakeOpenAi(body -> "[1]")) {
+            fake.script(body -> FakeOpenAi.Answer.trickle("[1]", 200)); // ~60 s for the whole body
+            VisionLlm llm = new OpenAiVisionLlm(fake.baseUrl(), "k", Duration.ofSeconds(2));
+            long t0 = System.nanoTime();
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> llm.ask("m", "which?", new byte[] {1}, "low"));
+            double took = (System.nanoTime() - t0) / 1e9;
+            assertTrue(e.getMessage().contains("took longer than refseg.llm.timeout = PT2S in all"), e.getMessage());
+            assertTrue(GuardedLlm.retryable(e), "a timeout is retryable");
+            assertTrue(took < 20, "cut after " + took + " s");
+            assertTrue(FakeOpenAi.await(() -> fake.aborted.get() == 1, 10_000), "the request is aborted on the wire");
+        }
+    }
+
     /**
      * A cancelled question's request is aborted on the wire (the server sees the connection closed), its
      * slot is free at once, and the question queued behind it is answered long before the 30 s timeout.
