@@ -57,6 +57,8 @@ public final class ContainerDecoder implements AutoCloseable {
     private final ContainerFormat format;
     private final Path spoolFile;
     private OutputStream spool;
+    /** For MP4: the top-level box structure, followed while the bytes arrive. */
+    private final Mp4BoxWalk boxes;
     private long bytesIn;
     /** Bumped whenever the decoder takes bytes, reads a packet or emits a frame (stall detection). */
     private final AtomicLong progress = new AtomicLong();
@@ -89,6 +91,7 @@ public final class ContainerDecoder implements AutoCloseable {
         if (format == ContainerFormat.CONTAINER_FORMAT_MP4) {
             spool = Files.newOutputStream(spoolFile);
         }
+        this.boxes = format == ContainerFormat.CONTAINER_FORMAT_MP4 ? new Mp4BoxWalk() : null;
         start(this::decodeStream);
     }
 
@@ -133,6 +136,10 @@ public final class ContainerDecoder implements AutoCloseable {
         bytesIn += chunk.length;
         if (bytesIn > maxMediaBytes) {
             throw Errors.limit("media.data", "stream bytes", bytesIn, KEY_MEDIA_BYTES, maxMediaBytes);
+        }
+        String notMp4 = boxes == null ? null : boxes.accept(chunk);
+        if (notMp4 != null) {
+            throw Errors.invalid("media.data", "not an MP4: " + notMp4);
         }
         try {
             if (spool != null) {

@@ -160,6 +160,46 @@ class ContainerDecoderTest {
                 f.getStatus().getDescription());
     }
 
+    /** An MP4's top-level boxes are followed as bytes arrive: garbage after a real header is refused at once. */
+    @Test
+    void mp4StructureIsFollowedWhileItStreams() throws Exception {
+        Path fast = dir.resolve("walk-fast.mp4");
+        Path slow = dir.resolve("walk-slow.mp4");
+        VideoWriter.write(fast, clip.frames().subList(0, 8), 320, 240, 10);
+        VideoWriter.write(slow, clip.frames().subList(0, 8), 320, 240, 10, false);
+        java.util.Random r = new java.util.Random(3);
+        for (Path p : List.of(fast, slow)) {
+            byte[] file = Files.readAllBytes(p);
+            for (int trial = 0; trial < 20; trial++) { // any chunking, splits inside headers included
+                Mp4BoxWalk w = new Mp4BoxWalk();
+                for (int off = 0; off < file.length; ) {
+                    int n = Math.min(file.length - off, 1 + r.nextInt(trial < 10 ? 7 : 5000));
+                    assertEquals(null, w.accept(Arrays.copyOfRange(file, off, off + n)), p + " at " + off);
+                    off += n;
+                }
+            }
+        }
+        // 64-bit sizes are followed too: a 'free' box of 16 + 8 bytes in the large form.
+        byte[] large = {0, 0, 0, 1, 'f', 'r', 'e', 'e', 0, 0, 0, 0, 0, 0, 0, 24, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 8,
+            'm', 'd', 'a', 't'};
+        assertEquals(null, new Mp4BoxWalk().accept(large));
+        byte[] garbage = new byte[40_000];
+        new java.util.Random(5).nextBytes(garbage);
+        byte[] head = Arrays.copyOf(Files.readAllBytes(fast), 32); // ftyp, then garbage
+        System.arraycopy(head, 0, garbage, 0, head.length);
+        Mp4BoxWalk w = new Mp4BoxWalk();
+        String broken = null;
+        for (int off = 0; off < garbage.length && broken == null; off += 4096) {
+            broken = w.accept(Arrays.copyOfRange(garbage, off, Math.min(garbage.length, off + 4096)));
+        }
+        assertTrue(broken != null && broken.startsWith("the top-level box at byte "), String.valueOf(broken));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stream(garbage, ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, 4096, IntakeLimits.defaults()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("media.data: not an MP4: the top-level box at byte "),
+                e.getStatus().getDescription());
+    }
+
     @Test
     void truncatedMp4IsInvalidArgument() throws Exception {
         Path mp4 = dir.resolve("cut.mp4");
