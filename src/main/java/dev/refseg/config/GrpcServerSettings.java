@@ -37,7 +37,8 @@ public class GrpcServerSettings implements ServerBuilderCustomizer<VertxServerBu
         netty.keepAliveTime(t.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(t.keepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveTime(t.permitKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                .permitKeepAliveWithoutCalls(t.permitKeepaliveWithoutCalls());
+                .permitKeepAliveWithoutCalls(t.permitKeepaliveWithoutCalls())
+                .handshakeTimeout(t.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

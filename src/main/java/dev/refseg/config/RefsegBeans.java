@@ -11,6 +11,7 @@ import dev.refseg.inference.ObjectBudget;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.MediaSettings;
+import dev.refseg.media.ScratchDir;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -60,13 +61,9 @@ public class RefsegBeans {
 
     @Produces
     @Singleton
-    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters) {
-        Path work = config.inference().workDir().orElse(Path.of(System.getProperty("java.io.tmpdir")));
-        try {
-            java.nio.file.Files.createDirectories(work);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("refseg.inference.work-dir " + work + " cannot be created: " + e.getMessage(), e);
-        }
+    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters,
+            ScratchDir scratch) {
+        Path work = scratch.path();
         // Model run time per graph, as a Micrometer timer per graph key.
         Sam2Graphs.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
                 .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)
@@ -76,6 +73,17 @@ public class RefsegBeans {
                 timer, config.inference().prefetchFrames(),
                 new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false),
                 new ObjectBudget(config.limits().maxTrackedObjects()));
+    }
+
+    /** This process's scratch directory under refseg.inference.work-dir; dead processes' ones are removed. */
+    @Produces
+    @Singleton
+    ScratchDir scratchDir(RefsegConfig config) {
+        return ScratchDir.create(config.inference().workDir().orElse(Path.of(System.getProperty("java.io.tmpdir"))));
+    }
+
+    void closeScratchDir(@Disposes ScratchDir scratch) {
+        scratch.close();
     }
 
     /**

@@ -180,6 +180,13 @@ public interface RefsegConfig {
         /** Whether clients may ping while they have no call open. */
         @WithDefault("true")
         boolean permitKeepaliveWithoutCalls();
+
+        /**
+         * Time a new connection has to complete its HTTP/2 handshake; a socket that never does (a port scan,
+         * a stuck client) is closed after it instead of holding a file descriptor for gRPC's 120 s.
+         */
+        @WithDefault("10s")
+        Duration handshakeTimeout();
     }
 
     /**
