@@ -184,6 +184,13 @@ class SegmentHardeningTest extends CallTest {
         assertEquals(Status.Code.OK, ok.status().getCode(), ok.description());
     }
 
+    /** Each CJK ideograph is a token to the detector: 300 of them are 303 tokens, not one [UNK]. */
+    @Test
+    void cjkReferentsAreCountedPerIdeograph() throws Exception {
+        assertRejected(List.of(start("漢".repeat(300), SegmentOptions.getDefaultInstance()), frame(0)),
+                Status.Code.INVALID_ARGUMENT, "start.text: is 303 tokens", "reads at most 256");
+    }
+
     @Test
     void keySelectionRefusesTheSameReferents() {
         var stub = KeySelectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
