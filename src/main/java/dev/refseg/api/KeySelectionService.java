@@ -54,7 +54,7 @@ import org.jboss.logging.Logger;
 public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static final Logger LOG = Logger.getLogger(KeySelectionService.class);
     static final int MAX_FRAMES = 16;
-    /** Longest candidate phrase accepted (it is quoted in the LLM's prompt). */
+    /** Longest candidate phrase accepted, in characters (it is quoted in the LLM's prompt). */
     static final int MAX_PHRASE_CHARS = 200;
 
     private final ExecutorService workers;
@@ -123,10 +123,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static void candidate(String field, Candidate c) {
         Regions.box(field + ".box", c.getBox());
         Fields.range(field + ".score", c.getScore(), 0f, 1f);
-        if (c.getPhrase().length() > MAX_PHRASE_CHARS) {
-            throw Errors.invalid(field + ".phrase", "is " + c.getPhrase().length() + " characters; at most "
-                    + MAX_PHRASE_CHARS);
-        }
+        Fields.maxChars(field + ".phrase", c.getPhrase(), MAX_PHRASE_CHARS);
     }
 
     private static StatusRuntimeException noDetector() {

@@ -6,7 +6,8 @@ package dev.refseg.errors;
  * negative and must be turned back into its real value before it is compared or reported; a
  * {@code float}/{@code double} may be NaN or infinite, which no range check written as
  * {@code v < lo || v > hi} catches. Every rejection names the field by its full path and shows the
- * value the client sent.
+ * value the client sent. Lengths of client strings are told in characters as the client wrote them
+ * (Unicode code points): an emoji is one character, though Java holds it as two UTF-16 units.
  */
 public final class Fields {
     /** Largest index a frame may carry: frames are counted in Java ints. */
@@ -94,5 +95,20 @@ public final class Fields {
             throw Errors.invalid(field, "must be a finite number in [" + lo + ", " + hi + "], got " + v);
         }
         return v;
+    }
+
+    /**
+     * A client string of at most {@code max} characters, counted as Unicode code points.
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT "field: is n characters; at most max"
+     */
+    public static String maxChars(String field, String s, int max) {
+        if (s.length() > max) { // a string of at most max UTF-16 units has at most max code points
+            int n = s.codePointCount(0, s.length());
+            if (n > max) {
+                throw Errors.invalid(field, "is " + n + " characters; at most " + max);
+            }
+        }
+        return s;
     }
 }

@@ -89,6 +89,13 @@ class KeySelectionHardeningTest extends CallTest {
         assertRefused(request(candidate(10, 10, 40, 40, Float.NaN)).build(), "candidates[0].score", "NaN");
         assertRefused(request(candidate(10, 10, 40, 40, 0.9f).toBuilder().setPhrase("x".repeat(201)).build()).build(),
                 "candidates[0].phrase", "201 characters; at most 200");
+        // Characters as written: 201 emoji are 201 characters (402 UTF-16 units), and 200 are accepted.
+        String emoji = "\ud83d\ude42";
+        assertRefused(request(candidate(10, 10, 40, 40, 0.9f).toBuilder().setPhrase(emoji.repeat(201)).build()).build(),
+                "candidates[0].phrase: is 201 characters; at most 200");
+        KeyBox accepted = stub().selectKeyBox(request(candidate(10, 10, 40, 40, 0.9f).toBuilder()
+                .setPhrase(emoji.repeat(200)).build()).build());
+        assertEquals(13, accepted.getFrameIndex(), accepted.toString());
         assertRefused(request(candidate(10, 10, 40, 40, 0.9f)).setPivotFrameIndex(-1).build(), "pivot_frame_index",
                 "got 4294967295");
     }
