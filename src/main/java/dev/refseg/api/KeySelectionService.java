@@ -207,6 +207,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 .setKeepStoredOrientation(keepStoredOrientation).build())) {
             for (int i = 0; i < frames.size(); i++) {
                 try {
+                    // Renumbered and without timestamps (checked in indices()): the frames may come in any order.
                     media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
                 } catch (StatusRuntimeException e) {
                     throw new StatusRuntimeException(e.getStatus().withDescription(asFramesField(i,
@@ -264,7 +265,10 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 : "frames[" + i + "]: " + description;
     }
 
-    /** The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1. */
+    /**
+     * The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1; each
+     * timestamp checked as Segment checks it (not negative), though the frames need not be in time order.
+     */
     private static List<Integer> indices(List<Frame> frames) {
         if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
             throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
@@ -273,6 +277,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < frames.size(); i++) {
             int index = Fields.index("frames[" + i + "].index", frames.get(i).getIndex());
+            Fields.timestampUs("frames[" + i + "].timestamp_us", frames.get(i).getTimestampUs());
             if (!seen.add(index)) {
                 throw Errors.invalid("frames[" + i + "].index", "index " + index + " appears twice");
             }

@@ -65,6 +65,14 @@ public final class Fields {
         return uint(field, raw, 0, MAX_INDEX);
     }
 
+    /** A {@code timestamp_us}: 0 (not given) or positive; INVALID_ARGUMENT "field: is negative (v)" otherwise. */
+    public static long timestampUs(String field, long v) {
+        if (v < 0) {
+            throw Errors.invalid(field, "is negative (" + v + ")");
+        }
+        return v;
+    }
+
     /** A float that must be finite (not NaN, not ±Infinity); INVALID_ARGUMENT naming the field otherwise. */
     public static float finite(String field, float v) {
         if (!Float.isFinite(v)) {

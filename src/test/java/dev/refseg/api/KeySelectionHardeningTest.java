@@ -100,6 +100,19 @@ class KeySelectionHardeningTest extends CallTest {
                 "got 4294967295");
     }
 
+    /** A negative timestamp is refused here as in Segment, naming the frame as the client sent it. */
+    @Test
+    void negativeTimestampsAreRefused() {
+        List<Frame> frames = new ArrayList<>(shown);
+        frames.set(1, frames.get(1).toBuilder().setTimestampUs(-5).build());
+        assertRefused(request(candidate(10, 10, 40, 40, 0.9f)).clearFrames().addAllFrames(frames).build(),
+                "frames[1].timestamp_us: is negative (-5)");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub().selectKeyFrame(
+                dev.refseg.v1.SelectKeyFrameRequest.newBuilder().setReferent("the red disc").addAllFrames(frames).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals("frames[1].timestamp_us: is negative (-5)", e.getStatus().getDescription());
+    }
+
     @Test
     void choicesBeyondMaxObjectsAreReported() {
         // Four boxes, the LLM names all four; refseg.selection.max-objects = 3 keeps the first three.
