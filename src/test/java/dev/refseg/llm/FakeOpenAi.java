@@ -25,9 +25,19 @@ import java.util.function.Function;
 public final class FakeOpenAi implements AutoCloseable {
     /**
      * What to answer: an HTTP status (200 = a chat completion with {@code content}) after a delay;
-     * a negative delay holds the request open until the client gives up.
+     * a negative delay holds the request open until the client gives up. With {@code body}, that is
+     * sent as it is instead (a reply that is not a usable chat completion).
      */
-    public record Answer(int status, String content, long delayMillis) {
+    public record Answer(int status, String content, long delayMillis, String body) {
+        public Answer(int status, String content, long delayMillis) {
+            this(status, content, delayMillis, null);
+        }
+
+        /** A 200 reply whose body is {@code body} verbatim (not JSON, no choices, ...). */
+        public static Answer body(String body) {
+            return new Answer(200, "", 0, body);
+        }
+
         public static Answer text(String content) {
             return new Answer(200, content, 0);
         }
@@ -104,7 +114,8 @@ public final class FakeOpenAi implements AutoCloseable {
             return; // the client already left
         }
         inFlight.decrementAndGet();
-        byte[] json = a.status() == 200 ? completion(a.content())
+        byte[] json = a.body() != null ? a.body().getBytes(StandardCharsets.UTF_8)
+                : a.status() == 200 ? completion(a.content())
                 : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
                         .getBytes(StandardCharsets.UTF_8);
         res.setStatusCode(a.status()).putHeader("Content-Type", "application/json").end(Buffer.buffer(json));
