@@ -93,7 +93,7 @@ public final class IntakeSession implements AutoCloseable {
             default -> null;
         };
         boolean given = Fields.timestampUs(field + ".timestamp_us", f.getTimestampUs()) != 0;
-        long ts = given ? f.getTimestampUs() : derivedTimestampUs(next);
+        long ts = given ? f.getTimestampUs() : derivedTimestampUs(field + ".timestamp_us", next);
         if (given && lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
@@ -111,10 +111,15 @@ public final class IntakeSession implements AutoCloseable {
      * previous frame's (earlier frames carried their own, later, timestamps); then the previous frame's
      * + 1/fps, so that timestamps always increase.
      */
-    private long derivedTimestampUs(int index) {
+    private long derivedTimestampUs(String field, int index) {
         long ts = Math.round(index * 1e6 / defaultFps);
         if (lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
-            ts = lastTimestampUs + Math.max(1, Math.round(1e6 / defaultFps));
+            long step = Math.max(1, Math.round(1e6 / defaultFps));
+            if (lastTimestampUs > Long.MAX_VALUE - step) {
+                throw Errors.invalid(field, "is not given (0), and no timestamp after the previous frame's "
+                        + lastTimestampUs + " fits in int64");
+            }
+            ts = lastTimestampUs + step;
         }
         return ts;
     }

@@ -148,6 +148,11 @@ class SegmentIntakeTest {
         assertEquals(List.of(1_000_000L, 1_040_000L, 1_080_000L), maskTimestamps(o));
         o = client.run(List.of(start(), jpeg(0, jpegs.get(0)), jpeg(1, jpegs.get(1)), jpeg(2, jpegs.get(2))));
         assertEquals(List.of(0L, 40_000L, 80_000L), maskTimestamps(o));
+        // No later timestamp exists: refused, not wrapped around to a negative one.
+        assertRejected(List.of(start(), SegmentRequest.newBuilder().setFrame(Frame.newBuilder().setIndex(0)
+                .setTimestampUs(Long.MAX_VALUE).setData(ByteString.copyFrom(jpegs.get(0)))).build(), jpeg(1, jpegs.get(1))),
+                Status.Code.INVALID_ARGUMENT, "frame[1].timestamp_us: is not given (0), and no timestamp after the "
+                + "previous frame's 9223372036854775807 fits in int64");
     }
 
     /** The timestamps of the MaskFrames, in frame order. */
