@@ -54,7 +54,7 @@ import org.jboss.logging.Logger;
 public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static final Logger LOG = Logger.getLogger(KeySelectionService.class);
     static final int MAX_FRAMES = 16;
-    /** Longest candidate phrase accepted (it is quoted in the LLM's prompt). */
+    /** Longest candidate phrase accepted, in characters (it is quoted in the LLM's prompt). */
     static final int MAX_PHRASE_CHARS = 200;
 
     private final ExecutorService workers;
@@ -123,10 +123,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static void candidate(String field, Candidate c) {
         Regions.box(field + ".box", c.getBox());
         Fields.range(field + ".score", c.getScore(), 0f, 1f);
-        if (c.getPhrase().length() > MAX_PHRASE_CHARS) {
-            throw Errors.invalid(field + ".phrase", "is " + c.getPhrase().length() + " characters; at most "
-                    + MAX_PHRASE_CHARS);
-        }
+        Fields.maxChars(field + ".phrase", c.getPhrase(), MAX_PHRASE_CHARS);
     }
 
     private static StatusRuntimeException noDetector() {
@@ -210,6 +207,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 .setKeepStoredOrientation(keepStoredOrientation).build())) {
             for (int i = 0; i < frames.size(); i++) {
                 try {
+                    // Renumbered and without timestamps (checked in indices()): the frames may come in any order.
                     media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
                 } catch (StatusRuntimeException e) {
                     throw new StatusRuntimeException(e.getStatus().withDescription(asFramesField(i,
@@ -267,7 +265,10 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 : "frames[" + i + "]: " + description;
     }
 
-    /** The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1. */
+    /**
+     * The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1; each
+     * timestamp checked as Segment checks it (not negative), though the frames need not be in time order.
+     */
     private static List<Integer> indices(List<Frame> frames) {
         if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
             throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
@@ -276,6 +277,7 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < frames.size(); i++) {
             int index = Fields.index("frames[" + i + "].index", frames.get(i).getIndex());
+            Fields.timestampUs("frames[" + i + "].timestamp_us", frames.get(i).getTimestampUs());
             if (!seen.add(index)) {
                 throw Errors.invalid("frames[" + i + "].index", "index " + index + " appears twice");
             }

@@ -127,11 +127,16 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
         }
         long t0 = System.nanoTime();
         int[] sent = {0};
-        media.track(t.build(), frame -> {
-            out.send(frame);
-            metrics.frameOut();
-            sent[0]++;
-        });
+        try {
+            media.track(t.build(), frame -> {
+                out.send(frame);
+                metrics.frameOut();
+                sent[0]++;
+            });
+        } catch (io.grpc.StatusRuntimeException e) {
+            // The tracker checks its own request's prompts[i]; the client sent them as start.prompts[i].
+            throw Errors.atClientPath(e, "prompts[", "start.prompts[");
+        }
         java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - t0);
         metrics.stage("propagation", took);
         metrics.trackingRate(sent[0], took);

@@ -12,10 +12,15 @@ import java.util.Map;
 
 /**
  * BERT uncased tokenisation (bert-base-uncased, as GroundingDINO's text encoder expects) from a
- * {@code vocab.txt} (one token per line, id = line number): lower-case, accents stripped (NFD, drop
- * combining marks), split on white space and around punctuation, then greedy longest-match WordPiece
- * with "##" continuations; words with no match become [UNK]. Written in Java rather than through a
- * native tokenizer library so the tokenizer has no JNI and no download at run time.
+ * {@code vocab.txt} (one token per line, id = line number). BERT's basic step: control and format
+ * characters dropped (tab, CR and LF are white space), lower-case, accents stripped (NFD, drop
+ * combining marks), split on white space (any space separator, line or paragraph separator), around
+ * punctuation (ASCII symbols and every Unicode P* character) and around every CJK ideograph, so each
+ * ideograph is a word of its own (kana and Hangul are not ideographs: they stay whole words). Then greedy
+ * longest-match WordPiece with "##" continuations; words with no match, or longer than 100 characters,
+ * become [UNK]. Everything counts Unicode code points, as BERT's Python does, not UTF-16 units. Written in
+ * Java rather than through a native tokenizer library so the tokenizer has no JNI and no download at run
+ * time.
  */
 public final class BertTokenizer {
     public static final String CLS = "[CLS]";
@@ -72,24 +77,24 @@ public final class BertTokenizer {
         return out;
     }
 
-    /** Lower-cased, accent-free words and single punctuation characters. */
+    /** Lower-cased, accent-free words, single punctuation characters and single CJK ideographs. */
     static List<String> basicTokens(String text) {
         String norm = Normalizer.normalize(text.toLowerCase(java.util.Locale.ROOT), Normalizer.Form.NFD);
         List<String> out = new ArrayList<>();
         StringBuilder word = new StringBuilder();
-        for (int i = 0; i < norm.length(); i++) {
-            char c = norm.charAt(i);
-            if (Character.getType(c) == Character.NON_SPACING_MARK || c == 0 || c == 0xFFFD || Character.isISOControl(c)
-                    && !Character.isWhitespace(c)) {
+        for (int i = 0; i < norm.length(); ) {
+            int c = norm.codePointAt(i);
+            i += Character.charCount(c);
+            if (c == 0 || c == 0xFFFD || isControl(c) || Character.getType(c) == Character.NON_SPACING_MARK) {
                 continue;
             }
-            if (Character.isWhitespace(c)) {
+            if (isWhitespace(c)) {
                 flush(word, out);
-            } else if (isPunctuation(c)) {
+            } else if (isPunctuation(c) || isCjkIdeograph(c)) {
                 flush(word, out);
-                out.add(String.valueOf(c));
+                out.add(Character.toString(c));
             } else {
-                word.append(c);
+                word.appendCodePoint(c);
             }
         }
         flush(word, out);
@@ -97,7 +102,7 @@ public final class BertTokenizer {
     }
 
     private List<String> wordPieces(String word) {
-        if (word.length() > MAX_WORD_CHARS) {
+        if (word.codePointCount(0, word.length()) > MAX_WORD_CHARS) {
             return List.of(UNK);
         }
         List<String> pieces = new ArrayList<>();
@@ -111,7 +116,7 @@ public final class BertTokenizer {
                     found = sub;
                     break;
                 }
-                end--;
+                end -= Character.charCount(word.codePointBefore(end));
             }
             if (found == null) {
                 return List.of(UNK);
@@ -130,7 +135,7 @@ public final class BertTokenizer {
     }
 
     /** BERT's rule: ASCII symbol ranges count as punctuation, plus every Unicode P* category. */
-    static boolean isPunctuation(char c) {
+    static boolean isPunctuation(int c) {
         if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) {
             return true;
         }
@@ -139,5 +144,44 @@ public final class BertTokenizer {
                 || t == Character.START_PUNCTUATION || t == Character.END_PUNCTUATION
                 || t == Character.INITIAL_QUOTE_PUNCTUATION || t == Character.FINAL_QUOTE_PUNCTUATION
                 || t == Character.OTHER_PUNCTUATION;
+    }
+
+    /**
+     * White space as BERT splits on it: space, tab, CR, LF and every space separator (Zs, the no-break
+     * spaces included, which Java's {@link Character#isWhitespace} leaves out), plus the line and
+     * paragraph separators its final split on white space breaks at.
+     */
+    static boolean isWhitespace(int c) {
+        int t = Character.getType(c);
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || t == Character.SPACE_SEPARATOR
+                || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR;
+    }
+
+    /** BERT drops every C* character (control, format, unassigned, private use) but tab, CR and LF. */
+    static boolean isControl(int c) {
+        if (c == '\t' || c == '\n' || c == '\r') {
+            return false;
+        }
+        int t = Character.getType(c);
+        return t == Character.CONTROL || t == Character.FORMAT || t == Character.UNASSIGNED
+                || t == Character.PRIVATE_USE || t == Character.SURROGATE;
+    }
+
+    /**
+     * A CJK ideograph as BERT counts one (the Unicode blocks of Chinese characters, which Japanese and
+     * Korean text also use; kana and Hangul are other blocks): CJK Unified Ideographs U+4E00–U+9FFF,
+     * Extension A U+3400–U+4DBF, Extension B U+20000–U+2A6DF, Extension C U+2A700–U+2B73F, Extension D
+     * U+2B740–U+2B81F, Extension E U+2B820–U+2CEAF, CJK Compatibility Ideographs U+F900–U+FAFF and their
+     * Supplement U+2F800–U+2FA1F. Later extensions are left out, as bert-base-uncased's tokenizer leaves them.
+     */
+    static boolean isCjkIdeograph(int c) {
+        return (c >= 0x4E00 && c <= 0x9FFF)
+                || (c >= 0x3400 && c <= 0x4DBF)
+                || (c >= 0x20000 && c <= 0x2A6DF)
+                || (c >= 0x2A700 && c <= 0x2B73F)
+                || (c >= 0x2B740 && c <= 0x2B81F)
+                || (c >= 0x2B820 && c <= 0x2CEAF)
+                || (c >= 0xF900 && c <= 0xFAFF)
+                || (c >= 0x2F800 && c <= 0x2FA1F);
     }
 }

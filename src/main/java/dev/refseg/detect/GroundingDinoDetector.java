@@ -40,6 +40,12 @@ public final class GroundingDinoDetector {
     private final int fixedWidth;
     private final int fixedHeight;
     private final boolean pixelMask;
+    /** Short side of the Hugging Face processor's resize. */
+    static final int SHORT_SIDE = 800;
+    /** Longest side it resizes to. */
+    static final int MAX_LONG_SIDE = 1333;
+    /** Smallest side the model is given: the Swin backbone's total stride. */
+    static final int MIN_SIDE = 32;
 
     public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer) {
         this.env = env;
@@ -107,20 +113,31 @@ public final class GroundingDinoDetector {
         }
     }
 
-    /** Model input size (width, height). */
+    /**
+     * Model input size (width, height): a traced export's own size; otherwise the short side 800 and the
+     * long side at most 1333, aspect kept, as datasets/transforms.py resizes. Beyond an aspect ratio of
+     * 1333:{@value #MIN_SIDE} (about 42:1) that rule would shrink the short side below the backbone's
+     * stride ({@value #MIN_SIDE} px), down to 0 past about 2666:1, and the backbone cannot run: there the
+     * short side is held at {@value #MIN_SIDE} and the long side at 1333, so the frame is stretched along
+     * its short side (3840x1 is read as 1333x32). Boxes come back normalised, so they map back to the
+     * frame's own pixels either way.
+     */
     int[] inputSize(int w, int h) {
         if (fixedWidth > 0 && fixedHeight > 0) {
             return new int[] {fixedWidth, fixedHeight};
         }
-        // Short side 800, long side capped at 1333 (datasets/transforms.py resize).
         int min = Math.min(w, h);
         int max = Math.max(w, h);
-        int size = 800;
-        if ((double) max / min * size > 1333) {
-            size = (int) Math.round(1333.0 * min / max);
+        int size = SHORT_SIDE;
+        if ((double) max / min * size > MAX_LONG_SIDE) {
+            size = (int) Math.round((double) MAX_LONG_SIDE * min / max);
         }
         int shortSide = size;
         int longSide = (int) ((double) size * max / min);
+        if (size < MIN_SIDE) {
+            shortSide = MIN_SIDE;
+            longSide = MAX_LONG_SIDE;
+        }
         return w <= h ? new int[] {shortSide, longSide} : new int[] {longSide, shortSide};
     }
 

@@ -27,6 +27,20 @@ public final class Errors {
                 .asRuntimeException();
     }
 
+    /**
+     * The same status, its message naming the field by the path the client sent when it names it by an
+     * inner request's path: a message starting with {@code inner} (e.g. "prompts[") starts with
+     * {@code outer} (e.g. "start.prompts[") instead; any other message is left as it is.
+     */
+    public static StatusRuntimeException atClientPath(StatusRuntimeException e, String inner, String outer) {
+        String d = e.getStatus().getDescription();
+        if (d == null || !d.startsWith(inner)) {
+            return e;
+        }
+        return new StatusRuntimeException(e.getStatus().withDescription(outer + d.substring(inner.length())),
+                e.getTrailers());
+    }
+
     public static StatusRuntimeException precondition(String message) {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }

@@ -6,7 +6,8 @@ package dev.refseg.errors;
  * negative and must be turned back into its real value before it is compared or reported; a
  * {@code float}/{@code double} may be NaN or infinite, which no range check written as
  * {@code v < lo || v > hi} catches. Every rejection names the field by its full path and shows the
- * value the client sent.
+ * value the client sent. Lengths of client strings are told in characters as the client wrote them
+ * (Unicode code points): an emoji is one character, though Java holds it as two UTF-16 units.
  */
 public final class Fields {
     /** Largest index a frame may carry: frames are counted in Java ints. */
@@ -64,6 +65,14 @@ public final class Fields {
         return uint(field, raw, 0, MAX_INDEX);
     }
 
+    /** A {@code timestamp_us}: 0 (not given) or positive; INVALID_ARGUMENT "field: is negative (v)" otherwise. */
+    public static long timestampUs(String field, long v) {
+        if (v < 0) {
+            throw Errors.invalid(field, "is negative (" + v + ")");
+        }
+        return v;
+    }
+
     /** A float that must be finite (not NaN, not ±Infinity); INVALID_ARGUMENT naming the field otherwise. */
     public static float finite(String field, float v) {
         if (!Float.isFinite(v)) {
@@ -94,5 +103,20 @@ public final class Fields {
             throw Errors.invalid(field, "must be a finite number in [" + lo + ", " + hi + "], got " + v);
         }
         return v;
+    }
+
+    /**
+     * A client string of at most {@code max} characters, counted as Unicode code points.
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT "field: is n characters; at most max"
+     */
+    public static String maxChars(String field, String s, int max) {
+        if (s.length() > max) { // a string of at most max UTF-16 units has at most max code points
+            int n = s.codePointCount(0, s.length());
+            if (n > max) {
+                throw Errors.invalid(field, "is " + n + " characters; at most " + max);
+            }
+        }
+        return s;
     }
 }

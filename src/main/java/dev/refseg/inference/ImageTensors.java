@@ -13,9 +13,16 @@ public final class ImageTensors {
     private ImageTensors() {
     }
 
-    /** [1,3,th,tw] from packed RGB (h x w); {@code out} is reused when it has the right size. */
+    /**
+     * [1,3,th,tw] from packed RGB (h x w); {@code out} is reused when it has the right size. Every side
+     * must be at least 1: callers that scale a frame keep each side of the target at least as large as
+     * their model needs (see {@code GroundingDinoDetector.inputSize}).
+     */
     public static float[] normalizedNchw(byte[] rgb, int w, int h, int tw, int th, float[] mean, float[] std,
             float[] out) {
+        if (w < 1 || h < 1 || tw < 1 || th < 1) {
+            throw new IllegalArgumentException("cannot resize " + w + "x" + h + " to " + tw + "x" + th);
+        }
         float[] dst = out != null && out.length == 3 * tw * th ? out : new float[3 * tw * th];
         int[] x0 = new int[tw];
         int[] x1 = new int[tw];

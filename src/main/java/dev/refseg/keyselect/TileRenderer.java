@@ -18,12 +18,18 @@ import javax.imageio.ImageIO;
 
 /**
  * The images the LLM looks at (inference side): frames stacked top to bottom, each scaled to
- * {@link #FRAME_WIDTH} pixels wide with its number (1, 2, ...) in a filled circle at the top-left; for
+ * {@link #FRAME_WIDTH} pixels wide (a frame taller than 2:1 to {@link #MAX_BAND_HEIGHT} pixels high
+ * instead, centred) with its number (1, 2, ...) in a filled circle at the top-left; for
  * box selection, the candidate boxes drawn on the pivot frame in distinct colours, each with its number
  * in a circle of its colour at the box's bottom-right corner.
  */
 public final class TileRenderer {
     public static final int FRAME_WIDTH = 512;
+    /**
+     * Tallest band a frame gets: a frame taller than 2:1 is scaled to this height instead of to the full
+     * width, so that a 1x3840 frame (accepted either way up) does not make a 1966080-row image.
+     */
+    public static final int MAX_BAND_HEIGHT = 2 * FRAME_WIDTH;
     private static final Color[] BOX_COLOURS = java.util.Arrays.stream(BoxColours.RGB).mapToObj(Color::new)
             .toArray(Color[]::new);
     private static final Color MARKER = new Color(31, 119, 180);
@@ -51,7 +57,14 @@ public final class TileRenderer {
             throw new IllegalArgumentException("at most " + BOX_COLOURS.length + " boxes can be drawn");
         }
         DecodedFrame first = frames.get(0);
+        // Each side at least one pixel: a 3840x1 frame gets a band one row high, not none.
         int fh = Math.max(1, Math.round((float) FRAME_WIDTH * first.height() / first.width()));
+        int fw = FRAME_WIDTH;
+        if (fh > MAX_BAND_HEIGHT) {
+            fh = MAX_BAND_HEIGHT;
+            fw = Math.max(1, Math.round((float) MAX_BAND_HEIGHT * first.width() / first.height()));
+        }
+        int left = (FRAME_WIDTH - fw) / 2;
         BufferedImage tile = new BufferedImage(FRAME_WIDTH, fh * frames.size(), BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = tile.createGraphics();
         try {
@@ -61,12 +74,12 @@ public final class TileRenderer {
             for (int i = 0; i < frames.size(); i++) {
                 DecodedFrame f = frames.get(i);
                 int top = i * fh;
-                g.drawImage(ImageDecoder.toImage(f.rgb(), f.width(), f.height()), 0, top, FRAME_WIDTH, fh, null);
+                g.drawImage(ImageDecoder.toImage(f.rgb(), f.width(), f.height()), left, top, fw, fh, null);
                 if (i == pivotPosition) {
-                    float sx = (float) FRAME_WIDTH / f.width();
+                    float sx = (float) fw / f.width();
                     float sy = (float) fh / f.height();
                     for (int b = 0; b < boxes.size(); b++) {
-                        drawBox(g, boxes.get(b), b, sx, sy, top);
+                        drawBox(g, boxes.get(b), b, sx, sy, left, top);
                     }
                 }
                 marker(g, String.valueOf(i + 1), 26, top + 26, 20, MARKER, 22);
@@ -77,10 +90,10 @@ public final class TileRenderer {
         return new Tile(jpeg(tile), tile.getWidth(), tile.getHeight());
     }
 
-    private static void drawBox(Graphics2D g, PixelBox box, int b, float sx, float sy, int top) {
-        int x1 = Math.round(box.x1() * sx);
+    private static void drawBox(Graphics2D g, PixelBox box, int b, float sx, float sy, int left, int top) {
+        int x1 = left + Math.round(box.x1() * sx);
         int y1 = top + Math.round(box.y1() * sy);
-        int x2 = Math.round(box.x2() * sx);
+        int x2 = left + Math.round(box.x2() * sx);
         int y2 = top + Math.round(box.y2() * sy);
         g.setColor(BOX_COLOURS[b]);
         g.setStroke(new BasicStroke(3));

@@ -192,11 +192,18 @@ public final class GuardedLlm implements AutoCloseable {
         return new RequestAborted("abandoned: its call ended");
     }
 
-    /** Rate limits, server errors, timeouts and broken connections are worth another try; the rest are not. */
+    /**
+     * Rate limits, server errors, timeouts and broken connections are worth another try; the rest are not,
+     * in particular a successful reply that cannot be used ({@link UnusableReply}, or a JSON error: Jackson's
+     * exceptions are IOExceptions, but the reply arrived whole and would arrive the same again).
+     */
     static boolean retryable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof HttpException h) {
                 return h.statusCode() == 429 || h.statusCode() >= 500;
+            }
+            if (t instanceof UnusableReply || t instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+                return false;
             }
             if (t instanceof RetriableException || t instanceof IOException
                     || t instanceof java.util.concurrent.TimeoutException) {

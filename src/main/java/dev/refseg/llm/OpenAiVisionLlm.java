@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
  * quarkus-langchain4j-openai extension supplies it, on the Quarkus REST client and Vert.x). The image goes
  * as a base64 JPEG data URL with the requested detail level, in the same user message as the text; the
  * message is converted by langchain4j exactly as its chat model would. Retries are left to the caller
- * (bounded, with backoff, only on 429/5xx), so this client makes exactly one request per call.
+ * (bounded, with backoff, only on 429/5xx, timeouts and connection failures), so this client makes
+ * exactly one request per call; a successful reply that cannot be used is an {@link UnusableReply}.
  *
  * <p>The request is sent asynchronously and awaited, rather than through the blocking chat model,
  * because only the asynchronous call can be aborted: cancelling its handle resets the connection, while
@@ -50,9 +51,29 @@ public final class OpenAiVisionLlm implements VisionLlm {
      * {@inheritDoc}
      *
      * @throws RequestAborted when the calling thread is interrupted: the connection is reset at once
+     * @throws UnusableReply   when the endpoint answers 200 with no usable chat completion (not JSON, no
+     *                          choices, a value out of range)
      * @throws RuntimeException langchain4j's exceptions for HTTP errors, timeouts and broken connections,
      *                          as its chat model raises them ({@link GuardedLlm#retryable} sorts them)
      */
+    /**
+     * Whether the request failed because the body of a successful reply could not be read as a chat
+     * completion (Jackson's errors are IOExceptions, but nothing went wrong on the wire), as opposed to an
+     * HTTP error status or a broken connection.
+     */
+    private static boolean unusable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.langchain4j.exception.HttpException) {
+                return false;
+            }
+            if (t instanceof com.fasterxml.jackson.core.JsonProcessingException
+                    || t instanceof io.quarkiverse.langchain4j.openai.common.OpenAiApiException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public Reply ask(String model, String prompt, byte[] jpeg, String detail) {
         UserMessage message = UserMessage.from(TextContent.from(prompt), ImageContent.from(
@@ -76,7 +97,12 @@ public final class OpenAiVisionLlm implements VisionLlm {
             Thread.currentThread().interrupt();
             throw new RequestAborted("the LLM request to " + model + " was aborted");
         } catch (ExecutionException e) {
-            throw ExceptionMapper.DEFAULT.mapException(e.getCause());
+            throw unusable(e.getCause()) ? new UnusableReply("not a chat completion (" + e.getCause().getMessage()
+                    + ")", e.getCause()) : ExceptionMapper.DEFAULT.mapException(e.getCause());
+        }
+        if (response.choices() == null || response.choices().isEmpty() || response.choices().get(0).message() == null) {
+            // langchain4j would raise a (retriable) InternalServerException for this.
+            throw new UnusableReply("no choices", null);
         }
         String text = OpenAiUtils.aiMessageFrom(response).text();
         TokenUsage usage = OpenAiUtils.tokenUsageFrom(response.usage());

@@ -14,6 +14,9 @@ import java.util.Arrays;
  * </ul>
  */
 public final class CocoRle {
+    /** 5-bit groups a 64-bit number takes at most. */
+    private static final int MAX_GROUPS = 13;
+
     private CocoRle() {
     }
 
@@ -41,12 +44,22 @@ public final class CocoRle {
         return Arrays.copyOf(runs, n);
     }
 
-    /** Rebuilds a mask from COCO run lengths; the counts must add up to {@code height * width}. */
+    /**
+     * Rebuilds a mask from COCO run lengths; the counts must add up to {@code height * width}. The sum
+     * stops as soon as it passes that, so no run, however long, can wrap it around (past int or long) to
+     * the right total and then write outside the mask.
+     */
     public static BinaryMask fromCounts(long[] counts, int height, int width) {
+        long pixels = (long) height * width;
         long total = 0;
-        for (long c : counts) {
+        for (int i = 0; i < counts.length; i++) {
+            long c = counts[i];
             if (c < 0) {
                 throw new IllegalArgumentException("RLE count is negative: " + c);
+            }
+            if (c > pixels - total) {
+                throw new IllegalArgumentException("RLE counts add up to more than " + pixels + " pixels by count " + i
+                        + " (of " + counts.length + "), but size is " + height + "x" + width);
             }
             total += c;
         }
@@ -93,7 +106,10 @@ public final class CocoRle {
         return s.toString();
     }
 
-    /** Parses a compressed counts string ({@code rleFrString}). */
+    /**
+     * Parses a compressed counts string ({@code rleFrString}). A number of more than 64 bits, or a count
+     * that overflows when the one two places before is added back, is refused rather than wrapped around.
+     */
     public static long[] fromString(String s) {
         long[] counts = new long[s.length()];
         int m = 0;
@@ -106,21 +122,32 @@ public final class CocoRle {
                 if (p >= s.length()) {
                     throw new IllegalArgumentException("RLE counts string ends inside a number: " + abbreviate(s));
                 }
+
                 long c = s.charAt(p) - 48;
                 if (c < 0 || c > 63) {
                     throw new IllegalArgumentException(
                             "RLE counts string has an invalid character at " + p + ": " + abbreviate(s));
                 }
-                x |= (c & 0x1f) << (5 * k);
                 more = (c & 0x20) != 0;
+                // The 13th group holds bits 60-64: the last one, and bits 63 and 64 (its 0x08 and 0x10)
+                // alike, or the number does not fit 64 signed bits.
+                if (k == MAX_GROUPS - 1 && (more || (c & 0x18) == 0x08 || (c & 0x18) == 0x10)) {
+                    throw new IllegalArgumentException("RLE counts string has a number of more than 64 bits at "
+                            + (p - k) + ": " + abbreviate(s));
+                }
+                x |= (c & 0x1f) << (5 * k);
                 p++;
                 k++;
-                if (!more && (c & 0x10) != 0) {
+                if (!more && (c & 0x10) != 0 && k < MAX_GROUPS) {
                     x |= -1L << (5 * k);
                 }
             }
             if (m > 2) {
-                x += counts[m - 2];
+                try {
+                    x = Math.addExact(x, counts[m - 2]);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("RLE count " + m + " overflows 64 bits: " + abbreviate(s));
+                }
             }
             counts[m++] = x;
         }

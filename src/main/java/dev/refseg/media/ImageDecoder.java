@@ -101,6 +101,8 @@ public final class ImageDecoder implements AutoCloseable {
             header = ImageHeader.read(kind, data);
         } catch (ImageHeader.Malformed e) {
             throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
+        } catch (ImageHeader.Unsupported e) {
+            throw Errors.invalid(field + ".data", e.getMessage(), e);
         }
         limits.checkFrameSize(field, header.width(), header.height());
         StillImageDecoder.Picture p;

@@ -23,10 +23,18 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
         }
     }
 
+    /** The file is well formed but uses a coding FFmpeg does not decode; the message says which and what to do. */
+    public static final class Unsupported extends RuntimeException {
+        Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /**
      * Reads the header and checks the structure.
      *
-     * @throws Malformed when the file is cut short or inconsistent
+     * @throws Malformed   when the file is cut short or inconsistent
+     * @throws Unsupported when the frame header declares arithmetic coding (SOF9–SOF11, SOF13–SOF15)
      */
     public static ImageHeader read(ImageDecoder.Kind kind, byte[] data) {
         return kind == ImageDecoder.Kind.JPEG ? jpeg(data) : png(data);
@@ -65,10 +73,13 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
                 break;
             }
             if (len < 2) {
-                throw new Malformed("segment 0xFF" + Integer.toHexString(marker).toUpperCase() + " at byte " + (i - 2)
-                        + " declares length " + len);
+                throw new Malformed("segment " + markerName(marker) + " at byte " + (i - 2) + " declares length " + len);
             }
             if (isStartOfFrame(marker)) {
+                if (marker >= 0xC9) { // C9-CB, CD-CF (CC is DAC, not a frame header)
+                    throw new Unsupported("arithmetic-coded JPEG (SOF" + (marker - 0xC0) + ", marker "
+                            + markerName(marker) + ") is not supported; re-encode with Huffman coding");
+                }
                 if (len < 8) {
                     throw new Malformed("frame header at byte " + (i - 2) + " is " + len + " bytes long");
                 }
@@ -84,6 +95,11 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
             }
         }
         throw new Malformed("the data ends after " + n + " bytes, before the end-of-image marker (truncated)");
+    }
+
+    /** A marker as written in the file: 0xFF and its code in two hex digits (0xFFC0, 0xFF00). */
+    private static String markerName(int marker) {
+        return String.format("0xFF%02X", marker);
     }
 
     /** SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC). */

@@ -92,11 +92,8 @@ public final class IntakeSession implements AutoCloseable {
             case IMAGE_FORMAT_RGB24 -> ImageDecoder.Kind.RGB24;
             default -> null;
         };
-        if (f.getTimestampUs() < 0) {
-            throw Errors.invalid(field + ".timestamp_us", "is negative (" + f.getTimestampUs() + ")");
-        }
-        boolean given = f.getTimestampUs() != 0;
-        long ts = given ? f.getTimestampUs() : Math.round(next * 1e6 / defaultFps);
+        boolean given = Fields.timestampUs(field + ".timestamp_us", f.getTimestampUs()) != 0;
+        long ts = given ? f.getTimestampUs() : derivedTimestampUs(field + ".timestamp_us", next);
         if (given && lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
@@ -107,6 +104,24 @@ public final class IntakeSession implements AutoCloseable {
         }
         accept(field, r.frame(), r.orientation() == null ? null : data,
                 r.orientation() == null ? Orientation.NONE : r.orientation().toApply());
+    }
+
+    /**
+     * The timestamp of frame {@code index} sent without one: index / fps, unless that is not after the
+     * previous frame's (earlier frames carried their own, later, timestamps); then the previous frame's
+     * + 1/fps, so that timestamps always increase.
+     */
+    private long derivedTimestampUs(String field, int index) {
+        long ts = Math.round(index * 1e6 / defaultFps);
+        if (lastTimestampUs != Long.MIN_VALUE && ts <= lastTimestampUs) {
+            long step = Math.max(1, Math.round(1e6 / defaultFps));
+            if (lastTimestampUs > Long.MAX_VALUE - step) {
+                throw Errors.invalid(field, "is not given (0), and no timestamp after the previous frame's "
+                        + lastTimestampUs + " fits in int64");
+            }
+            ts = lastTimestampUs + step;
+        }
+        return ts;
     }
 
     public void addMedia(MediaChunk c) {

@@ -11,7 +11,10 @@ import dev.refseg.v1.Start;
 
 /** Checks a Start message; every rejection names the field and the accepted range. */
 public final class StartValidator {
+    /** Longest referring sentence, in characters (code points, as for every length told to clients). */
     public static final int MAX_TEXT_CHARS = 1000;
+    /** Longest request tag, in characters. */
+    public static final int MAX_TAG_CHARS = 200;
     /** Candidate boxes per pivot: the key-box tile has six box colours. */
     public static final int MAX_CANDIDATES = dev.refseg.keyselect.BoxColours.NAMES.size();
     /** Objects one referent may yield. */
@@ -38,21 +41,16 @@ public final class StartValidator {
         Fields.uint("start.options.frames_per_window", o.getFramesPerWindow(), 0, 16); // one tile
         Fields.uint("start.options.frame_step", o.getFrameStep(), 0, 10_000);
         Fields.uint("start.options.max_objects", o.getMaxObjects(), 0, MAX_OBJECTS);
-        if (s.getRequestTag().length() > 200) {
-            throw Errors.invalid("start.request_tag", "is " + s.getRequestTag().length() + " characters; at most 200");
-        }
+        Fields.maxChars("start.request_tag", s.getRequestTag(), MAX_TAG_CHARS);
     }
 
-    /** A referring sentence: not blank, at most {@link #MAX_TEXT_CHARS}; returned stripped. */
+    /** A referring sentence: not blank, at most {@link #MAX_TEXT_CHARS} characters; returned stripped. */
     public static String sentence(String field, String text) {
         String t = text.strip();
         if (t.isEmpty()) {
             throw Errors.invalid(field, "is empty; give a sentence naming the object");
         }
-        if (t.length() > MAX_TEXT_CHARS) {
-            throw Errors.invalid(field, "is " + t.length() + " characters; at most " + MAX_TEXT_CHARS);
-        }
-        return t;
+        return Fields.maxChars(field, t, MAX_TEXT_CHARS);
     }
 
     /**

@@ -89,8 +89,28 @@ class KeySelectionHardeningTest extends CallTest {
         assertRefused(request(candidate(10, 10, 40, 40, Float.NaN)).build(), "candidates[0].score", "NaN");
         assertRefused(request(candidate(10, 10, 40, 40, 0.9f).toBuilder().setPhrase("x".repeat(201)).build()).build(),
                 "candidates[0].phrase", "201 characters; at most 200");
+        // Characters as written: 201 emoji are 201 characters (402 UTF-16 units), and 200 are accepted.
+        String emoji = "\ud83d\ude42";
+        assertRefused(request(candidate(10, 10, 40, 40, 0.9f).toBuilder().setPhrase(emoji.repeat(201)).build()).build(),
+                "candidates[0].phrase: is 201 characters; at most 200");
+        KeyBox accepted = stub().selectKeyBox(request(candidate(10, 10, 40, 40, 0.9f).toBuilder()
+                .setPhrase(emoji.repeat(200)).build()).build());
+        assertEquals(13, accepted.getFrameIndex(), accepted.toString());
         assertRefused(request(candidate(10, 10, 40, 40, 0.9f)).setPivotFrameIndex(-1).build(), "pivot_frame_index",
                 "got 4294967295");
+    }
+
+    /** A negative timestamp is refused here as in Segment, naming the frame as the client sent it. */
+    @Test
+    void negativeTimestampsAreRefused() {
+        List<Frame> frames = new ArrayList<>(shown);
+        frames.set(1, frames.get(1).toBuilder().setTimestampUs(-5).build());
+        assertRefused(request(candidate(10, 10, 40, 40, 0.9f)).clearFrames().addAllFrames(frames).build(),
+                "frames[1].timestamp_us: is negative (-5)");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub().selectKeyFrame(
+                dev.refseg.v1.SelectKeyFrameRequest.newBuilder().setReferent("the red disc").addAllFrames(frames).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals("frames[1].timestamp_us: is negative (-5)", e.getStatus().getDescription());
     }
 
     @Test

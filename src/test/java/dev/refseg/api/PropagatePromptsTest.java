@@ -118,6 +118,16 @@ class PropagatePromptsTest extends CallTest {
                 "start.prompts[1].frame_index", "got 4294967295", "refseg.limits.max-frames-per-session = 18000");
     }
 
+    /**
+     * A prompt on a frame that never came is found only once the frames are in, by the tracker, which
+     * names it in its own request; the client still reads the path it sent: start.prompts[i].
+     */
+    @Test
+    void aPromptBeyondTheFramesSentNamesTheClientsField() throws Exception {
+        assertRejected(box(10, 10, 50, 50).toBuilder().setFrameIndex(47).build(), Status.Code.INVALID_ARGUMENT,
+                "start.prompts[1].frame_index: is 47 but only 12 frames were received");
+    }
+
     @Test
     void theLargestObjectIdIsEchoedAsSent() throws Exception {
         PropagateTest.Collector c = propagate(good().toBuilder().setObjectId(65_535).build());

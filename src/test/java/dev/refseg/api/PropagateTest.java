@@ -200,7 +200,7 @@ class PropagateTest {
         Collector late = propagate(PropagateStart.newBuilder().addPrompts(box(0, 0).toBuilder().setFrameIndex(99))
                 .build(), -1);
         assertEquals(Status.Code.INVALID_ARGUMENT, late.status.getCode());
-        assertTrue(late.status.getDescription().contains("prompts[0].frame_index: is 99 but only 48 frames"),
+        assertTrue(late.status.getDescription().startsWith("start.prompts[0].frame_index: is 99 but only 48 frames"),
                 late.status.getDescription());
     }
 }

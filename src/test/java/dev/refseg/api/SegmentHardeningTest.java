@@ -184,6 +184,34 @@ class SegmentHardeningTest extends CallTest {
         assertEquals(Status.Code.OK, ok.status().getCode(), ok.description());
     }
 
+    /** Each CJK ideograph is a token to the detector: 300 of them are 303 tokens, not one [UNK]. */
+    @Test
+    void cjkReferentsAreCountedPerIdeograph() throws Exception {
+        assertRejected(List.of(start("漢".repeat(300), SegmentOptions.getDefaultInstance()), frame(0)),
+                Status.Code.INVALID_ARGUMENT, "start.text: is 303 tokens", "reads at most 256");
+    }
+
+    /**
+     * Lengths are counted in characters (code points) as the client wrote them: an emoji is one, though
+     * Java stores it as two UTF-16 units. The limits are unchanged.
+     */
+    @Test
+    void textLengthsCountCharactersNotUtf16Units() throws Exception {
+        String emoji = "\ud83d\ude42"; // U+1F642
+        assertRejected(List.of(start(emoji.repeat(1001), SegmentOptions.getDefaultInstance()), frame(0)),
+                Status.Code.INVALID_ARGUMENT, "start.text: is 1001 characters; at most 1000");
+        StreamClient.Outcome ok = client.run(List.of(start("the red disc " + emoji.repeat(600),
+                SegmentOptions.getDefaultInstance()), frame(0)));
+        assertEquals(Status.Code.OK, ok.status().getCode(), ok.description());
+        SegmentRequest tagged = start().toBuilder().setStart(start().getStart().toBuilder()
+                .setRequestTag(emoji.repeat(201))).build();
+        assertRejected(List.of(tagged, frame(0)), Status.Code.INVALID_ARGUMENT,
+                "start.request_tag: is 201 characters; at most 200");
+        ok = client.run(List.of(tagged.toBuilder().setStart(tagged.getStart().toBuilder()
+                .setRequestTag(emoji.repeat(200))).build(), frame(0)));
+        assertEquals(Status.Code.OK, ok.status().getCode(), ok.description());
+    }
+
     @Test
     void keySelectionRefusesTheSameReferents() {
         var stub = KeySelectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);

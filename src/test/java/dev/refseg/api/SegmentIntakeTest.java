@@ -132,6 +132,35 @@ class SegmentIntakeTest {
         assertIntakeComplete(client.run(reqs), 10);
     }
 
+    /**
+     * A frame without a timestamp (0) after frames with timestamps gets one after the previous frame's
+     * (previous + 1/fps), never index/fps behind it; a stream without any keeps index/fps.
+     */
+    @Test
+    void framesWithoutTimestampsFollowThePreviousOne() throws Exception {
+        List<SegmentRequest> reqs = new ArrayList<>(List.of(start()));
+        reqs.add(SegmentRequest.newBuilder().setFrame(Frame.newBuilder().setIndex(0).setTimestampUs(1_000_000)
+                .setData(ByteString.copyFrom(jpegs.get(0)))).build());
+        reqs.add(jpeg(1, jpegs.get(1)));
+        reqs.add(jpeg(2, jpegs.get(2)));
+        StreamClient.Outcome o = client.run(reqs);
+        assertEquals(Status.Code.OK, o.status().getCode(), o.description());
+        assertEquals(List.of(1_000_000L, 1_040_000L, 1_080_000L), maskTimestamps(o));
+        o = client.run(List.of(start(), jpeg(0, jpegs.get(0)), jpeg(1, jpegs.get(1)), jpeg(2, jpegs.get(2))));
+        assertEquals(List.of(0L, 40_000L, 80_000L), maskTimestamps(o));
+        // No later timestamp exists: refused, not wrapped around to a negative one.
+        assertRejected(List.of(start(), SegmentRequest.newBuilder().setFrame(Frame.newBuilder().setIndex(0)
+                .setTimestampUs(Long.MAX_VALUE).setData(ByteString.copyFrom(jpegs.get(0)))).build(), jpeg(1, jpegs.get(1))),
+                Status.Code.INVALID_ARGUMENT, "frame[1].timestamp_us: is not given (0), and no timestamp after the "
+                + "previous frame's 9223372036854775807 fits in int64");
+    }
+
+    /** The timestamps of the MaskFrames, in frame order. */
+    static List<Long> maskTimestamps(StreamClient.Outcome o) {
+        return o.of(EventCase.MASK).stream().map(e -> e.getMask()).sorted(java.util.Comparator.comparingInt(
+                dev.refseg.v1.MaskFrame::getFrameIndex)).map(dev.refseg.v1.MaskFrame::getTimestampUs).toList();
+    }
+
     @Test
     void mp4StreamIsDecodedAsItArrives() throws Exception {
         List<SegmentRequest> reqs = new ArrayList<>(List.of(start()));

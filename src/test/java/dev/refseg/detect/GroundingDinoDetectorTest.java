@@ -53,6 +53,34 @@ class GroundingDinoDetectorTest {
         }
     }
 
+    /**
+     * Frames far wider (or taller) than 1333:800 must not round the short side to 0 (the backbone's
+     * pooling then fails): both sides stay at least the backbone's stride and the long side at most 1333.
+     */
+    @Test
+    void extremeAspectRatiosKeepBothSidesUsable(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        try (OrtSession s = ENV.createSession(dir.resolve("gdino_detector.onnx").toString(), new OrtSession.SessionOptions())) {
+            GroundingDinoDetector d = new GroundingDinoDetector(ENV, s, TOK);
+            int[][] frames = {{3840, 1}, {1, 3840}, {3840, 2}, {2160, 1}, {1333, 1}, {3000, 1}};
+            for (int[] f : frames) {
+                int[] size = d.inputSize(f[0], f[1]);
+                String what = f[0] + "x" + f[1] + " -> " + size[0] + "x" + size[1];
+                assertTrue(Math.min(size[0], size[1]) >= GroundingDinoDetector.MIN_SIDE, what);
+                assertTrue(Math.max(size[0], size[1]) <= 1333, what);
+                assertEquals(f[0] >= f[1], size[0] >= size[1], "the long side stays the long side: " + what);
+            }
+            // Aspect ratios the model can take are sized as before (short side round(1333 * 32 / 1333) = 32).
+            assertArrayEquals(new int[] {1333, 32}, d.inputSize(1333, 32));
+            for (int[] f : new int[][] {{3840, 1}, {1, 3840}}) {
+                byte[] rgb = new byte[3 * f[0] * f[1]];
+                java.util.Arrays.fill(rgb, (byte) 200);
+                List<Detection> out = d.detect(new DecodedFrame(0, 0, f[0], f[1], rgb), "the red disc", 0.25f, 0.2f, 3);
+                assertTrue(out.size() <= 3, f[0] + "x" + f[1] + ": " + out);
+            }
+        }
+    }
+
     /** An IDEA-interface graph whose logits reveal the bool inputs: 2 * (phrase block size) - 4 per token. */
     static byte[] ideaProbe() {
         GraphBuilder g = new GraphBuilder("idea_probe");

@@ -23,6 +23,61 @@ class TextSideTest {
         assertEquals(List.of("the", "cafe", ",", "red", "!", "disc"), BertTokenizer.basicTokens("The Café, RED!disc"));
     }
 
+    /**
+     * BERT's BasicTokenizer puts spaces around every CJK ideograph, so each is a token of its own: 300
+     * ideographs are 302 tokens with [CLS] and [SEP] (303 with GroundingDINO's final "."), not one [UNK].
+     * Kana and Hangul are not ideographs and stay whole words, as in BERT.
+     */
+    @Test
+    void everyCjkIdeographIsItsOwnToken() {
+        assertEquals(List.of("漢", "字", "abc", "の", "犬"), BertTokenizer.basicTokens("漢字abc の犬"));
+        assertEquals(List.of("red", "車", "car"), BertTokenizer.basicTokens("Red車car"));
+        // Extension A (U+3400), Extension B (U+20000, a surrogate pair), compatibility (U+F900 -> U+8C48 by NFD),
+        // compatibility supplement (U+2F800 -> U+4E3D).
+        assertEquals(List.of("a", "\u3400", "\ud840\udc00", "\u8c48", "\u4e3d", "b"),
+                BertTokenizer.basicTokens("a\u3400\ud840\udc00\uf900\ud87e\udc00b"));
+        assertEquals(List.of("ひらかな", "カタカナ"), BertTokenizer.basicTokens("ひらがな カタカナ"),
+                "kana are one word each (the voicing mark is an accent: NFD drops it, as BERT uncased does)");
+        assertEquals(1, BertTokenizer.basicTokens("한국어").size(), "Hangul is not split per syllable");
+        assertEquals(302, TOK.encode("漢".repeat(300)).length);
+        assertEquals(303, CaptionEncoding.tokenCount("漢".repeat(300), TOK));
+        assertEquals("[CLS] the [UNK] [UNK] dog [SEP]", pieces(TOK.encode("the 黒い dog")));
+    }
+
+    /** The ideograph test is exactly BERT's list of blocks: CJK Unified Ideographs, Extensions A to E, both compatibility blocks. */
+    @Test
+    void cjkRangesAreThoseBlocks() {
+        java.util.Set<Character.UnicodeBlock> blocks = java.util.Set.of(Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS,
+                Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS_EXTENSION_A,
+                Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS_EXTENSION_B,
+                Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS_EXTENSION_C,
+                Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS_EXTENSION_D,
+                Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS_EXTENSION_E,
+                Character.UnicodeBlock.CJK_COMPATIBILITY_IDEOGRAPHS,
+                Character.UnicodeBlock.CJK_COMPATIBILITY_IDEOGRAPHS_SUPPLEMENT);
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            Character.UnicodeBlock b = Character.UnicodeBlock.of(cp);
+            assertEquals(b != null && blocks.contains(b), BertTokenizer.isCjkIdeograph(cp),
+                    Integer.toHexString(cp));
+        }
+    }
+
+    /**
+     * The rest of BERT uncased's basic step: accents stripped, every Unicode punctuation mark (CJK and
+     * full-width ones too) a token, any Zs space (no-break included) a separator, format and control
+     * characters (soft hyphen, zero-width space) dropped.
+     */
+    @Test
+    void accentsPunctuationSpacesAndControlsAsBertUncased() {
+        assertEquals(List.of("naive", "angstrom", "creme", "brulee"), BertTokenizer.basicTokens("Naïve Ångström Crème brûlée"));
+        assertEquals(List.of("¿", "que", "?", "“", "hola", "”"), BertTokenizer.basicTokens("¿Qué? “Hola”"));
+        assertEquals(List.of("犬", "。", "猫", "、", "！", "x"), BertTokenizer.basicTokens("犬。猫、！x"));
+        assertEquals(List.of("red", "car", "blue", "car"), BertTokenizer.basicTokens("red\u00a0car\u3000blue\u2028car"));
+        assertEquals(List.of("softhyphen", "zerowidth"), BertTokenizer.basicTokens("soft\u00adhyphen zero\u200bwidth"));
+        assertEquals(List.of("tab", "new", "line"), BertTokenizer.basicTokens("tab\tnew\r\nline\u0000\ufffd"));
+        assertEquals(List.of("🙂🙂"), BertTokenizer.basicTokens("🙂🙂"), "symbols are not punctuation");
+    }
+
     @Test
     void wordPiecesAndUnknownWords() {
         assertEquals("[CLS] the dog run ##s [SEP]", pieces(TOK.encode("the dog runs")));

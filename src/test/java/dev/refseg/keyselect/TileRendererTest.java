@@ -56,4 +56,22 @@ class TileRendererTest {
         int[] plain = rgb(img, x, y);
         assertTrue(!(plain[1] > 150 && plain[0] < 90 && plain[2] < 90), "no box on the first band");
     }
+
+    /**
+     * A frame of an extreme aspect ratio (both fit the limits either way up) still makes a tile of a
+     * sensible size: a 1x3840 frame scaled to 512 wide would be 1966080 rows tall, past what an image can
+     * hold; a 3840x1 frame keeps a band at least one row high.
+     */
+    @Test
+    void extremeAspectRatiosMakeBoundedTiles() throws Exception {
+        DecodedFrame tall = new DecodedFrame(0, 0, 1, 3840, new byte[3 * 3840]);
+        TileRenderer.Tile t = TileRenderer.renderWithBoxes(List.of(tall, tall), 1, List.of(new PixelBox(0, 100, 1, 200)));
+        assertEquals(512, t.width());
+        assertEquals(2 * TileRenderer.MAX_BAND_HEIGHT, t.height());
+        assertEquals(t.height(), ImageIO.read(new ByteArrayInputStream(t.jpeg())).getHeight());
+        DecodedFrame wide = new DecodedFrame(0, 0, 3840, 1, new byte[3 * 3840]);
+        TileRenderer.Tile w = TileRenderer.render(List.of(wide, wide, wide));
+        assertEquals(512, w.width());
+        assertEquals(3, w.height());
+    }
 }

@@ -25,11 +25,17 @@ import java.util.function.Function;
 public final class FakeOpenAi implements AutoCloseable {
     /**
      * What to answer: an HTTP status (200 = a chat completion with {@code content}) after a delay;
-     * a negative delay holds the request open until the client gives up.
+     * a negative delay holds the request open until the client gives up. With {@code body}, that is
+     * sent as it is instead (a reply that is not a usable chat completion).
      */
-    public record Answer(int status, String content, long delayMillis, long millisPerByte) {
+    public record Answer(int status, String content, long delayMillis, long millisPerByte, String body) {
         public Answer(int status, String content, long delayMillis) {
-            this(status, content, delayMillis, 0);
+            this(status, content, delayMillis, 0, null);
+        }
+
+        /** A 200 reply whose body is {@code body} verbatim (not JSON, no choices, ...). */
+        public static Answer body(String body) {
+            return new Answer(200, "", 0, 0, body);
         }
 
         public static Answer text(String content) {
@@ -47,7 +53,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
         /** Answers 200 at once, then sends the body one byte every {@code millisPerByte}. */
         public static Answer trickle(String content, long millisPerByte) {
-            return new Answer(200, content, 0, millisPerByte);
+            return new Answer(200, content, 0, millisPerByte, null);
         }
     }
 
@@ -112,7 +118,8 @@ public final class FakeOpenAi implements AutoCloseable {
         if (!finished.compareAndSet(false, true)) {
             return; // the client already left
         }
-        byte[] json = a.status() == 200 ? completion(a.content())
+        byte[] json = a.body() != null ? a.body().getBytes(StandardCharsets.UTF_8)
+                : a.status() == 200 ? completion(a.content())
                 : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
                         .getBytes(StandardCharsets.UTF_8);
         res.setStatusCode(a.status()).putHeader("Content-Type", "application/json");

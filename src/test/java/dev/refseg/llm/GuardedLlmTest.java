@@ -64,6 +64,36 @@ class GuardedLlmTest {
         }
     }
 
+    /**
+     * README: only 429, 5xx, timeouts and connection failures are retried. A reply that arrived but cannot
+     * be read (Jackson's errors are IOExceptions) is not; a broken connection (a plain IOException) is.
+     */
+    @Test
+    void unreadableRepliesAreNotRetriedButBrokenConnectionsAre() {
+        AtomicInteger calls = new AtomicInteger();
+        try (GuardedLlm llm = new GuardedLlm((m, p, i, d) -> {
+            calls.incrementAndGet();
+            if (p.equals("json")) {
+                throw new dev.langchain4j.exception.LangChain4jException(
+                        new com.fasterxml.jackson.core.JsonParseException(null, "Unrecognized token 'this'"));
+            }
+            if (p.equals("unusable")) {
+                throw new UnusableReply("no choices", null);
+            }
+            throw new java.io.UncheckedIOException(new java.io.IOException("Connection reset"));
+        }, FAST, 2, 8, 0, new SimpleMeterRegistry())) {
+            for (String unreadable : new String[] {"json", "unusable"}) {
+                calls.set(0);
+                CompletableFuture<String> f = llm.ask("key_frame", "m", "auto", unreadable, IMAGE);
+                assertNull(GuardedLlm.textOf(f));
+                assertEquals(1, calls.get(), unreadable + " is asked once");
+            }
+            calls.set(0);
+            assertNull(GuardedLlm.textOf(llm.ask("key_frame", "m", "auto", "reset", IMAGE)));
+            assertEquals(3, calls.get(), "a reset connection is retried");
+        }
+    }
+
     @Test
     void retriesAreBounded() {
         AtomicInteger calls = new AtomicInteger();

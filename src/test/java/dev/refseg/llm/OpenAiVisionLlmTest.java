@@ -111,4 +111,46 @@ class OpenAiVisionLlmTest {
             assertTrue(GuardedLlm.retryable(timeout), "timeout: " + timeout);
         }
     }
+
+    /**
+     * An HTTP 200 whose body is no usable chat completion (not JSON, no choices, a number out of range) is
+     * not retried: asking again gets the same kind of answer. The step falls back at once, and the
+     * failure says what was wrong.
+     */
+    @Test
+    void unusableRepliesAreAskedOnce() throws Exception {
+        String outOfRange = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":"
+                + "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"[1]\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":99999999999,\"completion_tokens\":1,\"total_tokens\":2}}";
+        String noChoices = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[]}";
+        try (FakeOpenAi fake = new FakeOpenAi(body -> "[1]")) {
+            for (String body : new String[] {"this is not JSON", noChoices, outOfRange, "{}"}) {
+                fake.reset();
+                fake.script(b -> FakeOpenAi.Answer.body(body));
+                SimpleMeterRegistry meters = new SimpleMeterRegistry();
+                try (GuardedLlm llm = new GuardedLlm(new OpenAiVisionLlm(fake.baseUrl(), "k", Duration.ofSeconds(5)),
+                        new GuardedLlm.Policy(2, Duration.ofMillis(10), Duration.ofMillis(10)), 1, 4, 0, meters)) {
+                    CompletableFuture<String> f = llm.ask("key_frame", "m", "low", "which?", new byte[] {1});
+                    assertNull(GuardedLlm.textOf(f), body);
+                    assertEquals(1, fake.requests.size(), body + ": asked " + fake.requests.size() + " times");
+                    String why = GuardedLlm.failureOf(f);
+                    assertTrue(why.contains("after 1 attempt") && why.contains("unusable reply (HTTP 200)"), body + ": " + why);
+                    assertEquals(1, meters.get("refseg.llm.failures").tag("reason", "not_retryable").counter().count());
+                }
+            }
+        }
+    }
+
+    /** A connection that cannot be made is still worth a retry. */
+    @Test
+    void connectionFailuresStayRetryable() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        VisionLlm llm = new OpenAiVisionLlm("http://127.0.0.1:" + port + "/v1", "k", Duration.ofSeconds(2));
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> llm.ask("m", "q", new byte[] {1}, "low"));
+        assertTrue(GuardedLlm.retryable(e), "refused connection: " + e);
+    }
 }

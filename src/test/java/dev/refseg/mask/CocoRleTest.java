@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,44 @@ class CocoRleTest {
         assertThrows(IllegalArgumentException.class, () -> CocoRle.decode("13", 3, 3));
         assertThrows(IllegalArgumentException.class, () -> CocoRle.fromString("T"));
         assertThrows(IllegalArgumentException.class, () -> CocoRle.fromString("1 3"));
+    }
+
+    /**
+     * Runs whose sum passes 2^63 wrap around to the mask's pixel count (4 + 2 * (2^63 - 1) + 2 = 4 mod
+     * 2^64): they were once accepted and then wrote past the mask (or ran for ever). The sum stops as soon
+     * as it passes height * width; numbers too long for 64 bits, and counts that overflow when the string
+     * form adds back the count two places before, are refused too.
+     */
+    @Test
+    void countsThatOverflowAreRefused() {
+        long[] wrapping = {4, Long.MAX_VALUE, Long.MAX_VALUE, 2};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CocoRle.fromCounts(wrapping, 2, 2));
+        assertEquals("RLE counts add up to more than 4 pixels by count 1 (of 4), but size is 2x2", e.getMessage());
+        String wrappingString = CocoRle.toString(wrapping);
+        assertArrayEquals(wrapping, CocoRle.fromString(wrappingString));
+        assertThrows(IllegalArgumentException.class, () -> CocoRle.decode(wrappingString, 2, 2));
+        // Past int but not past long: 2^31 + 2^31 background and foreground on a 2x2 mask.
+        assertThrows(IllegalArgumentException.class, () -> CocoRle.fromCounts(new long[] {1L << 31, 1L << 31}, 2, 2));
+        // Every 64-bit number, up to 13 groups, reads back as written.
+        SplittableRandom r = new SplittableRandom(3);
+        for (long v : new long[] {0, 1, -1, 15, 16, -16, -17, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - 1,
+            Long.MIN_VALUE + 1, r.nextLong(), r.nextLong(), r.nextLong()}) {
+            assertArrayEquals(new long[] {v}, CocoRle.fromString(CocoRle.toString(new long[] {v})), Long.toString(v));
+        }
+        // 14 groups of 5 bits: more than 64 bits.
+        assertThrows(IllegalArgumentException.class, () -> CocoRle.fromString("o".repeat(13) + "0"));
+        // Count 3 = Long.MAX_VALUE + (Long.MAX_VALUE - 1): the sum of the delta and the count two before overflows.
+        String overflow = CocoRle.toString(new long[] {0, Long.MAX_VALUE, 0}) + CocoRle.toString(new long[] {
+            Long.MAX_VALUE - 1});
+        e = assertThrows(IllegalArgumentException.class, () -> CocoRle.fromString(overflow));
+        assertTrue(e.getMessage().contains("overflows"), e.getMessage());
+        // Where a client sends it, the field is named.
+        io.grpc.StatusRuntimeException s = assertThrows(io.grpc.StatusRuntimeException.class, () -> MaskProtos.fromRle(
+                dev.refseg.v1.RleMask.newBuilder().addSize(2).addSize(2).setCounts(wrappingString).build(),
+                "start.prompts[0].mask"));
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, s.getStatus().getCode());
+        assertTrue(s.getStatus().getDescription().startsWith("start.prompts[0].mask.counts: RLE counts add up to more "
+                + "than 4 pixels"), s.getStatus().getDescription());
     }
 
     @Test

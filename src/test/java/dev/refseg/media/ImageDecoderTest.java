@@ -185,6 +185,48 @@ class ImageDecoderTest {
         }
     }
 
+    /** Offset of the first frame header (SOFn) marker's 0xFF, walking the segments before the scan. */
+    static int startOfFrame(byte[] jpeg) {
+        int i = 2;
+        while (true) {
+            int marker = jpeg[i + 1] & 0xff;
+            if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+                return i;
+            }
+            i += 2 + (((jpeg[i + 2] & 0xff) << 8) | (jpeg[i + 3] & 0xff));
+        }
+    }
+
+    /**
+     * FFmpeg does not decode arithmetic coding (SOF9-SOF11, SOF13-SOF15): such a file is not corrupt, and
+     * the client is told what to do instead.
+     */
+    @Test
+    void arithmeticCodedJpegIsRefusedAsUnsupportedNotCorrupt() throws Exception {
+        byte[] jpeg = resource("baseline-420.jpg");
+        int sof = startOfFrame(jpeg);
+        for (int marker : new int[] {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}) {
+            byte[] arithmetic = jpeg.clone();
+            arithmetic[sof + 1] = (byte) marker;
+            StatusRuntimeException e = refused(arithmetic);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+            assertEquals("frame[7].data: arithmetic-coded JPEG (SOF" + (marker - 0xC0) + ", marker 0xFF"
+                    + Integer.toHexString(marker).toUpperCase() + ") is not supported; re-encode with Huffman coding",
+                    e.getStatus().getDescription());
+        }
+    }
+
+    /** Markers are named with both hex digits: 0xFF00, not 0xFF0. */
+    @Test
+    void segmentMarkersAreWrittenWithTwoHexDigits() {
+        for (int marker : new int[] {0x00, 0x02, 0xE1}) {
+            byte[] file = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) marker, 0, 1, (byte) 0xFF, (byte) 0xD9};
+            String m = refused(file).getStatus().getDescription();
+            assertTrue(m.startsWith(String.format("frame[7].data: corrupt JPEG: segment 0xFF%02X at byte 2 declares "
+                    + "length 1", marker)), m);
+        }
+    }
+
     @Test
     void portraitFramesFitTheLandscapeLimits() throws Exception {
         IntakeLimits small = new IntakeLimits(1 << 20, 67, 45, 10, 10, 1 << 20, 1 << 20);
