@@ -317,7 +317,8 @@ public final class LocalInference implements InferenceBackend {
         public void track(Track request, Consumer<MaskFrame> sink) {
             FrameStore frames = intake.frames();
             if (frames.size() == 0) {
-                throw Errors.invalid("frame", "no frame was received to track through (send frame or media messages before half-close)");
+                throw Errors.invalid("frame", "no frame was received to track through (send frame or media "
+                        + "messages before half-close)");
             }
             if (request.getPromptsCount() == 0) {
                 // Nothing to track (selection found no object): every frame still gets its MaskFrame.

@@ -190,7 +190,10 @@ public final class ContainerDecoder implements AutoCloseable {
         }
     }
 
-    /** The input is complete: waits until every frame is decoded (bounded by the stall timeout), then reports any failure. */
+    /**
+     * The input is complete: waits until every frame is decoded (bounded by the stall timeout), then
+     * reports any failure.
+     */
     public void finish() {
         pipe.endOfInput();
         awaitDecoder();

@@ -34,7 +34,7 @@ public class FakeLlmProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of("refseg.llm.base-url", FAKE.baseUrl(), "refseg.llm.api-key", "test-key",
                 "refseg.llm.key-frame-model", "fake-frame-model", "refseg.llm.key-box-model", "fake-box-model",
-                "refseg.llm.timeout", "3s", "refseg.llm.max-retries", "1", "refseg.llm.initial-backoff", "50ms",
+                "refseg.llm.timeout", "5s", "refseg.llm.max-retries", "1", "refseg.llm.initial-backoff", "50ms",
                 "refseg.llm.max-backoff", "200ms", "refseg.llm.max-concurrent", String.valueOf(MAX_CONCURRENT),
                 "refseg.llm.cache-entries", "0");
     }

@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.Box;
-import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.PropagateRequest;
 import dev.refseg.v1.PropagateStart;
 import dev.refseg.v1.PropagationGrpc;
 import dev.refseg.v1.Prompt;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.quarkus.test.junit.QuarkusTest;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -26,49 +22,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class ObjectBudgetTest extends CallTest {
 
-    /** The outcome of one Propagate call; optionally it never reads its responses. */
-    static final class Call implements ClientResponseObserver<PropagateRequest, MaskFrame> {
-        final boolean read;
-        final CountDownLatch done = new CountDownLatch(1);
-        volatile Status status;
-        ClientCallStreamObserver<PropagateRequest> requests;
-
-        Call(boolean read) {
-            this.read = read;
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<PropagateRequest> r) {
-            requests = r;
-            if (!read) {
-                r.disableAutoRequestWithInitial(0);
-            }
-        }
-
-        @Override
-        public void onNext(MaskFrame value) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            status = Status.fromThrowable(t);
-            done.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-            status = Status.OK;
-            done.countDown();
-        }
-
-        Status await() throws InterruptedException {
-            assertTrue(done.await(60, TimeUnit.SECONDS), "the call did not end");
-            return status;
-        }
-    }
-
-    static Call propagate(int objects, boolean read, SyntheticClip clip) throws Exception {
-        Call c = new Call(read);
+    static PropagateTest.Collector propagate(int objects, boolean read, SyntheticClip clip) throws Exception {
+        PropagateTest.Collector c = new PropagateTest.Collector(-1, read);
         var in = PropagationGrpc.newStub(channel).propagate(c);
         PropagateStart.Builder s = PropagateStart.newBuilder();
         for (int k = 0; k < objects; k++) {
@@ -95,7 +50,7 @@ class ObjectBudgetTest extends CallTest {
     @Test
     void objectsOfOtherCallsCount() throws Exception {
         SyntheticClip clip = SampleClip.render();
-        Call holder = propagate(16, false, clip); // tracks 16 objects, blocked on its unread output
+        PropagateTest.Collector holder = propagate(16, false, clip); // tracks 16 objects, blocked on its unread output
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (inference.trackedObjects() < 16 && System.nanoTime() < deadline) {
             Thread.sleep(20);

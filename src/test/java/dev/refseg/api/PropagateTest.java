@@ -80,16 +80,32 @@ class PropagateTest {
         final List<MaskFrame> masks = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch done = new CountDownLatch(1);
         final int cancelAfter;
+        final boolean read;
         volatile Status status;
         ClientCallStreamObserver<PropagateRequest> requests;
 
         Collector(int cancelAfter) {
+            this(cancelAfter, true);
+        }
+
+        /** @param read false: never asks for a response, so the server's sends back up (flow control) */
+        Collector(int cancelAfter, boolean read) {
             this.cancelAfter = cancelAfter;
+            this.read = read;
+        }
+
+        /** The final status, once the call has ended (within 60 s). */
+        Status await() throws InterruptedException {
+            org.junit.jupiter.api.Assertions.assertTrue(done.await(60, TimeUnit.SECONDS), "the call did not end");
+            return status;
         }
 
         @Override
         public void beforeStart(ClientCallStreamObserver<PropagateRequest> r) {
             requests = r;
+            if (!read) {
+                r.disableAutoRequestWithInitial(0);
+            }
         }
 
         @Override

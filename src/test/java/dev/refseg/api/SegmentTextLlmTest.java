@@ -168,7 +168,7 @@ class SegmentTextLlmTest {
 
     @Test
     void timeoutsAreRetriedThenFallBack() throws Exception {
-        FAKE.script(body -> new FakeOpenAi.Answer(200, "[1]", 3500));
+        FAKE.script(body -> new FakeOpenAi.Answer(200, "[1]", 5500));
         StreamClient.Outcome o;
         try (StreamClient c = new StreamClient()) {
             o = c.run(TextClips.requests("the red disc", TextClips.WINDOWS, frames.subList(0, 30)));
@@ -216,7 +216,7 @@ class SegmentTextLlmTest {
             }
             most.accumulateAndGet(active.incrementAndGet(), Math::max);
             try {
-                long deadline = System.currentTimeMillis() + 2500; // below the 3 s request timeout
+                long deadline = System.currentTimeMillis() + 2500; // well below the 5 s request timeout
                 while (active.get() < 2 && System.currentTimeMillis() < deadline) {
                     sleep(5);
                 }
@@ -287,7 +287,7 @@ class SegmentTextLlmTest {
 
     /**
      * The client cancels as soon as the fake holds a question of the given kind. Every held request must
-     * be aborted on the wire well before the 3 s request timeout (which would also close it, but then
+     * be aborted on the wire well before the 5 s request timeout (which would also close it, but then
      * count a retry, not a cancel), no slot stays taken, and the next call is answered.
      */
     private void cancelWhileHeld(boolean keyBox) throws Exception {
@@ -304,7 +304,7 @@ class SegmentTextLlmTest {
                 "requests still open: fake " + FAKE.inFlight.get() + ", gauge " + inFlightGauge());
         assertEquals(held(keyBox), FAKE.aborted.get(), "every held request was aborted");
         for (long ms : FAKE.abortedAfterMillis) {
-            assertTrue(ms < 2000, "aborted " + ms + " ms after it arrived: by the 3 s timeout, not by the cancel");
+            assertTrue(ms < 2000, "aborted " + ms + " ms after it arrived: by the 5 s timeout, not by the cancel");
         }
         assertTrue(calls("cancelled") - cancelledBefore >= FAKE.aborted.get(), "counted as cancelled");
         assertEquals(retriedBefore, calls("retried") + calls("error"), 0.0, "neither retried nor failed");
