@@ -389,8 +389,8 @@ public final class ContainerDecoder implements AutoCloseable {
                     + orientation.storedHeight() + " (one frame size per stream)");
         }
         Orientation turn = orientation.toApply();
-        int w = turn.swapsSides() ? f.height() : f.width();
-        int h = turn.swapsSides() ? f.width() : f.height();
+        int w = turn.displayedWidth(f.width(), f.height());
+        int h = turn.displayedHeight(f.width(), f.height());
         byte[] rgb = turn.apply(video.rgb(f), f.width(), f.height());
         long pts = f.best_effort_timestamp();
         long ts = pts == avutil.AV_NOPTS_VALUE ? Math.round(framesDecoded * 1e6 / (fps > 0 ? fps : 25))

@@ -118,9 +118,8 @@ public final class ImageDecoder implements AutoCloseable {
         OrientationReport o = OrientationReport.decide(p.declared(), p.matrix(), "EXIF orientation",
                 keepStoredOrientation, p.width(), p.height());
         Orientation turn = o.toApply();
-        int w = turn.swapsSides() ? p.height() : p.width();
-        int h = turn.swapsSides() ? p.width() : p.height();
-        return new Result(new DecodedFrame(index, timestampUs, w, h, turn.apply(p.rgb(), p.width(), p.height())), o);
+        return new Result(new DecodedFrame(index, timestampUs, turn.displayedWidth(p.width(), p.height()),
+                turn.displayedHeight(p.width(), p.height()), turn.apply(p.rgb(), p.width(), p.height())), o);
     }
 
     private StillImageDecoder still() {

@@ -9,8 +9,6 @@ import dev.refseg.v1.MediaChunk;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Everything one session receives: frames (as images, or decoded from container chunks) into a
@@ -257,11 +255,7 @@ public final class IntakeSession implements AutoCloseable {
         images.close();
         audio.close();
         if (workDir != null) {
-            try (Stream<Path> files = Files.walk(workDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // temp files: nothing else to do
-            }
+            ScratchDir.delete(workDir);
             workDir = null;
         }
     }

@@ -28,6 +28,16 @@ public record Orientation(int rotationDegrees, boolean mirrored) {
         return rotationDegrees == 90 || rotationDegrees == 270;
     }
 
+    /** Displayed width of a picture stored {@code width}×{@code height}. */
+    public int displayedWidth(int width, int height) {
+        return swapsSides() ? height : width;
+    }
+
+    /** Displayed height of a picture stored {@code width}×{@code height}. */
+    public int displayedHeight(int width, int height) {
+        return swapsSides() ? width : height;
+    }
+
     /**
      * From a 3×3 display matrix in FFmpeg's layout {@code [a b u; c d v; x y w]} (16.16 fixed point for
      * a–d), which maps a stored pixel (p, q) to the displayed (a·p + c·q + x, b·p + d·q + y).
@@ -109,8 +119,7 @@ public record Orientation(int rotationDegrees, boolean mirrored) {
             return src;
         }
         int[] t = matrix();
-        int outW = swapsSides() ? height : width;
-        int outH = swapsSides() ? width : height;
+        int outW = displayedWidth(width, height);
         // Where stored pixel (0,0) lands, and how a step right / down in the stored image moves in the output.
         int x0 = (t[0] < 0 ? width - 1 : 0) + (t[2] < 0 ? height - 1 : 0);
         int y0 = (t[1] < 0 ? width - 1 : 0) + (t[3] < 0 ? height - 1 : 0);

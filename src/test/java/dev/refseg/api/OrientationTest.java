@@ -72,8 +72,8 @@ class OrientationTest extends CallTest {
             rgb[3 * i] = m.data()[i];
         }
         byte[] t = o.apply(rgb, m.width(), m.height());
-        int w = o.swapsSides() ? m.height() : m.width();
-        int h = o.swapsSides() ? m.width() : m.height();
+        int w = o.displayedWidth(m.width(), m.height());
+        int h = o.displayedHeight(m.width(), m.height());
         byte[] out = new byte[w * h];
         for (int i = 0; i < out.length; i++) {
             out[i] = t[3 * i];

@@ -127,7 +127,7 @@ class ImageDecoderTest {
         for (int v = 1; v <= 8; v++) {
             Orientation want = Orientation.fromExif(v);
             byte[] expected = want.apply(ref.rgb(), ref.width(), ref.height());
-            int w = want.swapsSides() ? ref.height() : ref.width();
+            int w = want.displayedWidth(ref.width(), ref.height());
             for (byte[] file : List.of(withExif(jpeg, v), withExifChunk(png, v))) {
                 ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, file, 0, 0);
                 assertEquals(want, r.orientation().declared(), "EXIF " + v);
