@@ -16,7 +16,6 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import dev.refseg.sam2.Sam2Graphs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
@@ -65,7 +64,7 @@ public class RefsegBeans {
             ScratchDir scratch) {
         Path work = scratch.path();
         // Model run time per graph, as a Micrometer timer per graph key.
-        Sam2Graphs.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
+        dev.refseg.inference.GraphTimer timer = (graph, nanos) -> Timer.builder("refseg.model.run")
                 .description("ONNX Runtime run time per graph").tag("graph", graph).register(meters)
                 .record(nanos, TimeUnit.NANOSECONDS);
         RefsegConfig.Media m = config.media();

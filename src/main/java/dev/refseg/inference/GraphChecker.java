@@ -53,6 +53,7 @@ public final class GraphChecker {
     public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, Map<String, TensorSpec> inputs,
             Map<String, TensorSpec> outputs) {
         List<String> best = null;
+        GraphSpec closest = accepted.get(0);
         for (GraphSpec spec : accepted) {
             List<String> problems = new ArrayList<>();
             compare("input", spec.inputs(), inputs, problems);
@@ -67,9 +68,11 @@ public final class GraphChecker {
             }
             if (best == null || problems.size() < best.size()) {
                 best = problems;
+                closest = spec;
             }
         }
-        GraphSpec first = accepted.get(0);
+        // Quote the family the graph came closest to: that is the export the operator most likely meant.
+        GraphSpec first = closest;
         throw new ModelLoadException("graph " + key + " (" + file + ") does not have the expected interface: "
                 + String.join("; ", best) + ". The graph has inputs [" + list(inputs) + "] and outputs ["
                 + list(outputs) + "]. Expected " + first.expectedExport() + ", with inputs ["

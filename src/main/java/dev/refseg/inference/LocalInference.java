@@ -18,7 +18,6 @@ import dev.refseg.media.IntakeSession;
 import dev.refseg.media.MediaSettings;
 import dev.refseg.media.OrientationReport;
 import dev.refseg.sam2.FeatureCache;
-import dev.refseg.sam2.Sam2Graphs;
 import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
 import dev.refseg.sam2.TrackerState;
@@ -61,7 +60,7 @@ public final class LocalInference implements InferenceBackend {
     private final GroundingDinoDetector detector;
     /** The detector's tokenizer (null without a detector), for counting a referent's tokens. */
     private final BertTokenizer captionTokenizer;
-    private final Sam2Graphs.GraphTimer timer;
+    private final GraphTimer timer;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
@@ -70,25 +69,25 @@ public final class LocalInference implements InferenceBackend {
     private final ObjectBudget objectBudget;
 
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, Sam2Graphs.GraphTimer timer) {
+            ModelRegistry models, GraphTimer timer) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, 0);
     }
 
     /** @param prefetchFrames most frames per session whose encoder output may be computed ahead of tracking */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames) {
+            ModelRegistry models, GraphTimer timer, int prefetchFrames) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, MediaSettings.defaults());
     }
 
     /** @param media how FFmpeg probes streams and how long a stalled decoder is waited for */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames, MediaSettings media) {
+            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, media, new ObjectBudget(16));
     }
 
     /** @param objectBudget how many objects the process tracks at once ({@code refseg.limits.max-tracked-objects}) */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, Sam2Graphs.GraphTimer timer, int prefetchFrames, MediaSettings media,
+            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media,
             ObjectBudget objectBudget) {
         this.objectBudget = objectBudget;
         this.media = media;
@@ -98,7 +97,7 @@ public final class LocalInference implements InferenceBackend {
         this.workRoot = workRoot;
         this.defaultFps = defaultFps;
         this.models = models;
-        this.tracker = new Sam2Tracker(Sam2Graphs.of(models, timer));
+        this.tracker = new Sam2Tracker(models.sam2().create(models, timer));
         this.timer = timer;
         this.captionTokenizer = models.has(DETECTOR) ? tokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),

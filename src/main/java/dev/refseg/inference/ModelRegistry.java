@@ -29,6 +29,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final Path dir;
     private final boolean demo;
     private final OrtRuntime runtime;
+    /** Which SAM 2.1 family the tracker graphs are, with its geometry (checked at load). */
+    private dev.refseg.sam2.Sam2Setup sam2;
 
     private ModelRegistry(Path dir, boolean demo, OrtRuntime runtime) {
         this.dir = dir;
@@ -76,7 +78,13 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.infof("Loaded %s models from %s: %s", demo ? "demo" : "", dir, sessions.keySet());
+        try {
+            sam2 = dev.refseg.sam2.Sam2Setup.check(this);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.infof("Loaded %s models from %s: %s; SAM 2.1 %s", demo ? "demo" : "", dir, sessions.keySet(), sam2);
     }
 
     public boolean isDemo() {
@@ -103,6 +111,35 @@ public final class ModelRegistry implements AutoCloseable {
             throw Errors.precondition("no " + key + " model is loaded: add it to " + dir.resolve(ModelManifest.FILE));
         }
         return s;
+    }
+
+    /** The SAM 2.1 family and geometry of the tracker graphs. */
+    public dev.refseg.sam2.Sam2Setup sam2() {
+        return sam2;
+    }
+
+    /** A runner for a loaded graph (FAILED_PRECONDITION when the directory has none), timing each run. */
+    public GraphRunner runner(String key, GraphTimer timer) {
+        return new GraphRunner(key, runtime.environment(), session(key), timer);
+    }
+
+    /** The loaded graph's inputs as specs (name, type, shape with -1 for dynamic dimensions). */
+    public Map<String, TensorSpec> inputs(String key) {
+        return describe(key, true);
+    }
+
+    /** The loaded graph's outputs as specs. */
+    public Map<String, TensorSpec> outputs(String key) {
+        return describe(key, false);
+    }
+
+    private Map<String, TensorSpec> describe(String key, boolean inputs) {
+        OrtSession s = session(key);
+        try {
+            return GraphChecker.describe(inputs ? s.getInputInfo() : s.getOutputInfo());
+        } catch (OrtException e) {
+            throw new ModelLoadException("graph " + key + ": cannot read its interface: " + e.getMessage(), e);
+        }
     }
 
     /** Which accepted interface the graph matched (e.g. which GroundingDINO export family). */

@@ -10,7 +10,7 @@ import java.util.Map;
  */
 public final class FeatureCache {
     private final int capacity;
-    private final Map<Integer, Sam2Graphs.FrameFeatures> byFrame = new HashMap<>();
+    private final Map<Integer, Sam2Model.Features> byFrame = new HashMap<>();
 
     public FeatureCache(int capacity) {
         this.capacity = Math.max(0, capacity);
@@ -25,7 +25,7 @@ public final class FeatureCache {
     }
 
     /** Stores one frame's features; false (and nothing stored) when full. */
-    public synchronized boolean put(Sam2Graphs.FrameFeatures f) {
+    public synchronized boolean put(Sam2Model.Features f) {
         if (byFrame.size() >= capacity && !byFrame.containsKey(f.frameIdx())) {
             return false;
         }
@@ -34,7 +34,7 @@ public final class FeatureCache {
     }
 
     /** Removes and returns a frame's features, or null. */
-    public synchronized Sam2Graphs.FrameFeatures take(int frame) {
+    public synchronized Sam2Model.Features take(int frame) {
         return byFrame.remove(frame);
     }
 

@@ -10,25 +10,26 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * SAM 2.1 video tracking over the four exported graphs (reference/models.md §1.3-1.5): prompts make
+ * SAM 2.1 video tracking (reference/models.md §1.3-1.5) over either export family ({@link Sam2Model}:
+ * the family runs the graphs, this class owns the loop and the memory-bank policy): prompts make
  * conditioning frames; {@link #propagate} then tracks every object forward from the earliest prompted
  * frame to the end and backward to frame 0, each frame exactly once, handing each frame's masks to the
  * sink as soon as they are computed. Stateless: everything per video lives in {@link TrackerState}.
  */
 public final class Sam2Tracker {
-    /** SAM 2's label for a padding point: no prompt on tracking frames. */
-    private static final float[] NO_POINT = {0, 0};
-    private static final float[] NO_LABEL = {-1};
-
     /** Receives one frame's masks (all objects) in output order. */
     public interface FrameSink {
         void accept(int frameIdx, PassDirection direction, List<TrackedMask> masks);
     }
 
-    private final Sam2Graphs graphs;
+    private final Sam2Model model;
 
-    public Sam2Tracker(Sam2Graphs graphs) {
-        this.graphs = graphs;
+    public Sam2Tracker(Sam2Model model) {
+        this.model = model;
+    }
+
+    public Sam2Model model() {
+        return model;
     }
 
     public TrackerState init(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {
@@ -51,22 +52,20 @@ public final class Sam2Tracker {
         if (cache.isFull() || cache.contains(frame.index())) {
             return !cache.isFull();
         }
-        float[] image = Sam2Image.preprocess(frame.rgb(), frame.width(), frame.height(), null);
-        return cache.put(graphs.encode(frame.index(), image));
+        float[] image = model.preprocess(frame.rgb(), frame.width(), frame.height(), null);
+        return cache.put(model.encode(frame.index(), image));
     }
 
     /** Prompts an object with a box (frame pixels) on one frame; that frame becomes a conditioning frame. */
     public TrackedMask addBox(TrackerState s, int objId, int frameIdx, PixelBox box) {
         checkFrame(s, frameIdx);
-        Sam2Graphs.FrameFeatures f = features(s, frameIdx);
-        // A box is two points labelled 2 and 3, in 1024 space, before any clicks (sam2 add_new_points_or_box).
-        Sam2Graphs.DecoderOutput out = graphs.decode(Sam2Image.boxPoints(box, s.width, s.height), new float[] {2, 3},
-                f.visionFeats(), f);
-        boolean present = out.occLogit() > 0;
-        BinaryMask mask = present ? Sam2Image.upscale(out.predMask(), s.width, s.height) : s.emptyMask();
-        // Prompted frames store a binarised mask in memory (binarize_mask_from_pts_for_mem_enc).
-        float[] forMem = binarise(out.maskForMem(), present);
-        remember(s, objId, frameIdx, f, forMem, out, true);
+        Sam2Model.Features f = features(s, frameIdx);
+        // A box is two points labelled 2 and 3, in the model's SxS space, before any clicks.
+        Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
+        boolean present = out.present();
+        BinaryMask mask = present ? Sam2Image.upscale(out.lowResMask(), out.lowResSize(), s.width, s.height)
+                : s.emptyMask();
+        remember(s, objId, frameIdx, model.memory(f, out, true), out.objPtr(), present, true);
         TrackedMask result = new TrackedMask(objId, mask, present ? out.iou() : 0, present);
         track(s, objId).promptMasks.put(frameIdx, result);
         return result;
@@ -75,7 +74,7 @@ public final class Sam2Tracker {
     /**
      * Prompts an object with a mask: the mask is that frame's output as given; the memory stores it
      * binarised, and the object pointer comes from the decoder prompted with the mask's box (the
-     * exported decoder takes no mask input).
+     * exported decoders take no mask input).
      */
     public TrackedMask addMask(TrackerState s, int objId, int frameIdx, BinaryMask mask) {
         checkFrame(s, frameIdx);
@@ -87,10 +86,9 @@ public final class Sam2Tracker {
         if (box == null) {
             throw Errors.invalid("prompt.mask", "is empty");
         }
-        Sam2Graphs.FrameFeatures f = features(s, frameIdx);
-        Sam2Graphs.DecoderOutput out = graphs.decode(Sam2Image.boxPoints(box, s.width, s.height), new float[] {2, 3},
-                f.visionFeats(), f);
-        remember(s, objId, frameIdx, f, Sam2Image.maskForMemory(mask), out, true);
+        Sam2Model.Features f = features(s, frameIdx);
+        Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
+        remember(s, objId, frameIdx, model.maskMemory(f, mask, out), out.objPtr(), true, true);
         TrackedMask result = new TrackedMask(objId, mask, 1f, true);
         track(s, objId).promptMasks.put(frameIdx, result);
         return result;
@@ -145,27 +143,19 @@ public final class Sam2Tracker {
     }
 
     private TrackedMask trackFrame(TrackerState s, TrackerState.ObjectTrack o, int t, boolean reverse) {
-        Sam2Graphs.FrameFeatures f = features(s, t);
-        MemoryBank.Selection sel = o.bank.select(t, reverse);
-        float[] embed = graphs.attend(f, pointers(sel), sel.pointers().size(), memories(sel), sel.memories().size(),
-                memoryPositions(s, sel), sel.condFrameIdDiff());
-        Sam2Graphs.DecoderOutput out = graphs.decode(NO_POINT, NO_LABEL, embed, f);
-        boolean present = out.occLogit() > 0;
-        // An absent object (object score <= 0) gets an empty mask and the no-object memory path.
-        float[] forMem = present ? out.maskForMem() : absentMask(out.maskForMem().length);
-        // The raw backbone feature goes to the memory encoder, never the memory-conditioned one.
-        remember(s, o.objId, t, f, forMem, out, false);
-        BinaryMask mask = present ? Sam2Image.upscale(out.predMask(), s.width, s.height) : s.emptyMask();
+        Sam2Model.Features f = features(s, t);
+        Sam2Model.Decoded out = model.decodeTracked(f, o.bank.select(t, reverse), t, s.numFrames);
+        boolean present = out.present();
+        // An absent object (object score <= 0) gets an empty mask; the family stores its no-object memory.
+        remember(s, o.objId, t, model.memory(f, out, false), out.objPtr(), present, false);
+        BinaryMask mask = present ? Sam2Image.upscale(out.lowResMask(), out.lowResSize(), s.width, s.height)
+                : s.emptyMask();
         return new TrackedMask(o.objId, mask, present ? out.iou() : 0, present);
     }
 
-    private void remember(TrackerState s, int objId, int t, Sam2Graphs.FrameFeatures f, float[] maskForMem,
-            Sam2Graphs.DecoderOutput out, boolean conditioning) {
-        Sam2Graphs.MemoryOutput m = graphs.encodeMemory(maskForMem, f.pixFeat(), out.occLogit());
-        if (s.memoryPosByIndex == null) {
-            s.memoryPosByIndex = positionsByIndex(m.posEnc(), m.temporalCode());
-        }
-        MemoryBank.Entry e = new MemoryBank.Entry(t, m.features(), out.objPtr(), out.occLogit() > 0);
+    private static void remember(TrackerState s, int objId, int t, float[] memory, float[] objPtr, boolean present,
+            boolean conditioning) {
+        MemoryBank.Entry e = new MemoryBank.Entry(t, memory, objPtr, present);
         if (conditioning) {
             track(s, objId).bank.addConditioning(e);
         } else {
@@ -173,77 +163,18 @@ public final class Sam2Tracker {
         }
     }
 
-    private static float[] pointers(MemoryBank.Selection sel) {
-        float[] p = new float[sel.pointers().size() * 256];
-        for (int i = 0; i < sel.pointers().size(); i++) {
-            System.arraycopy(sel.pointers().get(i).objPtr(), 0, p, i * 256, 256);
-        }
-        return p;
-    }
-
-    private static float[] memories(MemoryBank.Selection sel) {
-        int size = 64 * 64 * 64;
-        float[] m = new float[sel.memories().size() * size];
-        for (int i = 0; i < sel.memories().size(); i++) {
-            System.arraycopy(sel.memories().get(i).features(), 0, m, i * size, size);
-        }
-        return m;
-    }
-
-    /**
-     * Each memory's position: maskmem_pos_enc + temporal_code[index]; then 4 rows per pointer, which the
-     * exported graph overwrites with its own pointer encoding (placeholders here).
-     */
-    static float[] memoryPositions(TrackerState s, MemoryBank.Selection sel) {
-        int n = sel.memories().size();
-        int block = 4096 * 64;
-        float[] pos = new float[(n * 4096 + 4 * sel.pointers().size()) * 64];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(s.memoryPosByIndex[sel.temporalIndex()[i]], 0, pos, i * block, block);
-        }
-        return pos;
-    }
-
-    /** maskmem_pos_enc [4096*64] + temporal_code[k] [64], for every temporal index k. */
-    static float[][] positionsByIndex(float[] posEnc, float[] temporalCode) {
-        float[][] out = new float[MemoryBank.NUM_MASKMEM][4096 * 64];
-        for (int k = 0; k < MemoryBank.NUM_MASKMEM; k++) {
-            for (int r = 0; r < 4096; r++) {
-                for (int c = 0; c < 64; c++) {
-                    out[k][r * 64 + c] = posEnc[r * 64 + c] + temporalCode[k * 64 + c];
-                }
-            }
-        }
-        return out;
-    }
-
-    private Sam2Graphs.FrameFeatures features(TrackerState s, int t) {
+    private Sam2Model.Features features(TrackerState s, int t) {
         if (s.lastFeatures == null || s.lastFeatures.frameIdx() != t) {
-            Sam2Graphs.FrameFeatures ready = s.prefetched.take(t);
+            Sam2Model.Features ready = s.prefetched.take(t);
             if (ready != null) {
                 s.lastFeatures = ready;
                 return ready;
             }
             DecodedFrame frame = s.frames.apply(t);
-            s.imageBuffer = Sam2Image.preprocess(frame.rgb(), frame.width(), frame.height(), s.imageBuffer);
-            s.lastFeatures = graphs.encode(t, s.imageBuffer);
+            s.imageBuffer = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.imageBuffer);
+            s.lastFeatures = model.encode(t, s.imageBuffer);
         }
         return s.lastFeatures;
-    }
-
-    private static float[] binarise(float[] maskForMem, boolean present) {
-        float[] b = new float[maskForMem.length];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = present && maskForMem[i] > 0 ? 10f : -10f;
-        }
-        return b;
-    }
-
-    /** sigmoid(NO_OBJ_SCORE) * 20 - 10: the memory input of an absent object. */
-    private static float[] absentMask(int n) {
-        float[] b = new float[n];
-        java.util.Arrays.fill(b, -10f);
-        return b;
     }
 
     private static TrackerState.ObjectTrack track(TrackerState s, int objId) {

@@ -33,16 +33,11 @@ public final class TrackerState implements AutoCloseable {
     /** Objects by client id, in the order they were added. */
     final Map<Integer, ObjectTrack> objects = new LinkedHashMap<>();
     /** The encoder output of the most recent frame: shared by all objects of that frame. */
-    Sam2Graphs.FrameFeatures lastFeatures;
+    Sam2Model.Features lastFeatures;
     /** Encoder outputs computed before tracking began (taken as frames are reached). */
     FeatureCache prefetched = new FeatureCache(0);
-    /** Reused [1,3,1024,1024] input buffer. */
+    /** Reused [1,3,S,S] input buffer. */
     float[] imageBuffer;
-    /**
-     * maskmem_pos_enc + temporal_code[k] for k = 0..6, [4096*64] each: both are constants of the model,
-     * so each memory's positional rows are computed once and copied per frame.
-     */
-    float[][] memoryPosByIndex;
     private boolean closed;
 
     TrackerState(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {

@@ -2,6 +2,7 @@ package dev.refseg.sam2;
 
 import dev.refseg.eval.JandF;
 import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.mask.BinaryMask;
@@ -33,8 +34,8 @@ final class TrackerHarness implements AutoCloseable {
         this.tracker = tracker;
     }
 
-    static Sam2Graphs graphs(ModelRegistry m) {
-        return Sam2Graphs.of(m, (g, n) -> { });
+    static NvidiaSam2 graphs(ModelRegistry m) {
+        return NvidiaSam2.of(m, GraphTimer.NONE);
     }
 
     /** Output masks by object id, indexed by frame; also checks each frame is output exactly once. */

@@ -16,7 +16,7 @@ class TrackingSpeedProbe {
     void perGraphTimes() throws Exception {
         try (TrackerHarness h = new TrackerHarness()) {
             Map<String, long[]> t = new TreeMap<>();
-            Sam2Graphs g = Sam2Graphs.of(h.models, (k, n) -> {
+            Sam2Model g = NvidiaSam2.of(h.models, (k, n) -> {
                         long[] v = t.computeIfAbsent(k, x -> new long[2]);
                         v[0] += n;
                         v[1]++;

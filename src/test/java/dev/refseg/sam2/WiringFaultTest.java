@@ -34,12 +34,12 @@ class WiringFaultTest {
         CONDITIONED_FEATURE_TO_MEMORY_ENCODER, BOX_NOT_SCALED }
 
     /** The real graph runner with one fault injected on the way in. */
-    static final class FaultyGraphs extends Sam2Graphs {
+    static final class FaultyGraphs extends NvidiaSam2 {
         final Fault fault;
         int attendCalls;
         float[] lastEmbed;
 
-        FaultyGraphs(Sam2Graphs real, Fault fault) {
+        FaultyGraphs(NvidiaSam2 real, Fault fault) {
             super(real);
             this.fault = fault;
         }

@@ -1,0 +1,126 @@
+package dev.refseg.sam2;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Lays one frame's selected memories ({@link MemoryBank.Selection}) out as the transformers family's
+ * fixed-size bank (models.md §7.1 points 4-6, 8): {@code memory} and {@code memory_pos}, each
+ * [7F² + 64, 1, 64] row-major.
+ * <ul>
+ *   <li>Spatial slots (F² rows each): conditioning memories first, each with temporal row 6, nearest in
+ *       time first; then the recent memories newest first, the one k frames back with row k-1. The fixed
+ *       shape has 7 slots, so a second conditioning frame takes a recent slot and the oldest recent
+ *       memory is dropped; at most 6 conditioning memories are attended, so the newest tracked memory
+ *       always has a slot. Position rows = the memory encoder's {@code memory_pos} + the temporal row.</li>
+ *   <li>Pointer rows (the last 64): 16 pointers x 4 tokens, pointer i token j = values 64j..64j+63 of the
+ *       pointer; the pointer order is the selection's (conditioning, then newest to oldest). Their
+ *       positions come from {@code pointer_tpos} on {@link #diffs}, placed by {@link #placePointerPositions}.</li>
+ *   <li>Padding, when history is short, repeats real entries and never writes zeros (a zero memory is a
+ *       memory of an empty scene): empty spatial slots repeat the newest recent memory with its own row,
+ *       or the first conditioning memory before any exists; empty pointer slots repeat the last pointer
+ *       with its own diff.</li>
+ * </ul>
+ */
+public final class BankLayout {
+    /** Spatial slots of the fixed bank (SAM 2's num_maskmem). */
+    public static final int SLOTS = MemoryBank.NUM_MASKMEM;
+    static final int COND_ROW = MemoryBank.NUM_MASKMEM - 1;
+    /** Pointer diffs are divided by this on a stream of unknown length (transformers' streaming rule). */
+    static final int STREAM_SPAN = MemoryBank.MAX_OBJ_PTRS - 1;
+
+    /**
+     * @param memory    [(7F² + 64) * 64]
+     * @param memoryPos [(7F² + 64) * 64]; the pointer rows are filled by {@link #placePointerPositions}
+     * @param diffs     [16] normalised time distance of each pointer slot, the input of pointer_tpos
+     */
+    public record Bank(float[] memory, float[] memoryPos, float[] diffs, int pointerRowStart) {
+    }
+
+    private record Slot(MemoryBank.Entry entry, int row) {
+    }
+
+    private BankLayout() {
+    }
+
+    /**
+     * @param memoryPosConst [F² * 64] the memory encoder's memory_pos (the same for every memory)
+     * @param temporalTable  [7 * 64] constants.json's memory_temporal_positional_encoding
+     * @param tokens         F², tokens per memory
+     * @param numFrames      frames in the video, or 0 for a stream of unknown length
+     * @throws IllegalArgumentException when the selection holds no memory at all
+     */
+    public static Bank assemble(MemoryBank.Selection sel, int t, int numFrames, float[] memoryPosConst,
+            float[] temporalTable, int tokens) {
+        List<Slot> slots = spatialSlots(sel, t);
+        int d = Sam2Setup.MEM_DIM;
+        int block = tokens * d;
+        int ptrStart = SLOTS * tokens;
+        int rows = ptrStart + MemoryBank.MAX_OBJ_PTRS * Sam2Setup.TOKENS_PER_POINTER;
+        float[] memory = new float[rows * d];
+        float[] pos = new float[rows * d];
+        for (int s = 0; s < SLOTS; s++) {
+            Slot slot = slots.get(s);
+            System.arraycopy(slot.entry().features(), 0, memory, s * block, block);
+            int base = slot.row() * d;
+            for (int r = 0; r < tokens; r++) {
+                int o = s * block + r * d;
+                for (int c = 0; c < d; c++) {
+                    pos[o + c] = memoryPosConst[r * d + c] + temporalTable[base + c];
+                }
+            }
+        }
+        List<MemoryBank.Entry> ptrs = sel.pointers();
+        if (ptrs.isEmpty()) {
+            throw new IllegalArgumentException("no object pointer to attend to");
+        }
+        float span = numFrames > 0 ? Math.max(1, Math.min(numFrames, MemoryBank.MAX_OBJ_PTRS) - 1) : STREAM_SPAN;
+        float[] diffs = new float[MemoryBank.MAX_OBJ_PTRS];
+        for (int i = 0; i < MemoryBank.MAX_OBJ_PTRS; i++) {
+            MemoryBank.Entry p = ptrs.get(Math.min(i, ptrs.size() - 1));
+            diffs[i] = Math.abs(t - p.frameIdx()) / span;
+            for (int j = 0; j < Sam2Setup.TOKENS_PER_POINTER; j++) {
+                System.arraycopy(p.objPtr(), j * d, memory, (ptrStart + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, d);
+            }
+        }
+        return new Bank(memory, pos, diffs, ptrStart);
+    }
+
+    /** Writes pointer_tpos's output [16 * 64] into the pointer rows: each pointer's position on its 4 tokens. */
+    public static void placePointerPositions(Bank bank, float[] pointerPos) {
+        int d = Sam2Setup.MEM_DIM;
+        for (int i = 0; i < MemoryBank.MAX_OBJ_PTRS; i++) {
+            for (int j = 0; j < Sam2Setup.TOKENS_PER_POINTER; j++) {
+                System.arraycopy(pointerPos, i * d, bank.memoryPos(),
+                        (bank.pointerRowStart() + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, d);
+            }
+        }
+    }
+
+    private static List<Slot> spatialSlots(MemoryBank.Selection sel, int t) {
+        List<Slot> cond = new ArrayList<>();
+        List<Slot> recent = new ArrayList<>();
+        for (int i = 0; i < sel.memories().size(); i++) {
+            int row = sel.temporalIndex()[i];
+            (row == COND_ROW ? cond : recent).add(new Slot(sel.memories().get(i), row));
+        }
+        if (cond.isEmpty() && recent.isEmpty()) {
+            throw new IllegalArgumentException("no memory to attend to");
+        }
+        cond.sort(Comparator.comparingInt((Slot s) -> Math.abs(t - s.entry().frameIdx()))
+                .thenComparingInt(s -> s.entry().frameIdx()));
+        recent.sort(Comparator.comparingInt(Slot::row));
+        List<Slot> slots = new ArrayList<>(cond.subList(0, Math.min(cond.size(), SLOTS - 1)));
+        for (Slot s : recent) {
+            if (slots.size() < SLOTS) {
+                slots.add(s);
+            }
+        }
+        Slot fill = recent.isEmpty() ? slots.get(0) : recent.get(0);
+        while (slots.size() < SLOTS) {
+            slots.add(fill);
+        }
+        return slots;
+    }
+}

@@ -1,0 +1,231 @@
+package dev.refseg.sam2;
+
+import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphRunner.Input;
+import dev.refseg.inference.GraphTimer;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.mask.BinaryMask;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * SAM 2.1 as NVIDIA deepstream_tools' four-graph video export (models.md §1.2 B3; batch of one object):
+ * 1024 px input, 64x64 features, the memory attention taking conditioning and recent memories and the
+ * object pointers as separate inputs of any count and computing the pointer positions itself from
+ * {@code cond_frame_id_diff}. The host binarises prompted masks and substitutes the absent-object mask.
+ * The raw graph runs ({@link #encodeGraph}, {@link #decode}, {@link #attend}, {@link #encodeMemory}) are
+ * public and overridable so tests can inject wiring faults.
+ */
+public class NvidiaSam2 implements Sam2Model {
+    /** Encoder outputs for one frame. Shapes: pixFeat/visionFeats [1,256,64,64], hr0 [1,32,256,256], hr1 [1,64,128,128], pos [4096,1,256]. */
+    public record FrameFeatures(int frameIdx, float[] pixFeat, float[] hr0, float[] hr1, float[] visionFeats,
+            float[] visionPosEmbed) implements Features {
+    }
+
+    /** Decoder outputs: objPtr [256], maskForMem [1024*1024], predMask [256*256] logits, iou, occLogit. */
+    public record DecoderOutput(float[] objPtr, float[] maskForMem, float[] predMask, float iou, float occLogit) {
+    }
+
+    /** Memory encoder outputs: features [64*64*64]; posEnc [4096*64] and temporalCode [7*64] are constants. */
+    public record MemoryOutput(float[] features, float[] posEnc, float[] temporalCode) {
+    }
+
+    /** SAM 2's label for a padding point: no prompt on tracking frames. */
+    private static final float[] NO_POINT = {0, 0};
+    private static final float[] NO_LABEL = {-1};
+    private static final int TOKENS = 64 * 64;
+
+    private final GraphRunner encoder;
+    private final GraphRunner decoder;
+    private final GraphRunner attention;
+    private final GraphRunner memoryEncoder;
+    /** maskmem_pos_enc + temporal_code[k], [4096*64] for each k: model constants, computed on first use. */
+    private volatile float[][] memoryPosByIndex;
+
+    public NvidiaSam2(GraphRunner encoder, GraphRunner decoder, GraphRunner attention, GraphRunner memoryEncoder) {
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.attention = attention;
+        this.memoryEncoder = memoryEncoder;
+    }
+
+    /** The four graphs of a model registry (keys sam2.image_encoder, .mask_decoder, .memory_attention, .memory_encoder). */
+    public static NvidiaSam2 of(ModelRegistry models, GraphTimer timer) {
+        return new NvidiaSam2(models.runner("sam2.image_encoder", timer), models.runner("sam2.mask_decoder", timer),
+                models.runner("sam2.memory_attention", timer), models.runner("sam2.memory_encoder", timer));
+    }
+
+    /** For wrappers (tests inject wiring faults by overriding the run methods). */
+    protected NvidiaSam2(NvidiaSam2 other) {
+        this(other.encoder, other.decoder, other.attention, other.memoryEncoder);
+    }
+
+    @Override
+    public String family() {
+        return "nvidia";
+    }
+
+    @Override
+    public int imageSize() {
+        return Sam2Image.SIZE;
+    }
+
+    @Override
+    public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
+        return Sam2Image.preprocess(rgb, w, h, reuse);
+    }
+
+    @Override
+    public Features encode(int frameIdx, float[] image) {
+        return encodeGraph(frameIdx, image);
+    }
+
+    @Override
+    public Decoded decodeBox(Features f, float[] boxPoints) {
+        FrameFeatures ff = (FrameFeatures) f;
+        return decoded(decode(boxPoints, new float[] {2, 3}, ff.visionFeats(), ff));
+    }
+
+    @Override
+    public Decoded decodeTracked(Features f, MemoryBank.Selection sel, int t, int numFrames) {
+        FrameFeatures ff = (FrameFeatures) f;
+        float[] embed = attend(ff, pointers(sel), sel.pointers().size(), memories(sel), sel.memories().size(),
+                memoryPositions(sel), sel.condFrameIdDiff());
+        return decoded(decode(NO_POINT, NO_LABEL, embed, ff));
+    }
+
+    @Override
+    public float[] memory(Features f, Decoded out, boolean prompted) {
+        float[] forMem;
+        if (prompted) {
+            // Prompted frames store a binarised mask (binarize_mask_from_pts_for_mem_enc).
+            forMem = binarise(out.maskForMem(), out.present());
+        } else {
+            // An absent object gets the no-object memory input: sigmoid(NO_OBJ_SCORE) * 20 - 10 = -10.
+            forMem = out.present() ? out.maskForMem() : filled(out.maskForMem().length, -10f);
+        }
+        return remember(f, forMem, out.objectScore());
+    }
+
+    @Override
+    public float[] maskMemory(Features f, BinaryMask mask, Decoded out) {
+        return remember(f, Sam2Image.maskForMemory(mask), out.objectScore());
+    }
+
+    /** The raw backbone feature goes to the memory encoder, never the memory-conditioned one. */
+    private float[] remember(Features f, float[] forMem, float objectScore) {
+        MemoryOutput m = encodeMemory(forMem, ((FrameFeatures) f).pixFeat(), objectScore);
+        if (memoryPosByIndex == null) {
+            memoryPosByIndex = positionsByIndex(m.posEnc(), m.temporalCode());
+        }
+        return m.features();
+    }
+
+    private static Decoded decoded(DecoderOutput o) {
+        return new Decoded(o.objPtr(), o.maskForMem(), o.predMask(), Sam2Image.LOW_RES, o.iou(), o.occLogit());
+    }
+
+    public FrameFeatures encodeGraph(int frameIdx, float[] image) {
+        Map<String, float[]> out = encoder.run(Map.of("image", Input.floats(image, 1, 3, 1024, 1024)));
+        return new FrameFeatures(frameIdx, out.get("pix_feat"), out.get("high_res_feat0"), out.get("high_res_feat1"),
+                out.get("vision_feats"), out.get("vision_pos_embed"));
+    }
+
+    /**
+     * @param points [P*2] x,y pairs in 1024 space; labels [P] (2/3 box corners, 1/0 clicks, -1 padding)
+     * @param imageEmbed [1,256,64,64]: vision_feats on a conditioning frame, memory attention's output otherwise
+     */
+    public DecoderOutput decode(float[] points, float[] labels, float[] imageEmbed, FrameFeatures f) {
+        int p = labels.length;
+        Map<String, float[]> out = decoder.run(Map.of(
+                "point_coords", Input.floats(points, 1, p, 2), "point_labels", Input.floats(labels, 1, p),
+                "image_embed", Input.floats(imageEmbed, 1, 256, 64, 64),
+                "high_res_feats_0", Input.floats(f.hr0(), 1, 32, 256, 256),
+                "high_res_feats_1", Input.floats(f.hr1(), 1, 64, 128, 128)));
+        return new DecoderOutput(out.get("obj_ptr"), out.get("mask_for_mem"), out.get("pred_mask"),
+                out.get("iou")[0], out.get("occ_logit")[0]);
+    }
+
+    /**
+     * @param pointers  [P*256], conditioning pointer first, then t-1, t-2, ...
+     * @param memories  [N*64*64*64], conditioning memories first, then oldest to newest
+     * @param memoryPos [(N*4096 + 4P)*64], each memory's pos_enc + temporal code; pointer rows are placeholders
+     */
+    public float[] attend(FrameFeatures f, float[] pointers, int p, float[] memories, int n, float[] memoryPos,
+            float condFrameIdDiff) {
+        Map<String, float[]> out = attention.run(Map.of(
+                "current_vision_feat", Input.floats(f.visionFeats(), 1, 256, 64, 64),
+                "current_vision_pos_embed", Input.floats(f.visionPosEmbed(), TOKENS, 1, 256),
+                "memory_0", Input.floats(pointers, 1, p, 256), "memory_1", Input.floats(memories, 1, n, 64, 64, 64),
+                "memory_pos_embed", Input.floats(memoryPos, 1, (long) n * TOKENS + 4L * p, 64),
+                "cond_frame_id_diff", Input.floats(new float[] {condFrameIdDiff})));
+        return out.get("image_embed");
+    }
+
+    /** @param pixFeat the raw backbone feature of the frame (never the memory-conditioned one) */
+    public MemoryOutput encodeMemory(float[] maskForMem, float[] pixFeat, float occLogit) {
+        Map<String, float[]> out = memoryEncoder.run(Map.of(
+                "mask_for_mem", Input.floats(maskForMem, 1, 1, 1024, 1024),
+                "pix_feat", Input.floats(pixFeat, 1, 256, 64, 64),
+                "occ_logit", Input.floats(new float[] {occLogit}, 1, 1)));
+        return new MemoryOutput(out.get("maskmem_features"), out.get("maskmem_pos_enc"), out.get("temporal_code"));
+    }
+
+    private static float[] pointers(MemoryBank.Selection sel) {
+        float[] p = new float[sel.pointers().size() * 256];
+        for (int i = 0; i < sel.pointers().size(); i++) {
+            System.arraycopy(sel.pointers().get(i).objPtr(), 0, p, i * 256, 256);
+        }
+        return p;
+    }
+
+    private static float[] memories(MemoryBank.Selection sel) {
+        int size = TOKENS * 64;
+        float[] m = new float[sel.memories().size() * size];
+        for (int i = 0; i < sel.memories().size(); i++) {
+            System.arraycopy(sel.memories().get(i).features(), 0, m, i * size, size);
+        }
+        return m;
+    }
+
+    /**
+     * Each memory's position: maskmem_pos_enc + temporal_code[index]; then 4 rows per pointer, which the
+     * exported graph overwrites with its own pointer encoding (placeholders here).
+     */
+    private float[] memoryPositions(MemoryBank.Selection sel) {
+        int n = sel.memories().size();
+        int block = TOKENS * 64;
+        float[] pos = new float[(n * TOKENS + 4 * sel.pointers().size()) * 64];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(memoryPosByIndex[sel.temporalIndex()[i]], 0, pos, i * block, block);
+        }
+        return pos;
+    }
+
+    /** maskmem_pos_enc [4096*64] + temporal_code[k] [64], for every temporal index k. */
+    static float[][] positionsByIndex(float[] posEnc, float[] temporalCode) {
+        float[][] out = new float[MemoryBank.NUM_MASKMEM][TOKENS * 64];
+        for (int k = 0; k < MemoryBank.NUM_MASKMEM; k++) {
+            for (int r = 0; r < TOKENS; r++) {
+                for (int c = 0; c < 64; c++) {
+                    out[k][r * 64 + c] = posEnc[r * 64 + c] + temporalCode[k * 64 + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] binarise(float[] maskForMem, boolean present) {
+        float[] b = new float[maskForMem.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = present && maskForMem[i] > 0 ? 10f : -10f;
+        }
+        return b;
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] b = new float[n];
+        Arrays.fill(b, v);
+        return b;
+    }
+}

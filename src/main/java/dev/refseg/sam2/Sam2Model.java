@@ -1,0 +1,67 @@
+package dev.refseg.sam2;
+
+import dev.refseg.mask.BinaryMask;
+
+/**
+ * One SAM 2.1 export family behind the operations {@link Sam2Tracker} needs. The tracker owns the video
+ * loop and the memory-bank policy ({@link MemoryBank}); a family only runs its graphs and lays the
+ * selected memories out the way its memory attention takes them. Families:
+ * {@link NvidiaSam2} (NVIDIA deepstream_tools B3 export, models.md §1.2) and {@link TransformersSam2}
+ * (transformers {@code Sam2VideoModel} exports on the Hugging Face hub, models.md §7.1).
+ * Implementations are stateless apart from model constants computed once, and thread-safe.
+ */
+public interface Sam2Model {
+    /** One frame's encoder outputs; only the family that made them reads their contents. */
+    interface Features {
+        int frameIdx();
+    }
+
+    /**
+     * One decoder run.
+     *
+     * @param objPtr      [256] object pointer
+     * @param maskForMem  the mask the memory encoder takes, as the family's decoder gives it ([S*S] logits)
+     * @param lowResMask  [lowResSize*lowResSize] mask logits for the output mask
+     * @param objectScore object score logit: the object is present iff it is &gt; 0
+     */
+    record Decoded(float[] objPtr, float[] maskForMem, float[] lowResMask, int lowResSize, float iou,
+            float objectScore) {
+        public boolean present() {
+            return objectScore > 0;
+        }
+    }
+
+    /** Short family name for logs and the models command, e.g. "nvidia" or "transformers". */
+    String family();
+
+    /** The encoder's square input side S in pixels. */
+    int imageSize();
+
+    /** Packed RGB (h x w) to the encoder's normalised [1,3,S,S] input; reuses {@code reuse} when it fits. */
+    float[] preprocess(byte[] rgb, int w, int h, float[] reuse);
+
+    /** Runs the image encoder on a preprocessed frame. */
+    Features encode(int frameIdx, float[] image);
+
+    /** Decodes a box prompt, [x1, y1, x2, y2] in SxS pixels, on a conditioning frame. */
+    Decoded decodeBox(Features f, float[] boxPoints);
+
+    /**
+     * Decodes a tracked frame: memory attention over the selected memories, then the decoder without a
+     * prompt.
+     *
+     * @param t         the frame being tracked
+     * @param numFrames frames in the video, or 0 when unknown (a live stream)
+     */
+    Decoded decodeTracked(Features f, MemoryBank.Selection sel, int t, int numFrames);
+
+    /**
+     * The memory a decoded frame leaves: its features as the memory attention later reads them.
+     *
+     * @param prompted true on a conditioning (prompted) frame, whose mask is stored binarised
+     */
+    float[] memory(Features f, Decoded out, boolean prompted);
+
+    /** The memory of a frame prompted with a whole mask (stored binarised). */
+    float[] maskMemory(Features f, BinaryMask mask, Decoded out);
+}

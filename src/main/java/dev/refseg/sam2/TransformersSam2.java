@@ -1,0 +1,203 @@
+package dev.refseg.sam2;
+
+import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphRunner.Input;
+import dev.refseg.inference.GraphTimer;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.mask.BinaryMask;
+import java.util.Map;
+
+/**
+ * SAM 2.1 as the transformers {@code Sam2VideoModel} video export published on the Hugging Face hub
+ * (models.md §7.1; square-zero-labs/sam2.1-*-video-onnx and its fp16 conversions): five graphs and
+ * constants.json, at any input size S (F = S/16) read from the graphs.
+ * <ul>
+ *   <li>Frames are stretched to SxS and normalised with constants.json's mean/std.</li>
+ *   <li>A prompted frame decodes on {@code feats2_no_mem} (a box = points labelled 2 and 3, in SxS
+ *       pixels); its memory is the memory encoder on the raw {@code feats2} with {@code binarize} = 1.</li>
+ *   <li>A tracked frame: {@code feats2} and {@code vision_pos_embed} as tokens [F², 1, 256] (token
+ *       y·F + x, channels last), the fixed-size bank ({@link BankLayout}), {@code pointer_tpos} for the
+ *       pointer positions, memory attention, then the decoder on {@code conditioned_feats} with the
+ *       padding prompt (one point (0, 0) labelled -1); memory with {@code binarize} = 0.</li>
+ *   <li>The graphs handle absence themselves (masks at -1024, the no-object pointer), so the decoder's
+ *       {@code high_res_mask} goes to the memory encoder as it is.</li>
+ * </ul>
+ * The raw graph runs are public and overridable so tests can inject wiring faults.
+ */
+public class TransformersSam2 implements Sam2Model {
+    /** Encoder outputs for one frame: feats0 [1,32,4F,4F], feats1 [1,64,2F,2F], feats2 and feats2NoMem [1,256,F,F]. */
+    public record FrameFeatures(int frameIdx, float[] feats0, float[] feats1, float[] feats2, float[] feats2NoMem,
+            float[] visionPosEmbed) implements Features {
+    }
+
+    /** Memory encoder outputs: tokens and positions, [F² * 64] each. */
+    public record MemoryOutput(float[] tokens, float[] pos) {
+    }
+
+    private static final float[] NO_POINT = {0, 0};
+    private static final int[] NO_LABEL = {-1};
+    private static final int[] BOX_LABELS = {2, 3};
+
+    private final GraphRunner encoder;
+    private final GraphRunner decoder;
+    private final GraphRunner memoryEncoder;
+    private final GraphRunner attention;
+    private final GraphRunner pointerTpos;
+    private final Sam2Setup setup;
+    private final int s;
+    private final int f;
+    /** vision_pos_embed as tokens [F² * 256] and the memory encoder's memory_pos [F² * 64]: model constants. */
+    private volatile float[] visionPosTokens;
+    private volatile float[] memoryPos;
+
+    public TransformersSam2(GraphRunner encoder, GraphRunner decoder, GraphRunner memoryEncoder,
+            GraphRunner attention, GraphRunner pointerTpos, Sam2Setup setup) {
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.memoryEncoder = memoryEncoder;
+        this.attention = attention;
+        this.pointerTpos = pointerTpos;
+        this.setup = setup;
+        this.s = setup.imageSize();
+        this.f = setup.featSize();
+    }
+
+    /** For wrappers (tests inject wiring faults by overriding the run methods). */
+    protected TransformersSam2(TransformersSam2 other) {
+        this(other.encoder, other.decoder, other.memoryEncoder, other.attention, other.pointerTpos, other.setup);
+    }
+
+    /** The five graphs of a model registry whose {@link Sam2Setup} is the transformers family. */
+    public static TransformersSam2 of(ModelRegistry models, Sam2Setup setup, GraphTimer timer) {
+        return new TransformersSam2(models.runner("sam2.image_encoder", timer), models.runner("sam2.mask_decoder", timer),
+                models.runner("sam2.memory_encoder", timer), models.runner("sam2.memory_attention", timer),
+                models.runner(Sam2Setup.POINTER_TPOS, timer), setup);
+    }
+
+    public Sam2Setup setup() {
+        return setup;
+    }
+
+    @Override
+    public String family() {
+        return "transformers";
+    }
+
+    @Override
+    public int imageSize() {
+        return s;
+    }
+
+    @Override
+    public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
+        return Sam2Image.preprocess(rgb, w, h, s, setup.constants().mean(), setup.constants().std(), reuse);
+    }
+
+    @Override
+    public Features encode(int frameIdx, float[] image) {
+        return encodeGraph(frameIdx, image);
+    }
+
+    @Override
+    public Decoded decodeBox(Features features, float[] boxPoints) {
+        FrameFeatures ff = (FrameFeatures) features;
+        return decodeGraph(ff, ff.feats2NoMem(), boxPoints, BOX_LABELS);
+    }
+
+    @Override
+    public Decoded decodeTracked(Features features, MemoryBank.Selection sel, int t, int numFrames) {
+        FrameFeatures ff = (FrameFeatures) features;
+        if (memoryPos == null) {
+            throw new IllegalStateException("tracking before any memory was encoded");
+        }
+        BankLayout.Bank bank = BankLayout.assemble(sel, t, numFrames, memoryPos, setup.constants().temporalTable(),
+                f * f);
+        BankLayout.placePointerPositions(bank, pointerPositions(bank.diffs()));
+        if (visionPosTokens == null) {
+            visionPosTokens = tokens(ff.visionPosEmbed(), 256);
+        }
+        float[] conditioned = attend(tokens(ff.feats2(), 256), visionPosTokens, bank.memory(), bank.memoryPos());
+        return decodeGraph(ff, conditioned, NO_POINT, NO_LABEL);
+    }
+
+    @Override
+    public float[] memory(Features features, Decoded out, boolean prompted) {
+        return remember(features, out.maskForMem(), out.objectScore(), prompted);
+    }
+
+    @Override
+    public float[] maskMemory(Features features, BinaryMask mask, Decoded out) {
+        // A given mask is a present object: SAM 2 scores a mask input as +10 when it has any pixel.
+        return remember(features, Sam2Image.maskForMemory(mask, s), 10f, true);
+    }
+
+    /** The raw feats2 goes to the memory encoder, never feats2_no_mem or the memory-conditioned features. */
+    private float[] remember(Features features, float[] highResMask, float objectScore, boolean binarize) {
+        MemoryOutput m = encodeMemory(((FrameFeatures) features).feats2(), highResMask, objectScore, binarize);
+        if (memoryPos == null) {
+            memoryPos = m.pos();
+        }
+        return m.tokens();
+    }
+
+    /** [1,C,F,F] channels-first to tokens [F², 1, C]: token y·F + x, channels last. */
+    float[] tokens(float[] nchw, int channels) {
+        int n = f * f;
+        float[] out = new float[n * channels];
+        for (int c = 0; c < channels; c++) {
+            int src = c * n;
+            for (int p = 0; p < n; p++) {
+                out[p * channels + c] = nchw[src + p];
+            }
+        }
+        return out;
+    }
+
+    private Decoded decodeGraph(FrameFeatures ff, float[] featsCond, float[] points, int[] labels) {
+        Map<String, float[]> out = decode(ff.feats0(), ff.feats1(), featsCond, points, labels);
+        return new Decoded(out.get("object_pointer"), out.get("high_res_mask"), out.get("low_res_mask"), 4 * f,
+                out.get("iou")[0], out.get("object_score_logits")[0]);
+    }
+
+    public FrameFeatures encodeGraph(int frameIdx, float[] image) {
+        Map<String, float[]> out = encoder.run(Map.of("pixel_values", Input.floats(image, 1, 3, s, s)));
+        return new FrameFeatures(frameIdx, out.get("feats0"), out.get("feats1"), out.get("feats2"),
+                out.get("feats2_no_mem"), out.get("vision_pos_embed"));
+    }
+
+    /**
+     * @param featsCond [1,256,F,F]: feats2_no_mem on a prompted frame, conditioned_feats on a tracked one
+     * @param points    [N*2] x,y in SxS pixels; labels [N] (2/3 box corners, 1/0 clicks, -1 padding)
+     * @return the decoder's outputs by name
+     */
+    public Map<String, float[]> decode(float[] feats0, float[] feats1, float[] featsCond, float[] points,
+            int[] labels) {
+        int n = labels.length;
+        return decoder.run(Map.of("feats0", Input.floats(feats0, 1, 32, 4L * f, 4L * f),
+                "feats1", Input.floats(feats1, 1, 64, 2L * f, 2L * f), "feats2_cond", Input.floats(featsCond, 1, 256, f, f),
+                "input_points", Input.floats(points, 1, 1, n, 2), "input_labels", Input.ints(labels, 1, 1, n)));
+    }
+
+    /** @param feats2 the raw backbone feature [1,256,F,F]; highResMask [S*S] logits */
+    public MemoryOutput encodeMemory(float[] feats2, float[] highResMask, float objectScore, boolean binarize) {
+        Map<String, float[]> out = memoryEncoder.run(Map.of("feats2", Input.floats(feats2, 1, 256, f, f),
+                "high_res_mask", Input.floats(highResMask, 1, 1, s, s),
+                "object_score_logits", Input.floats(new float[] {objectScore}, 1, 1),
+                "binarize", Input.floats(new float[] {binarize ? 1f : 0f})));
+        return new MemoryOutput(out.get("memory_tokens"), out.get("memory_pos"));
+    }
+
+    /** @param diffs [16] normalised pointer distances; returns pointer_pos [16 * 64] */
+    public float[] pointerPositions(float[] diffs) {
+        return pointerTpos.run(Map.of("normalized_diffs", Input.floats(diffs, diffs.length))).get("pointer_pos");
+    }
+
+    /** @param memory, memoryPos [(7F² + 64) * 64]; returns conditioned_feats [1,256,F,F] */
+    public float[] attend(float[] current, float[] currentPos, float[] memory, float[] memoryPos) {
+        long rows = memory.length / Sam2Setup.MEM_DIM;
+        return attention.run(Map.of("current_vision_features", Input.floats(current, (long) f * f, 1, 256),
+                "current_vision_position_embeddings", Input.floats(currentPos, (long) f * f, 1, 256),
+                "memory", Input.floats(memory, rows, 1, Sam2Setup.MEM_DIM),
+                "memory_pos", Input.floats(memoryPos, rows, 1, Sam2Setup.MEM_DIM))).get("conditioned_feats");
+    }
+}
