@@ -43,6 +43,7 @@ public final class GraphChecker {
     /** Returns the accepted spec the session matches, or throws naming the first mismatch. */
     public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, OrtSession session) {
         try {
+            refuseUnsupportedTypes(key, file, accepted, session);
             return check(key, file, accepted, describe(session.getInputInfo()), describe(session.getOutputInfo()));
         } catch (OrtException e) {
             throw new ModelLoadException("graph " + key + " (" + file + "): cannot read its inputs and outputs: "
@@ -55,14 +56,7 @@ public final class GraphChecker {
         List<String> best = null;
         GraphSpec closest = accepted.get(0);
         for (GraphSpec spec : accepted) {
-            List<String> problems = new ArrayList<>();
-            compare("input", spec.inputs(), inputs, problems);
-            compare("output", spec.outputs(), outputs, problems);
-            for (String name : inputs.keySet()) {
-                if (spec.inputs().stream().noneMatch(t -> t.name().equals(name))) {
-                    problems.add("input '" + name + "' is not one the adapter feeds");
-                }
-            }
+            List<String> problems = problems(spec, inputs, outputs);
             if (problems.isEmpty()) {
                 return spec;
             }
@@ -79,6 +73,49 @@ public final class GraphChecker {
                 + first.inputs().stream().map(TensorSpec::describe).collect(Collectors.joining(", "))
                 + "] and outputs ["
                 + first.outputs().stream().map(TensorSpec::describe).collect(Collectors.joining(", ")) + "]");
+    }
+
+    /** Every way a graph's tensors differ from one interface, in words; empty when they match it. */
+    public static List<String> problems(GraphSpec spec, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
+        List<String> problems = new ArrayList<>();
+        compare("input", spec.inputs(), inputs, problems);
+        compare("output", spec.outputs(), outputs, problems);
+        for (String name : inputs.keySet()) {
+            if (spec.inputs().stream().noneMatch(t -> t.name().equals(name))) {
+                problems.add("input '" + name + "' is not one the adapter feeds");
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Refuses a graph whose tensor (one an accepted interface names) has an element type refseg cannot
+     * feed or read, naming the tensor and the type: {@link #describe} can only say "unsupported".
+     */
+    private static void refuseUnsupportedTypes(String key, Path file, List<GraphSpec> accepted, OrtSession session)
+            throws OrtException {
+        for (boolean in : new boolean[] {true, false}) {
+            for (Map.Entry<String, NodeInfo> e : (in ? session.getInputInfo() : session.getOutputInfo()).entrySet()) {
+                if (!(e.getValue().getInfo() instanceof TensorInfo t) || supported(t)
+                        || accepted.stream().flatMap(s -> (in ? s.inputs() : s.outputs()).stream())
+                                .noneMatch(s -> s.name().equals(e.getKey()))) {
+                    continue;
+                }
+                String type = t.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase();
+                throw new ModelLoadException("graph " + key + " (" + file + "): " + (in ? "input '" : "output '")
+                        + e.getKey() + "' is " + type + ", an element type refseg does not take; use an export "
+                        + "with float32 inputs and outputs (" + type + " inside the graph is fine)");
+            }
+        }
+    }
+
+    private static boolean supported(TensorInfo t) {
+        try {
+            DType.of(t.type);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static void compare(String kind, List<TensorSpec> wanted, Map<String, TensorSpec> actual,

@@ -24,6 +24,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
     private final Map<String, GraphSpec> interfaces = new LinkedHashMap<>();
+    private final Map<String, Path> files = new LinkedHashMap<>();
     /** Manifest entries that are not graphs (tokenizer, labels), read by their stages. */
     private final Map<String, Path> companions = new LinkedHashMap<>();
     private final Path dir;
@@ -70,8 +71,9 @@ public final class ModelRegistry implements AutoCloseable {
                     companions.put(e.getKey(), e.getValue());
                     continue;
                 }
-                OrtSession s = runtime.load(e.getValue());
+                OrtSession s = load(e.getKey(), e.getValue());
                 sessions.put(e.getKey(), s);
+                files.put(e.getKey(), e.getValue());
                 interfaces.put(e.getKey(), GraphChecker.check(e.getKey(), e.getValue(), accepted, s));
             }
         } catch (RuntimeException e) {
@@ -87,6 +89,14 @@ public final class ModelRegistry implements AutoCloseable {
         LOG.infof("Loaded %s models from %s: %s; SAM 2.1 %s", demo ? "demo" : "", dir, sessions.keySet(), sam2);
     }
 
+    private OrtSession load(String key, Path file) {
+        try {
+            return runtime.load(file);
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException("graph " + key + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
     public boolean isDemo() {
         return demo;
     }
@@ -99,9 +109,24 @@ public final class ModelRegistry implements AutoCloseable {
         return sessions.containsKey(key);
     }
 
+    /** Manifest keys of the loaded graphs, in manifest order. */
+    public java.util.Set<String> graphs() {
+        return java.util.Collections.unmodifiableSet(sessions.keySet());
+    }
+
+    /** The file a loaded graph came from; null when the key is not loaded. */
+    public Path file(String key) {
+        return files.get(key);
+    }
+
     /** A companion file of the manifest (e.g. gdino.tokenizer), if listed. */
     public java.util.Optional<Path> companion(String key) {
         return java.util.Optional.ofNullable(companions.get(key));
+    }
+
+    /** The manifest's companion files (tokenizer, constants), by key. */
+    public Map<String, Path> companions() {
+        return java.util.Collections.unmodifiableMap(companions);
     }
 
     /** The session for a graph; FAILED_PRECONDITION when the model directory has none. */

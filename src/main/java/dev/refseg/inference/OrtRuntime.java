@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * The process's ONNX Runtime: one environment, and session options with the configured execution
  * providers. A provider that cannot load (no CUDA in this build, no driver, no GPU) is logged once and
  * skipped; CPU always remains, so a misconfigured GPU node still serves, slowly, rather than not at all.
+ * A file ORT cannot read is refused with its size and the likely cause (truncated download, LFS pointer).
  */
 public final class OrtRuntime {
     private static final Logger LOG = Logger.getLogger(OrtRuntime.class);
@@ -23,6 +25,9 @@ public final class OrtRuntime {
     private final int intraOpThreads;
     private final boolean cpuArena;
     private final long gpuMemLimit;
+    /** Where sessions write ONNX Runtime profiles (null: not profiled). */
+    private final Path profileDir;
+    private final AtomicInteger profiled = new AtomicInteger();
     private volatile List<String> active;
 
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads) {
@@ -36,6 +41,12 @@ public final class OrtRuntime {
      *                    what is requested rather than to the next power of two
      */
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit) {
+        this(providers, deviceId, intraOpThreads, cpuArena, gpuMemLimit, null);
+    }
+
+    private OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit,
+            Path profileDir) {
+        this.profileDir = profileDir;
         this.requested = providers.stream().map(p -> p.trim().toLowerCase(Locale.ROOT)).toList();
         this.cpuArena = cpuArena;
         this.gpuMemLimit = gpuMemLimit;
@@ -56,11 +67,50 @@ public final class OrtRuntime {
         return active;
     }
 
+    /**
+     * The same runtime with ONNX Runtime's profiler on in every session it loads (for the {@code models}
+     * command: which provider ran each node). Each session writes a Chrome-trace JSON file into {@code dir}
+     * when {@link OrtSession#endProfiling()} is called, which returns its path; the caller deletes them.
+     */
+    public OrtRuntime withProfiling(Path dir) {
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir);
+    }
+
+    /** Providers asked for (lower case, in order), whether or not they loaded. */
+    public List<String> requestedProviders() {
+        return requested;
+    }
+
+    /**
+     * Loads a graph with this runtime's providers.
+     *
+     * @throws ModelLoadException naming the file, its size and the likely cause when ORT cannot read it
+     */
     public OrtSession load(Path file) {
         try (OrtSession.SessionOptions opts = options()) {
+            if (profileDir != null) {
+                // One prefix per session: ORT names the file <prefix>_<time>.json, and loads can share a millisecond.
+                opts.enableProfiling(profileDir.resolve("session-" + profiled.incrementAndGet()).toString());
+            }
             return env.createSession(file.toString(), opts);
         } catch (OrtException e) {
-            throw new ModelLoadException("cannot load " + file + " with ONNX Runtime: " + e.getMessage(), e);
+            throw new ModelLoadException(LoadFailure.describe(file, e), e);
+        }
+    }
+
+    /**
+     * Loads a graph on the CPU without graph optimisation, only to read its interface (quicker than
+     * {@link #load}, and independent of the configured providers).
+     *
+     * @throws ModelLoadException as {@link #load}
+     */
+    public OrtSession inspect(Path file) {
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            opts.setIntraOpNumThreads(1);
+            return env.createSession(file.toString(), opts);
+        } catch (OrtException e) {
+            throw new ModelLoadException(LoadFailure.describe(file, e), e);
         }
     }
 

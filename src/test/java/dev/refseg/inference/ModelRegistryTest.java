@@ -79,6 +79,25 @@ class ModelRegistryTest {
     }
 
     @Test
+    void unreadableFilesAreNamedWithSizeAndCause(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        Path encoder = dir.resolve("sam2_memory_encoder.onnx");
+        byte[] full = Files.readAllBytes(encoder);
+        Files.write(encoder, java.util.Arrays.copyOf(full, 1000));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().startsWith("graph sam2.memory_encoder: " + encoder + " (1,000 bytes) is truncated "
+                + "or not an ONNX model"), e.getMessage());
+
+        Files.writeString(encoder, "version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 5000000\n");
+        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("is a Git LFS pointer, not the model"), e.getMessage());
+
+        Files.write(encoder, new byte[0]);
+        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains(encoder + " is empty (0 bytes)"), e.getMessage());
+    }
+
+    @Test
     void unavailableCudaFallsBackToCpu() {
         OrtRuntime r = new OrtRuntime(List.of("cuda", "cpu"), 0, 1);
         // The CPU build of ONNX Runtime has no CUDA provider: it must be skipped, not fatal.
