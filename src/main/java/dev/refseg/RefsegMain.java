@@ -13,6 +13,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
  * refseg client [--target H:P] (--sample | --mp4 F | --frames D)   stream a video to a running refseg
  * refseg fixtures --out DIR [--rename-input KEY:OLD=NEW]           write the demo models and manifest
+ * refseg models --dir DIR [--runs N] [--providers cuda,cpu]         check a model directory, run each graph
  * </pre>
  */
 @QuarkusMain
@@ -30,6 +31,9 @@ public final class RefsegMain {
         if (args.length > 0 && args[0].equals("fixtures")) {
             System.exit(dev.refseg.fixtures.FixturesCli.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out));
+        }
+        if (args.length > 0 && args[0].equals("models")) {
+            System.exit(dev.refseg.models.ModelsCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
         }
         if (args.length > 0 && args[0].equals("client")) {
             try {

@@ -99,7 +99,7 @@ public final class LocalInference implements InferenceBackend {
         this.models = models;
         this.tracker = new Sam2Tracker(models.sam2().create(models, timer));
         this.timer = timer;
-        this.captionTokenizer = models.has(DETECTOR) ? tokenizer(models) : null;
+        this.captionTokenizer = models.has(DETECTOR) ? detectorTokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
                 models.session(DETECTOR), captionTokenizer) : null;
     }
@@ -109,8 +109,12 @@ public final class LocalInference implements InferenceBackend {
     static final int MAX_QUERIES = 900;
     static final String TOKENIZER = "gdino.tokenizer";
 
-    /** The detector's BERT vocabulary (vocab.txt), named in the manifest beside the graph. */
-    private static BertTokenizer tokenizer(ModelRegistry models) {
+    /**
+     * The detector's BERT vocabulary (vocab.txt), named in the manifest beside the graph.
+     *
+     * @throws ModelLoadException when the manifest names none or it cannot be read
+     */
+    public static BertTokenizer detectorTokenizer(ModelRegistry models) {
         Path vocab = models.companion(TOKENIZER).orElseThrow(() -> new ModelLoadException(ModelManifest.FILE
                 + " in " + models.dir() + " names " + DETECTOR + " but no " + TOKENIZER
                 + " (the bert-base-uncased vocab.txt the export was made with)"));

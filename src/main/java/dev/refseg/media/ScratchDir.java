@@ -77,7 +77,7 @@ public final class ScratchDir implements AutoCloseable {
     }
 
     /** Removes {@code d} and everything under it, as far as it can (scratch files: a failure is only logged). */
-    static void delete(Path d) {
+    public static void delete(Path d) {
         try (Stream<Path> files = Files.walk(d)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | UncheckedIOException e) {

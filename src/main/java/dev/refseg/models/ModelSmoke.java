@@ -1,0 +1,176 @@
+package dev.refseg.models;
+
+import dev.refseg.detect.Detection;
+import dev.refseg.detect.GroundingDinoDetector;
+import dev.refseg.eval.RegionJ;
+import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphTimer;
+import dev.refseg.inference.LocalInference;
+import dev.refseg.inference.ModelLoadException;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.mask.PixelBox;
+import dev.refseg.media.DecodedFrame;
+import dev.refseg.sam2.Sam2Tracker;
+import dev.refseg.sam2.TrackerState;
+import dev.refseg.synth.ClipGenerator;
+import dev.refseg.synth.ClipSpec;
+import dev.refseg.synth.SampleClip;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One run of every loaded graph through the code that serves requests, on the bundled synthetic sample
+ * ({@link SampleClip}, 320x240), so a graph that loads and has the right interface but cannot run (an
+ * operator this ORT build lacks, a provider failing on a kernel, a shape the export cannot take) is found
+ * before the first request: by the {@code models} command and at start-up ({@code refseg.models.warm-up}).
+ * <ul>
+ *   <li>SAM 2.1 (either family): the first object's ground-truth box prompts frame 0, then frames 1..2
+ *       are tracked, which runs the image encoder, mask decoder, memory encoder and memory attention (and
+ *       pointer_tpos for the transformers family).</li>
+ *   <li>GroundingDINO: frame 0 with the first object's referent as the caption.</li>
+ *   <li>BEATs (when loaded): a 1 s synthetic fbank [1, 100, 128].</li>
+ * </ul>
+ * Graph times go to the given timer; the detector, run by its own class, is timed here as one run.
+ */
+public final class ModelSmoke {
+    /** Frames tracked: the prompted frame 0 and two tracked frames (the memory path runs on tracked frames). */
+    public static final int FRAMES = 3;
+    /** fbank frames given to the tagger: 1 s at the 10 ms shift. */
+    static final int FBANK_FRAMES = 100;
+    static final int FBANK_BINS = 128;
+    static final String DETECTOR = "gdino.detector";
+    static final String TAGGER = "beats.tagger";
+
+    /**
+     * What the run gave, for the report; not judged (real models on a synthetic frame may miss).
+     *
+     * @param object   the tracked object, in words ("the red disc")
+     * @param trackIou IoU of the tracked mask with the drawn truth on the last frame
+     * @param caption  the detector's caption, null when no detector is loaded
+     * @param boxes    boxes the detector gave above its default thresholds (0.25 box, 0.2 text)
+     * @param tagged   whether the tagger ran
+     */
+    public record Result(String object, double trackIou, String caption, int boxes, float bestScore,
+            boolean tagged) {
+        /** One line, e.g. "tracker: the red disc prompted on frame 0, mask IoU 0.93 with the truth on frame 2; ...". */
+        public String summary() {
+            List<String> parts = new ArrayList<>();
+            parts.add(String.format(Locale.ROOT, "tracker: %s prompted with its box on frame 0, mask IoU %.2f with the "
+                    + "drawn truth on frame %d", object, trackIou, FRAMES - 1));
+            if (caption != null) {
+                parts.add(String.format(Locale.ROOT, "detector: %d box(es) for \"%s\"%s", boxes, caption,
+                        boxes > 0 ? String.format(Locale.ROOT, " (best score %.2f)", bestScore) : ""));
+            }
+            if (tagged) {
+                parts.add("tagger: 527 scores from a 1 s fbank");
+            }
+            return String.join("; ", parts);
+        }
+    }
+
+    private final ClipSpec spec = SampleClip.spec();
+    private final List<ClipGenerator.RenderedFrame> frames = new ArrayList<>();
+
+    public ModelSmoke() {
+        for (int f = 0; f < FRAMES; f++) {
+            frames.add(ClipGenerator.frame(spec, f));
+        }
+    }
+
+    /**
+     * Runs every loaded graph once (SAM 2 graphs more than once: one video of {@value #FRAMES} frames).
+     *
+     * @throws ModelLoadException naming the stage and the graph when a run fails
+     */
+    public Result run(ModelRegistry models, GraphTimer timer) {
+        double iou = stage("the SAM 2.1 tracker", () -> track(models, timer));
+        String caption = models.has(DETECTOR) ? referent() : null;
+        List<Detection> found = caption == null ? List.of() : stage(DETECTOR, () -> detect(models, timer, caption));
+        if (models.has(TAGGER)) {
+            stage(TAGGER, () -> tag(models, timer));
+        }
+        return new Result(referent(), iou, caption, found.size(), found.isEmpty() ? 0 : found.get(0).score(),
+                models.has(TAGGER));
+    }
+
+    private double track(ModelRegistry models, GraphTimer timer) {
+        Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, timer));
+        double[] iou = {0};
+        try (TrackerState s = tracker.init(this::frame, FRAMES, spec.width(), spec.height())) {
+            tracker.addBox(s, 1, 0, PixelBox.of(truth(0)));
+            tracker.propagate(s, (t, direction, masks) -> {
+                if (t == FRAMES - 1) {
+                    iou[0] = RegionJ.of(masks.get(0).mask(), truth(t));
+                }
+            });
+        }
+        return iou[0];
+    }
+
+    private List<Detection> detect(ModelRegistry models, GraphTimer timer, String caption) {
+        GroundingDinoDetector detector = new GroundingDinoDetector(models.runtime().environment(),
+                models.session(DETECTOR), LocalInference.detectorTokenizer(models));
+        long t0 = System.nanoTime();
+        try {
+            return detector.detect(frame(0), caption, 0.25f, 0.2f, 3);
+        } finally {
+            timer.record(DETECTOR, System.nanoTime() - t0);
+        }
+    }
+
+    private Void tag(ModelRegistry models, GraphTimer timer) {
+        // A smooth spectrum that varies over time, in the fbank's log-energy range; the values do not matter.
+        float[] fbank = new float[FBANK_FRAMES * FBANK_BINS];
+        for (int t = 0; t < FBANK_FRAMES; t++) {
+            for (int b = 0; b < FBANK_BINS; b++) {
+                fbank[t * FBANK_BINS + b] = (float) (-8 + 4 * Math.sin(0.05 * b + 0.2 * t));
+            }
+        }
+        float[] probs = models.runner(TAGGER, timer).run(Map.of("fbank",
+                GraphRunner.Input.floats(fbank, 1, FBANK_FRAMES, FBANK_BINS))).get("probs");
+        for (float p : probs) {
+            if (!Float.isFinite(p)) {
+                throw new IllegalStateException(TAGGER + " gave a non-finite score (" + p + ") for a finite fbank");
+            }
+        }
+        return null;
+    }
+
+    private String referent() {
+        return spec.objects().get(0).referent();
+    }
+
+    private DecodedFrame frame(int f) {
+        return new DecodedFrame(f, Math.round(f * 1e6 / spec.fps()), spec.width(), spec.height(), frames.get(f).rgb());
+    }
+
+    private BinaryMask truth(int f) {
+        return frames.get(f).truth().get(0);
+    }
+
+    private interface Stage<T> {
+        T run();
+    }
+
+    /** Runs a stage; a failure other than a model-directory problem becomes one naming the stage. */
+    private static <T> T stage(String name, Stage<T> stage) {
+        try {
+            return stage.run();
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (StatusRuntimeException e) {
+            throw failed(name, e.getStatus().getDescription(), e);
+        } catch (RuntimeException e) {
+            throw failed(name, String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    private static ModelLoadException failed(String stage, String message, Throwable cause) {
+        return new ModelLoadException("the test run on the synthetic sample failed in " + stage + ": " + message,
+                cause);
+    }
+}

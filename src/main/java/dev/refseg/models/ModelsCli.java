@@ -1,0 +1,167 @@
+package dev.refseg.models;
+
+import dev.refseg.inference.ModelLoadException;
+import dev.refseg.inference.OrtRuntime;
+import dev.refseg.sam2.Sam2Constants;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * {@code refseg models}: checks a model directory the way start-up does and runs every graph once.
+ * <pre>
+ * refseg models --dir DIR [--runs N] [--providers cuda,cpu]
+ * </pre>
+ * {@code --dir} prints one line per graph (key, export family, file, size, I/O element types, first-run
+ * and median milliseconds, nodes per execution provider that actually ran them) and exits 0, or prints
+ * "refused: " and the problem and exits 1. Exit 2: bad arguments.
+ */
+public final class ModelsCli {
+    static final String USAGE = "usage: refseg models --dir DIR [--runs N] [--providers cuda,cpu]";
+
+    private ModelsCli() {
+    }
+
+    public static int run(String[] args, PrintStream out) {
+        Path dir = null;
+        int runs = 0;
+        List<String> providers = List.of("cpu");
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--dir" -> dir = Path.of(args[++i]);
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--providers" -> providers = Arrays.asList(args[++i].split(","));
+                    default -> throw new IllegalArgumentException(args[i]);
+                }
+            }
+        } catch (RuntimeException e) {
+            out.println(USAGE);
+            return 2;
+        }
+        if (dir == null || runs < 0) {
+            out.println(USAGE);
+            return 2;
+        }
+        if (!Files.isDirectory(dir)) {
+            out.println("refused: " + dir + " is not a directory");
+            return 1;
+        }
+        try {
+            print(ModelCheck.run(dir, new OrtRuntime(providers, 0, 0), runs), out);
+            return 0;
+        } catch (ModelLoadException e) {
+            out.println("refused: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static void print(ModelCheck.Report r, PrintStream out) {
+        out.println("model directory " + r.dir().toAbsolutePath());
+        out.println("ONNX Runtime " + r.ortVersion() + ", execution providers requested " + r.requested()
+                + ", loaded " + r.active());
+        out.println("SAM 2.1: " + r.sam2());
+        out.println();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"key", "family", "file", "MB", "I/O types", "first ms",
+            r.runs() > 0 ? "median ms (" + r.runs() + " runs)" : "median ms", "nodes by execution provider"});
+        for (ModelCheck.GraphLine g : r.graphs()) {
+            rows.add(new String[] {g.key(), g.family(), relative(r.dir(), g.file()), megabytes(g.bytes()), g.ioTypes(),
+                ms(g.firstMs()), ms(g.medianMs()), nodes(r.active(), g.nodes())});
+        }
+        table(rows, out);
+        out.println();
+        for (Map.Entry<String, Path> c : r.companions().entrySet()) {
+            out.println(c.getKey() + " = " + relative(r.dir(), c.getValue()) + companionNote(r, c.getKey()));
+        }
+        out.println("test run on the synthetic sample (320x240, " + ModelSmoke.FRAMES + " frames): "
+                + r.smoke().summary());
+        for (String warning : warnings(r)) {
+            out.println("warning: " + warning);
+        }
+        out.println("OK: " + r.graphs().size() + " graphs loaded, their interfaces checked, each run on the "
+                + "synthetic sample");
+    }
+
+    private static String companionNote(ModelCheck.Report r, String key) {
+        Sam2Constants c = r.sam2().constants();
+        if (c == null || !key.equals(dev.refseg.inference.CanonicalGraphs.SAM2_CONSTANTS)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " (checked: temporal table %d x %d, mean %s, std %s)", c.tableRows(),
+                c.rowWidth(), Arrays.toString(c.mean()), Arrays.toString(c.std()));
+    }
+
+    /** A requested provider that did not load, and a graph none of whose nodes ran on a loaded accelerator. */
+    private static List<String> warnings(ModelCheck.Report r) {
+        List<String> w = new ArrayList<>();
+        for (String p : r.requested()) {
+            if (!r.active().contains(p)) {
+                w.add("execution provider " + p + " was requested but could not be loaded (the log says why)");
+            }
+        }
+        for (ModelCheck.GraphLine g : r.graphs()) {
+            for (String p : r.active()) {
+                if (!p.equals("cpu") && g.nodes().getOrDefault(p, 0) == 0) {
+                    w.add(g.key() + " ran no node on " + p.toUpperCase(Locale.ROOT));
+                }
+            }
+        }
+        return w;
+    }
+
+    /** e.g. "CUDA 812, CPU 14": every loaded provider, then any other the profile names. */
+    static String nodes(List<String> active, Map<String, Integer> byProvider) {
+        List<String> parts = new ArrayList<>();
+        for (String p : active) {
+            parts.add(p.toUpperCase(Locale.ROOT) + " " + byProvider.getOrDefault(p, 0));
+        }
+        byProvider.forEach((p, n) -> {
+            if (!active.contains(p)) {
+                parts.add(p.toUpperCase(Locale.ROOT) + " " + n);
+            }
+        });
+        return String.join(", ", parts);
+    }
+
+    private static void table(List<String[]> rows, PrintStream out) {
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                // Numbers (size and times) right-aligned, words left-aligned; the last column unpadded.
+                boolean number = c == 3 || c == 5 || c == 6;
+                String cell = c == row.length - 1 ? row[c]
+                        : String.format("%" + (number ? "" : "-") + width[c] + "s", row[c]);
+                b.append(cell).append(c == row.length - 1 ? "" : "  ");
+            }
+            out.println(b.toString().stripTrailing());
+        }
+    }
+
+    static String relative(Path dir, Path file) {
+        Path d = dir.toAbsolutePath().normalize();
+        Path f = file.toAbsolutePath().normalize();
+        return f.startsWith(d) ? d.relativize(f).toString() : f.toString();
+    }
+
+    private static String megabytes(long bytes) {
+        double mb = bytes / 1e6;
+        return String.format(Locale.ROOT, mb < 10 ? "%.2f" : "%.0f", mb);
+    }
+
+    private static String ms(OptionalDouble ms) {
+        return ms.isPresent() ? String.format(Locale.ROOT, "%.1f", ms.getAsDouble()) : "-";
+    }
+}
