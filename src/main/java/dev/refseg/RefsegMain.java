@@ -14,6 +14,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg client [--target H:P] (--sample | --mp4 F | --frames D)   stream a video to a running refseg
  * refseg fixtures --out DIR [--rename-input KEY:OLD=NEW]           write the demo models and manifest
  * refseg models --dir DIR [--runs N] [--providers cuda,cpu]         check a model directory, run each graph
+ * refseg models --print-manifest DIR                                 the manifest for unnamed downloaded files
  * </pre>
  */
 @QuarkusMain

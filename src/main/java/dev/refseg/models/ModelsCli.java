@@ -17,25 +17,31 @@ import java.util.OptionalDouble;
  * {@code refseg models}: checks a model directory the way start-up does and runs every graph once.
  * <pre>
  * refseg models --dir DIR [--runs N] [--providers cuda,cpu]
+ * refseg models --print-manifest DIR
  * </pre>
  * {@code --dir} prints one line per graph (key, export family, file, size, I/O element types, first-run
  * and median milliseconds, nodes per execution provider that actually ran them) and exits 0, or prints
- * "refused: " and the problem and exits 1. Exit 2: bad arguments.
+ * "refused: " and the problem and exits 1. {@code --print-manifest} recognises the ONNX files of a
+ * download by their interfaces and prints the manifest.properties to use ({@link ManifestGuesser}).
+ * Exit 2: bad arguments.
  */
 public final class ModelsCli {
-    static final String USAGE = "usage: refseg models --dir DIR [--runs N] [--providers cuda,cpu]";
+    static final String USAGE = "usage: refseg models --dir DIR [--runs N] [--providers cuda,cpu]\n"
+            + "       refseg models --print-manifest DIR";
 
     private ModelsCli() {
     }
 
     public static int run(String[] args, PrintStream out) {
         Path dir = null;
+        Path unnamed = null;
         int runs = 0;
         List<String> providers = List.of("cpu");
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--dir" -> dir = Path.of(args[++i]);
+                    case "--print-manifest" -> unnamed = Path.of(args[++i]);
                     case "--runs" -> runs = Integer.parseInt(args[++i]);
                     case "--providers" -> providers = Arrays.asList(args[++i].split(","));
                     default -> throw new IllegalArgumentException(args[i]);
@@ -45,13 +51,21 @@ public final class ModelsCli {
             out.println(USAGE);
             return 2;
         }
-        if (dir == null || runs < 0) {
+        if ((dir == null) == (unnamed == null) || runs < 0) {
             out.println(USAGE);
             return 2;
         }
-        if (!Files.isDirectory(dir)) {
-            out.println("refused: " + dir + " is not a directory");
+        if (!Files.isDirectory(dir != null ? dir : unnamed)) {
+            out.println("refused: " + (dir != null ? dir : unnamed) + " is not a directory");
             return 1;
+        }
+        if (unnamed != null) {
+            try {
+                return ManifestGuesser.print(unnamed, out);
+            } catch (java.io.UncheckedIOException e) {
+                out.println("refused: " + e.getMessage() + ": " + e.getCause().getMessage());
+                return 1;
+            }
         }
         try {
             print(ModelCheck.run(dir, new OrtRuntime(providers, 0, 0), runs), out);

@@ -1,0 +1,239 @@
+package dev.refseg.models;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.refseg.inference.CanonicalGraphs;
+import dev.refseg.inference.GraphChecker;
+import dev.refseg.inference.GraphSpec;
+import dev.refseg.inference.ModelLoadException;
+import dev.refseg.inference.ModelManifest;
+import dev.refseg.inference.OrtRuntime;
+import dev.refseg.inference.TensorSpec;
+import dev.refseg.sam2.Sam2Constants;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code refseg models --print-manifest DIR}: for a folder of downloaded files with no manifest yet,
+ * recognises each ONNX file by its interface (every accepted interface of {@link CanonicalGraphs} is
+ * tried, whatever the file is called) and prints the {@code manifest.properties} to use, paths relative
+ * to DIR. Looks {@value #MAX_DEPTH} folders deep for {@code *.onnx}, {@code constants.json} and
+ * {@code vocab.txt}.
+ * <ul>
+ *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): the plain fp32 name
+ *       first, then the one nearest to the files already chosen (one export's graphs stay together); the
+ *       others are printed commented out.</li>
+ *   <li>SAM 2.1: one family only (the complete one, NVIDIA's when both are).</li>
+ *   <li>Files recognised as nothing are listed as comments with the nearest interface's first mismatch.</li>
+ * </ul>
+ * Every remark is a comment, so the output can be saved as it is. Returns 1 when a graph the service
+ * needs is missing (named in a "# MISSING" line), else 0.
+ */
+final class ManifestGuesser {
+    static final int MAX_DEPTH = 4;
+    /** Names of exported variants that are not the plain fp32 graph. */
+    private static final Pattern VARIANT = Pattern.compile(
+            "(?i).*[_.-](quantized|quant|int8|uint8|q4|q4f16|bnb4|fp16|f16|half|bf16)\\.onnx");
+    private static final List<String> SAM2_KEYS = ModelCheck.ORDER.stream().filter(k -> k.startsWith("sam2.")).toList();
+    private static final String TOKENIZER = "gdino.tokenizer";
+
+    /** A file whose interface is one of a key's accepted ones. */
+    private record Match(Path file, GraphSpec spec) {
+    }
+
+    private final Path dir;
+    private final List<String> lines = new ArrayList<>();
+    private final List<String> remarks = new ArrayList<>();
+    private final List<String> missing = new ArrayList<>();
+    /** Files chosen so far: later choices prefer files near them. */
+    private final List<Path> chosen = new ArrayList<>();
+
+    private ManifestGuesser(Path dir) {
+        this.dir = dir;
+    }
+
+    static int print(Path dir, PrintStream out) {
+        ManifestGuesser g = new ManifestGuesser(dir);
+        g.guess();
+        out.println("# " + ModelManifest.FILE + " for " + dir.toAbsolutePath().normalize()
+                + ", recognised from the files' interfaces by `refseg models --print-manifest`.");
+        out.println("# Save it as " + dir.resolve(ModelManifest.FILE) + ", then check it with `refseg models --dir "
+                + dir + "`.");
+        g.lines.forEach(out::println);
+        g.remarks.forEach(out::println);
+        g.missing.forEach(out::println);
+        return g.missing.isEmpty() ? 0 : 1;
+    }
+
+    private void guess() {
+        List<Path> files = files();
+        Map<String, List<Match>> byKey = new LinkedHashMap<>();
+        OrtRuntime cpu = new OrtRuntime(List.of("cpu"), 0, 1);
+        for (Path f : files) {
+            if (f.getFileName().toString().endsWith(".onnx")) {
+                recognise(cpu, f, byKey);
+            }
+        }
+        String family = sam2Family(byKey, files);
+        for (String key : SAM2_KEYS) {
+            List<Match> same = byKey.getOrDefault(key, List.of()).stream()
+                    .filter(m -> m.spec().family().equals(family)).toList();
+            if (!key.equals("sam2.pointer_tpos") || family.equals(CanonicalGraphs.TRANSFORMERS)) {
+                choose(key, same.stream().map(Match::file).toList(), "no ONNX file here has its interface ("
+                        + CanonicalGraphs.BY_KEY.get(key).stream().filter(s -> s.family().equals(family)).findFirst()
+                                .orElseThrow().expectedExport() + ")");
+            }
+            byKey.getOrDefault(key, List.of()).stream().filter(m -> !m.spec().family().equals(family))
+                    .forEach(m -> remarks.add("# " + key + " = " + relative(m.file()) + "   (" + m.spec().family()
+                            + " family; the " + family + " graphs are chosen)"));
+        }
+        if (family.equals(CanonicalGraphs.TRANSFORMERS)) {
+            choose(CanonicalGraphs.SAM2_CONSTANTS, usableConstants(files), "the transformers family needs the "
+                    + "constants.json of the same export");
+        }
+        choose("gdino.detector", files(byKey, "gdino.detector"), "no ONNX file here has its interface ("
+                + CanonicalGraphs.GDINO_HF.expectedExport() + ")");
+        if (lines.stream().anyMatch(l -> l.startsWith("gdino.detector "))) {
+            chooseTokenizer(files);
+        }
+        List<Path> tagger = files(byKey, "beats.tagger");
+        if (!tagger.isEmpty()) {
+            choose("beats.tagger", tagger, "");
+        }
+    }
+
+    /** Tries the file against every accepted interface; records a match, or a remark with the nearest miss. */
+    private void recognise(OrtRuntime cpu, Path file, Map<String, List<Match>> byKey) {
+        Map<String, TensorSpec> inputs;
+        Map<String, TensorSpec> outputs;
+        try (OrtSession s = cpu.inspect(file)) {
+            inputs = GraphChecker.describe(s.getInputInfo());
+            outputs = GraphChecker.describe(s.getOutputInfo());
+        } catch (ModelLoadException | OrtException e) {
+            remarks.add("# unreadable: " + e.getMessage());
+            return;
+        }
+        List<String> nearest = null;
+        GraphSpec nearestSpec = null;
+        for (List<GraphSpec> specs : CanonicalGraphs.BY_KEY.values()) {
+            for (GraphSpec spec : specs) {
+                List<String> problems = GraphChecker.problems(spec, inputs, outputs);
+                if (problems.isEmpty()) {
+                    byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(new Match(file, spec));
+                    return;
+                }
+                if (nearest == null || problems.size() < nearest.size()) {
+                    nearest = problems;
+                    nearestSpec = spec;
+                }
+            }
+        }
+        remarks.add("# not recognised: " + relative(file) + ": nearest is " + nearestSpec.key() + " ("
+                + nearestSpec.family() + "), but " + nearest.get(0));
+    }
+
+    /** The SAM 2.1 family to use: a complete one (NVIDIA's first), else the one with the most graphs here. */
+    private static String sam2Family(Map<String, List<Match>> byKey, List<Path> files) {
+        Map<String, Integer> found = new LinkedHashMap<>();
+        found.put(CanonicalGraphs.NVIDIA, 0);
+        found.put(CanonicalGraphs.TRANSFORMERS, files.stream().anyMatch(ManifestGuesser::isConstants) ? 1 : 0);
+        for (String key : SAM2_KEYS) {
+            byKey.getOrDefault(key, List.of()).stream().map(m -> m.spec().family()).distinct()
+                    .forEach(f -> found.merge(f, 1, Integer::sum));
+        }
+        if (found.get(CanonicalGraphs.NVIDIA) == 4) {
+            return CanonicalGraphs.NVIDIA;
+        }
+        // The transformers family is complete at 6: five graphs and constants.json.
+        return found.get(CanonicalGraphs.TRANSFORMERS) > found.get(CanonicalGraphs.NVIDIA) ? CanonicalGraphs.TRANSFORMERS
+                : CanonicalGraphs.NVIDIA;
+    }
+
+    private void chooseTokenizer(List<Path> files) {
+        List<Path> vocab = files.stream().filter(f -> f.getFileName().toString().endsWith("vocab.txt")).toList();
+        if (vocab.isEmpty()) {
+            files.stream().filter(f -> f.getFileName().toString().equals("tokenizer.json")).forEach(f -> remarks.add(
+                    "# " + relative(f) + " is not usable: refseg reads the BERT vocab.txt (one token per line) of "
+                            + "the same repository, not tokenizer.json"));
+        }
+        choose(TOKENIZER, vocab, "the detector needs the bert-base-uncased vocab.txt its export was made with");
+    }
+
+    /** constants.json files that read as a transformers-family export's; the others become remarks. */
+    private List<Path> usableConstants(List<Path> files) {
+        List<Path> ok = new ArrayList<>();
+        for (Path f : files) {
+            if (isConstants(f)) {
+                try {
+                    Sam2Constants.read(f);
+                    ok.add(f);
+                } catch (ModelLoadException e) {
+                    remarks.add("# not usable: " + e.getMessage());
+                }
+            }
+        }
+        return ok;
+    }
+
+    /** Prints the best of the files for the key and the others commented out, or records it missing. */
+    private void choose(String key, List<Path> files, String whyNeeded) {
+        if (files.isEmpty()) {
+            missing.add("# MISSING " + key + ": " + whyNeeded);
+            return;
+        }
+        List<Path> ordered = new ArrayList<>(files);
+        ordered.sort(Comparator.comparing((Path f) -> VARIANT.matcher(f.getFileName().toString()).matches())
+                .thenComparing(f -> -nearness(f)).thenComparing(Path::toString));
+        lines.add(key + " = " + relative(ordered.get(0)));
+        chosen.add(ordered.get(0));
+        for (Path other : ordered.subList(1, ordered.size())) {
+            lines.add("# " + key + " = " + relative(other) + "   (also has this interface)");
+        }
+    }
+
+    /** Folders shared with the nearest file chosen so far. */
+    private int nearness(Path f) {
+        int best = 0;
+        for (Path c : chosen) {
+            Path a = f.getParent();
+            Path b = c.getParent();
+            int n = 0;
+            while (n < Math.min(a.getNameCount(), b.getNameCount()) && a.getName(n).equals(b.getName(n))) {
+                n++;
+            }
+            best = Math.max(best, n);
+        }
+        return best;
+    }
+
+    private static List<Path> files(Map<String, List<Match>> byKey, String key) {
+        return byKey.getOrDefault(key, List.of()).stream().map(Match::file).toList();
+    }
+
+    private static boolean isConstants(Path f) {
+        return f.getFileName().toString().equals("constants.json");
+    }
+
+    /** Regular files under the directory, at most {@value #MAX_DEPTH} folders down, sorted by path. */
+    private List<Path> files() {
+        try (Stream<Path> s = Files.walk(dir, MAX_DEPTH + 1)) {
+            return s.filter(Files::isRegularFile).map(p -> p.toAbsolutePath().normalize()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    private String relative(Path file) {
+        return ModelsCli.relative(dir, file).replace(java.io.File.separatorChar, '/');
+    }
+}

@@ -1,0 +1,80 @@
+package dev.refseg.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.CanonicalGraphs;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.OrtRuntime;
+import dev.refseg.onnx.DType;
+import dev.refseg.onnx.GraphBuilder;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestGuesserTest {
+    /** Where each fixture graph is put, under a name that says nothing about it. */
+    static final Map<String, String> SCATTERED = Map.of(
+            "sam2.image_encoder", "tracker/onnx/part1.onnx",
+            "sam2.mask_decoder", "tracker/onnx/part2.onnx",
+            "sam2.memory_attention", "tracker/onnx/deep/part3.onnx",
+            "sam2.memory_encoder", "tracker/part4.onnx",
+            "gdino.detector", "grounding/model.onnx",
+            "beats.tagger", "audio/x.onnx");
+
+    @Test
+    void unnamedFilesAreRecognisedByTheirInterfaces(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        for (Map.Entry<String, String> e : SCATTERED.entrySet()) {
+            copy(files.get(e.getKey()), dir.resolve(e.getValue()));
+        }
+        // A quantised copy of the detector, a vocabulary, and a graph that is none of refseg's.
+        copy(files.get("gdino.detector"), dir.resolve("grounding/model_quantized.onnx"));
+        copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve("grounding/vocab.txt"));
+        GraphBuilder other = new GraphBuilder("classifier");
+        other.output("scores", other.sigmoid(other.input("pixels", DType.FLOAT, 1, 3, 224, 224)), DType.FLOAT,
+                1, 3, 224, 224);
+        Files.write(dir.resolve("audio/classifier.onnx"), other.build());
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "# gdino.detector = grounding/model_quantized.onnx   (also has this interface)",
+                "# not recognised: audio/classifier.onnx: nearest is ");
+        Properties manifest = new Properties();
+        manifest.load(new StringReader(r.output()));
+        for (Map.Entry<String, String> e : SCATTERED.entrySet()) {
+            assertEquals(e.getValue(), manifest.getProperty(e.getKey()), r.output());
+        }
+        assertEquals("grounding/vocab.txt", manifest.getProperty("gdino.tokenizer"), r.output());
+        assertEquals(SCATTERED.size() + 1, manifest.size(), r.output());
+
+        // The printed manifest is the one to use: the directory then loads as it is.
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(CanonicalGraphs.NVIDIA, models.sam2().family());
+        }
+    }
+
+    @Test
+    void missingGraphsAndTheTokenizerJsonAreNamed(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_attention", "gdino.detector")) {
+            copy(files.get(key), dir.resolve("m/" + key + ".onnx"));
+        }
+        Files.writeString(dir.resolve("m/tokenizer.json"), "{}");
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(1, "# MISSING sam2.memory_encoder: no ONNX file here has its interface",
+                "# m/tokenizer.json is not usable: refseg reads the BERT vocab.txt", "# MISSING gdino.tokenizer");
+        assertFalse(r.output().contains("beats.tagger"), r.output());
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to.getParent());
+        Files.copy(from, to);
+    }
+}
