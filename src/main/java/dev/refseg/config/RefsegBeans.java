@@ -12,6 +12,7 @@ import dev.refseg.inference.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.MediaSettings;
 import dev.refseg.media.ScratchDir;
+import dev.refseg.models.ModelSmoke;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -51,7 +52,17 @@ public class RefsegBeans {
     @Startup
     ModelRegistry models(RefsegConfig config, OrtRuntime runtime) {
         requireRunnableRole(config.role());
-        return config.models().dir().map(d -> ModelRegistry.load(d, runtime)).orElseGet(() -> ModelRegistry.demo(runtime));
+        ModelRegistry models = config.models().dir().map(d -> ModelRegistry.load(d, runtime))
+                .orElseGet(() -> ModelRegistry.demo(runtime));
+        if (config.models().warmUp()) {
+            try {
+                LOG.info(ModelSmoke.warmUp(models));
+            } catch (RuntimeException e) {
+                models.close();
+                throw e;
+            }
+        }
+        return models;
     }
 
     void closeModels(@Disposes ModelRegistry models) {

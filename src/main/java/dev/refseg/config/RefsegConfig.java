@@ -95,6 +95,14 @@ public interface RefsegConfig {
          * are used, and the log says so.
          */
         Optional<Path> dir();
+
+        /**
+         * Run every graph once at start on the bundled synthetic sample (the {@code models} command's test
+         * run), logging each graph's first-run time: a graph that loads but cannot run stops the start, and
+         * the first request does not pay the providers' initialisation.
+         */
+        @WithDefault("true")
+        boolean warmUp();
     }
 
     interface Inference {

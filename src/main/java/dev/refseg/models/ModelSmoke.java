@@ -97,6 +97,20 @@ public final class ModelSmoke {
                 models.has(TAGGER));
     }
 
+    /**
+     * The start-up warm-up ({@code refseg.models.warm-up}): one run, described for the log with each
+     * graph's first-run time.
+     *
+     * @throws ModelLoadException as {@link #run}, which stops the start
+     */
+    public static String warmUp(ModelRegistry models) {
+        GraphTimes times = new GraphTimes();
+        Result result = new ModelSmoke().run(models, times);
+        return "Warm-up on the synthetic sample, first run per graph: " + times.graphs().stream()
+                .map(g -> String.format(Locale.ROOT, "%s %.0f ms", g, times.firstMs(g).orElse(0)))
+                .collect(java.util.stream.Collectors.joining(", ")) + "; " + result.summary();
+    }
+
     private double track(ModelRegistry models, GraphTimer timer) {
         Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, timer));
         double[] iou = {0};

@@ -1,0 +1,48 @@
+package dev.refseg.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.ModelLoadException;
+import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.OrtRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The test run shared by the models command and the start-up warm-up. */
+class ModelSmokeTest {
+    static final OrtRuntime CPU = new OrtRuntime(List.of("cpu"), 0, 1);
+
+    @Test
+    void everyFixtureGraphRunsAndTheTrackerFollowsTheObject(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+            GraphTimes times = new GraphTimes();
+            ModelSmoke.Result r = new ModelSmoke().run(models, times);
+            assertEquals(models.graphs(), java.util.Set.copyOf(times.graphs()));
+            // The fixture tracker and detector are functional on the synthetic clips.
+            assertTrue(r.trackIou() > 0.8, r.summary());
+            assertTrue(r.boxes() >= 1, r.summary());
+            String log = ModelSmoke.warmUp(models);
+            for (String key : models.graphs()) {
+                assertTrue(log.matches("(?s).*" + java.util.regex.Pattern.quote(key) + " \\d+ ms.*"), log);
+            }
+        }
+    }
+
+    @Test
+    void aGraphThatCannotRunStopsTheWarmUpWithTheCommandsMessage(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        Files.write(dir.resolve("beats_tagger.onnx"), TestModels.taggerThatCannotRun());
+        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSmoke.warmUp(models));
+            assertTrue(e.getMessage().startsWith("the test run on the synthetic sample failed in beats.tagger: "
+                    + "beats.tagger failed"), e.getMessage());
+        }
+    }
+}
