@@ -21,11 +21,25 @@ final class TrackerHarness implements AutoCloseable {
     final ModelRegistry models;
     final Sam2Tracker tracker;
 
+    /** The NVIDIA-family fixtures. */
     TrackerHarness() throws Exception {
+        this("nvidia");
+    }
+
+    /**
+     * @param family "nvidia", or "transformers" (1024 px fixtures, as square-zero-labs' export) /
+     *               "transformers-512" (as diffusionstudio's tiny export)
+     */
+    TrackerHarness(String family) throws Exception {
         Path dir = Files.createTempDirectory("tracker-fixtures");
-        FixtureModels.writeAll(dir);
+        switch (family) {
+            case "nvidia" -> FixtureModels.writeAll(dir);
+            case "transformers" -> FixtureModels.writeTransformers(dir, 1024);
+            case "transformers-512" -> FixtureModels.writeTransformers(dir, 512);
+            default -> throw new IllegalArgumentException(family);
+        }
         models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
-        tracker = new Sam2Tracker(graphs(models));
+        tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
     }
 
     /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
