@@ -99,7 +99,8 @@ public final class GraphRunner {
      * @return every output as a float array (row-major), by output name, in the graph's output order
      * @throws io.grpc.StatusRuntimeException INTERNAL naming the graph when ONNX Runtime fails, and naming
      *         the input too when its data cannot become the declared type (float data for an int64 input, a
-     *         long beyond int32 for an int32 input, a shape that does not hold the data)
+     *         long beyond int32 for an int32 input, a shape that does not hold the data), or the output when
+     *         it is of another type than float, float16, bfloat16, int32 or int64
      */
     public Map<String, float[]> run(Map<String, Input> inputs) {
         long t0 = System.nanoTime();
