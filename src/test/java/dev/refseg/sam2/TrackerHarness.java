@@ -22,10 +22,20 @@ final class TrackerHarness implements AutoCloseable {
     final Sam2Tracker tracker;
 
     TrackerHarness() throws Exception {
-        Path dir = Files.createTempDirectory("tracker-fixtures");
-        FixtureModels.writeAll(dir);
+        this(fixtures());
+    }
+
+    /** The tracker over the NVIDIA-family graphs of a model directory. */
+    TrackerHarness(Path dir) {
         models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
         tracker = new Sam2Tracker(graphs(models));
+    }
+
+    /** A new directory with the fixture models. */
+    static Path fixtures() throws java.io.IOException {
+        Path dir = Files.createTempDirectory("tracker-fixtures");
+        FixtureModels.writeAll(dir);
+        return dir;
     }
 
     /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
