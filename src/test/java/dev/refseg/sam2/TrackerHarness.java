@@ -31,6 +31,21 @@ final class TrackerHarness implements AutoCloseable {
      *               "transformers-512" (as diffusionstudio's tiny export)
      */
     TrackerHarness(String family) throws Exception {
+        this(fixtures(family));
+    }
+
+    /** The tracker over the SAM 2.1 graphs of a model directory (either family). */
+    TrackerHarness(Path dir) {
+        models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
+        tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
+    }
+
+    /** A new directory with the fixture models of one family ("nvidia" by default). */
+    static Path fixtures() throws java.io.IOException {
+        return fixtures("nvidia");
+    }
+
+    static Path fixtures(String family) throws java.io.IOException {
         Path dir = Files.createTempDirectory("tracker-fixtures");
         switch (family) {
             case "nvidia" -> FixtureModels.writeAll(dir);
@@ -38,8 +53,7 @@ final class TrackerHarness implements AutoCloseable {
             case "transformers-512" -> FixtureModels.writeTransformers(dir, 512);
             default -> throw new IllegalArgumentException(family);
         }
-        models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
-        tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
+        return dir;
     }
 
     /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
