@@ -1,17 +1,16 @@
 package dev.refseg.detect;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.refseg.errors.Errors;
+import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphRunner.Input;
+import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelLoadException;
 import dev.refseg.media.DecodedFrame;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,23 +37,22 @@ import org.jboss.logging.Logger;
  * <p>
  * Errors: a graph that fixes only one of H and W is refused at construction ({@link ModelLoadException});
  * a caption over {@link CaptionEncoding#MAX_TEXT_LEN} tokens is an {@link IllegalArgumentException}; an ONNX
- * Runtime failure is INTERNAL.
+ * Runtime failure is INTERNAL. Float tensors declared float16/bfloat16 are converted at the boundary
+ * ({@link GraphRunner}).
  */
 public final class GroundingDinoDetector {
     private static final Logger LOG = Logger.getLogger(GroundingDinoDetector.class);
 
     public enum Family { HUGGING_FACE, IDEA }
 
-    private final OrtEnvironment env;
-    private final OrtSession session;
+    private final GraphRunner runner;
     private final BertTokenizer tokenizer;
     private final Family family;
     private final ImageFit fit;
     private final boolean pixelMask;
 
     public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer) {
-        this.env = env;
-        this.session = session;
+        this.runner = new GraphRunner("gdino.detector", env, session, GraphTimer.NONE);
         this.tokenizer = tokenizer;
         try {
             Map<String, NodeInfo> in = session.getInputInfo();
@@ -81,40 +79,33 @@ public final class GroundingDinoDetector {
         float[] pixels = place.pixels(frame.rgb(), frame.width(), frame.height());
         long[] imageShape = {1, 3, place.inputHeight(), place.inputWidth()};
         int n = text.length();
-        Map<String, OnnxTensor> in = new HashMap<>();
-        try {
-            long[] ones = new long[n];
-            java.util.Arrays.fill(ones, 1);
-            in.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(text.inputIds()), new long[] {1, n}));
-            in.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[n]), new long[] {1, n}));
-            if (family == Family.HUGGING_FACE) {
-                in.put("pixel_values", OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), imageShape));
-                in.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(ones), new long[] {1, n}));
-                if (pixelMask) {
-                    in.put("pixel_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(place.pixelMask()),
-                            new long[] {1, place.inputHeight(), place.inputWidth()}));
-                }
-            } else {
-                in.put("img", OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), imageShape));
-                // Named attention_mask in the export, but it is the per-token validity mask.
-                in.put("attention_mask", bools(new boolean[n], true, new long[] {1, n}));
-                in.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(text.positionIds()), new long[] {1, n}));
-                // Named text_token_mask in the export, but it is the per-phrase self-attention mask.
-                in.put("text_token_mask", bools(text.selfAttention(), false, new long[] {1, n, n}));
+        long[] ones = new long[n];
+        java.util.Arrays.fill(ones, 1);
+        boolean[] valid = new boolean[n];
+        java.util.Arrays.fill(valid, true);
+        Map<String, Input> in = new HashMap<>();
+        in.put("input_ids", Input.longs(text.inputIds(), 1, n));
+        in.put("token_type_ids", Input.longs(new long[n], 1, n));
+        if (family == Family.HUGGING_FACE) {
+            in.put("pixel_values", Input.floats(pixels, imageShape));
+            in.put("attention_mask", Input.longs(ones, 1, n));
+            if (pixelMask) {
+                in.put("pixel_mask", Input.longs(place.pixelMask(), 1, place.inputHeight(), place.inputWidth()));
             }
-            try (OrtSession.Result r = session.run(in)) {
-                OnnxTensor logits = (OnnxTensor) r.get("logits").orElseThrow();
-                OnnxTensor boxes = (OnnxTensor) r.get(family == Family.IDEA ? "boxes" : "pred_boxes").orElseThrow();
-                long[] ls = logits.getInfo().getShape();
-                // Normalised over the valid region, which holds the whole frame: scale by the frame's size.
-                return DetectionDecoder.decode(copy(logits.getFloatBuffer()), (int) ls[2], copy(boxes.getFloatBuffer()),
-                        text.inputIds(), tokenizer, boxThreshold, textThreshold, maxBoxes, frame.width(), frame.height());
-            }
-        } catch (OrtException e) {
-            throw Errors.internal("gdino.detector failed: " + e.getMessage(), e);
-        } finally {
-            in.values().forEach(OnnxTensor::close);
+        } else {
+            in.put("img", Input.floats(pixels, imageShape));
+            // Named attention_mask in the export, but it is the per-token validity mask.
+            in.put("attention_mask", Input.bools(valid, 1, n));
+            in.put("position_ids", Input.longs(text.positionIds(), 1, n));
+            // Named text_token_mask in the export, but it is the per-phrase self-attention mask.
+            in.put("text_token_mask", Input.bools(text.selfAttention(), 1, n, n));
         }
+        Map<String, float[]> out = runner.run(in);
+        float[] logits = out.get("logits");
+        float[] boxes = out.get(family == Family.IDEA ? "boxes" : "pred_boxes");
+        // Normalised over the valid region, which holds the whole frame: scale by the frame's size.
+        return DetectionDecoder.decode(logits, logits.length / (boxes.length / 4), boxes, text.inputIds(), tokenizer,
+                boxThreshold, textThreshold, maxBoxes, frame.width(), frame.height());
     }
 
     /** Model input size (width, height) for a w x h frame ({@link ImageFit}). */
@@ -125,20 +116,5 @@ public final class GroundingDinoDetector {
 
     ImageFit fit() {
         return fit;
-    }
-
-    private OnnxTensor bools(boolean[] values, boolean fill, long[] shape) throws OrtException {
-        ByteBuffer b = ByteBuffer.allocateDirect(values.length);
-        for (boolean v : values) {
-            b.put((byte) (fill || v ? 1 : 0));
-        }
-        b.rewind();
-        return OnnxTensor.createTensor(env, b, shape, ai.onnxruntime.OnnxJavaType.BOOL);
-    }
-
-    private static float[] copy(FloatBuffer b) {
-        float[] a = new float[b.remaining()];
-        b.get(a);
-        return a;
     }
 }

@@ -90,6 +90,15 @@ class FixedInputSizeTest {
                 new ImageFit.Placement(1000, 600, 800, 600), new ImageFit.Placement(1000, 600, 450, 600));
     }
 
+    /** An fp16 export (pixel_values float16, logits/boxes float16) converted at the boundary finds the same boxes. */
+    @Test
+    void anFp16ExportIsConvertedAtTheBoundary() throws Exception {
+        byte[] fp16 = dev.refseg.onnx.Fp16Io.convert(dev.refseg.onnx.proto.ModelProto.parseFrom(
+                DetectorFixture.graph(800, 800))).toByteArray();
+        assertFitAndDetections(fp16, ImageFit.Kind.LETTERBOX,
+                new ImageFit.Placement(800, 800, 800, 600), new ImageFit.Placement(800, 800, 600, 800));
+    }
+
     @Test
     void withoutPixelMaskTheFrameIsStretched() throws Exception {
         assertFitAndDetections(DetectorFixture.stretchGraph(800, 800), ImageFit.Kind.STRETCH,

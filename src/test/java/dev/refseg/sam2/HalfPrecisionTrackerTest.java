@@ -50,6 +50,25 @@ class HalfPrecisionTrackerTest {
         }
     }
 
+    @Test
+    void theTransformersFamilyWithFp16InputsAndOutputsTracks() throws Exception {
+        SyntheticClip sample = SampleClip.render();
+        Path dir = TrackerHarness.fixtures("transformers-512");
+        for (String graph : List.of("vision_encoder", "mask_decoder", "memory_encoder", "memory_attention",
+                "pointer_tpos")) {
+            ModelFiles.rewrite(dir.resolve("onnx/" + graph + ".onnx"), Fp16Io::convert);
+        }
+        try (TrackerHarness fp16 = new TrackerHarness(dir)) {
+            assertEquals(CanonicalGraphs.TRANSFORMERS, fp16.models.sam2().family());
+            // input_labels stays int32: only float tensors are converted.
+            assertTrue(fp16.models.convertedTensors("sam2.mask_decoder").contains("input_points float16"));
+            assertTrue(fp16.models.convertedTensors("sam2.mask_decoder").stream().noneMatch(t -> t.startsWith("input_labels")));
+            JandF s = TrackerHarness.score(sample, fp16.track(sample, 0, 0), 0);
+            System.out.printf("transformers-512 red disc from 0, fp16 I/O: J&F %.3f%n", s.jf());
+            assertTrue(s.jf() >= 0.95, "J&F " + s.jf());
+        }
+    }
+
     /** The values really cross the boundary as float16: rounded, within half a float16 unit of fp32's. */
     private static void assertFeaturesRoundedToHalf(SyntheticClip clip, TrackerHarness fp32, TrackerHarness fp16) {
         float[] image = Sam2Image.preprocess(clip.frames().get(24), clip.width(), clip.height(), null);
