@@ -15,10 +15,24 @@ import java.util.stream.Collectors;
 /**
  * Compares a loaded graph's inputs and outputs with the interfaces accepted for its role: names, element
  * types, ranks and every fixed dimension. A dimension the graph leaves dynamic is accepted wherever the
- * spec fixes one (the adapter feeds the fixed size).
+ * spec fixes one (the adapter feeds the fixed size). Where the spec wants float, a float16 or bfloat16
+ * tensor is accepted too ({@link GraphRunner} converts it at the boundary); integer and bool types must
+ * match exactly, since a wrong integer width is an export of another family, not a precision choice.
  */
 public final class GraphChecker {
     private GraphChecker() {
+    }
+
+    /**
+     * The accepted interface a graph matched.
+     *
+     * @param converted the graph's half-precision tensors that stand for float ones, as "name type"
+     *                  (e.g. "pixel_values float16"), inputs then outputs in spec order; empty for fp32 graphs
+     */
+    public record Match(GraphSpec spec, List<String> converted) {
+        public Match {
+            converted = List.copyOf(converted);
+        }
     }
 
     /** The graph's tensors as specs, read from an ORT session. */
@@ -40,8 +54,12 @@ public final class GraphChecker {
         return out;
     }
 
-    /** Returns the accepted spec the session matches, or throws naming the first mismatch. */
-    public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, OrtSession session) {
+    /**
+     * Returns the accepted spec the session matches.
+     *
+     * @throws ModelLoadException naming the graph, every mismatched tensor and the export expected
+     */
+    public static Match check(String key, Path file, List<GraphSpec> accepted, OrtSession session) {
         try {
             refuseUnsupportedTypes(key, file, accepted, session);
             return check(key, file, accepted, describe(session.getInputInfo()), describe(session.getOutputInfo()));
@@ -51,14 +69,16 @@ public final class GraphChecker {
         }
     }
 
-    public static GraphSpec check(String key, Path file, List<GraphSpec> accepted, Map<String, TensorSpec> inputs,
+    /** As {@link #check(String, Path, List, OrtSession)}, from the graph's tensors. */
+    public static Match check(String key, Path file, List<GraphSpec> accepted, Map<String, TensorSpec> inputs,
             Map<String, TensorSpec> outputs) {
         List<String> best = null;
         GraphSpec closest = accepted.get(0);
         for (GraphSpec spec : accepted) {
-            List<String> problems = problems(spec, inputs, outputs);
+            List<String> converted = new ArrayList<>();
+            List<String> problems = problems(spec, inputs, outputs, converted);
             if (problems.isEmpty()) {
-                return spec;
+                return new Match(spec, converted);
             }
             if (best == null || problems.size() < best.size()) {
                 best = problems;
@@ -77,9 +97,15 @@ public final class GraphChecker {
 
     /** Every way a graph's tensors differ from one interface, in words; empty when they match it. */
     public static List<String> problems(GraphSpec spec, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
+        return problems(spec, inputs, outputs, new ArrayList<>());
+    }
+
+    /** As {@link #problems(GraphSpec, Map, Map)}, adding the half-precision tensors that stand for float to {@code converted}. */
+    private static List<String> problems(GraphSpec spec, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs,
+            List<String> converted) {
         List<String> problems = new ArrayList<>();
-        compare("input", spec.inputs(), inputs, problems);
-        compare("output", spec.outputs(), outputs, problems);
+        compare("input", spec.inputs(), inputs, problems, converted);
+        compare("output", spec.outputs(), outputs, problems, converted);
         for (String name : inputs.keySet()) {
             if (spec.inputs().stream().noneMatch(t -> t.name().equals(name))) {
                 problems.add("input '" + name + "' is not one the adapter feeds");
@@ -104,7 +130,7 @@ public final class GraphChecker {
                 String type = t.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase();
                 throw new ModelLoadException("graph " + key + " (" + file + "): " + (in ? "input '" : "output '")
                         + e.getKey() + "' is " + type + ", an element type refseg does not take; use an export "
-                        + "with float32 inputs and outputs (" + type + " inside the graph is fine)");
+                        + "with float32 (or float16) inputs and outputs (" + type + " inside the graph is fine)");
             }
         }
     }
@@ -119,7 +145,7 @@ public final class GraphChecker {
     }
 
     private static void compare(String kind, List<TensorSpec> wanted, Map<String, TensorSpec> actual,
-            List<String> problems) {
+            List<String> problems, List<String> converted) {
         for (TensorSpec w : wanted) {
             if (!actual.containsKey(w.name())) {
                 if (!w.optional()) {
@@ -132,7 +158,9 @@ public final class GraphChecker {
                 problems.add(kind + " '" + w.name() + "' is not a tensor of a supported type");
                 continue;
             }
-            if (a.type() != w.type()) {
+            if (w.type() == DType.FLOAT && a.type().isHalfFloat()) {
+                converted.add(w.name() + " " + a.type().name().toLowerCase());
+            } else if (a.type() != w.type()) {
                 problems.add(kind + " '" + w.name() + "' is " + a.type().name().toLowerCase() + ", expected "
                         + w.type().name().toLowerCase());
             }

@@ -10,6 +10,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.platform.Fp16Conversions;
 import dev.refseg.errors.Errors;
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -19,13 +21,30 @@ import java.util.Map;
 
 /**
  * Runs one loaded graph with named inputs and copies every output out once as a float array. Values are
- * converted at the boundary to the element type the graph declares, so one adapter drives fp32 and fp16
- * exports alike: float data goes in as float or float16 (IEEE half, round to nearest), integer data as
- * int32 or int64; float16 and bfloat16 outputs come back widened to float. Thread-safe (ORT sessions are).
+ * converted at the boundary to the element type the graph declares, so one adapter drives fp32 and
+ * half-precision exports alike: float data goes in as float, float16 (IEEE half, round to nearest;
+ * magnitudes of 65520 and more become infinity), bfloat16 (round to nearest) or double; int data as int32 or
+ * int64, long data as int64 or int32; boolean data as bool. Every output comes back as float: float16
+ * and bfloat16 widened exactly, int32/int64 converted (exact up to 2^24), float as is. Shapes are
+ * row-major, one entry per dimension, and must hold exactly as many values as the data. Thread-safe (ORT
+ * sessions are).
  */
 public final class GraphRunner {
-    /** One input: its values (float[], int[] or long[]) and shape. */
+    /**
+     * One input: its values and shape.
+     *
+     * @param data float[], int[], long[] or boolean[]
+     * @throws IllegalArgumentException for any other data
+     */
     public record Input(Object data, long[] shape) {
+        public Input {
+            if (!(data instanceof float[] || data instanceof int[] || data instanceof long[]
+                    || data instanceof boolean[])) {
+                throw new IllegalArgumentException("input data must be float[], int[], long[] or boolean[], not "
+                        + (data == null ? "null" : data.getClass().getSimpleName()));
+            }
+        }
+
         public static Input floats(float[] data, long... shape) {
             return new Input(data, shape);
         }
@@ -35,6 +54,10 @@ public final class GraphRunner {
         }
 
         public static Input longs(long[] data, long... shape) {
+            return new Input(data, shape);
+        }
+
+        public static Input bools(boolean[] data, long... shape) {
             return new Input(data, shape);
         }
     }
@@ -72,8 +95,12 @@ public final class GraphRunner {
     /**
      * Runs the graph.
      *
-     * @return every output as a float array (row-major), by output name
-     * @throws io.grpc.StatusRuntimeException INTERNAL naming the graph when ONNX Runtime fails
+     * @param inputs by input name; a name the graph does not declare goes in as its data's own type
+     * @return every output as a float array (row-major), by output name, in the graph's output order
+     * @throws io.grpc.StatusRuntimeException INTERNAL naming the graph when ONNX Runtime fails, and naming
+     *         the input too when its data cannot become the declared type (float data for an int64 input, a
+     *         long beyond int32 for an int32 input, a shape that does not hold the data), or the output when
+     *         it is of another type than float, float16, bfloat16, int32 or int64
      */
     public Map<String, float[]> run(Map<String, Input> inputs) {
         long t0 = System.nanoTime();
@@ -85,7 +112,7 @@ public final class GraphRunner {
             try (OrtSession.Result r = session.run(tensors)) {
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> v : r) {
-                    out.put(v.getKey(), floats((OnnxTensor) v.getValue()));
+                    out.put(v.getKey(), floats(v.getKey(), (OnnxTensor) v.getValue()));
                 }
                 return out;
             }
@@ -97,28 +124,60 @@ public final class GraphRunner {
         }
     }
 
-    private OnnxTensor tensor(String name, Input in) throws OrtException {
-        OnnxJavaType want = inputTypes.getOrDefault(name, OnnxJavaType.FLOAT);
-        long[] shape = in.shape();
-        if (in.data() instanceof float[] f) {
-            return switch (want) {
-                case FLOAT16 -> OnnxTensor.createTensor(env,
-                        Fp16Conversions.convertFloatBufferToFp16Buffer(FloatBuffer.wrap(f)), shape, OnnxJavaType.FLOAT16);
-                case DOUBLE -> OnnxTensor.createTensor(env, java.nio.DoubleBuffer.wrap(widen(f)), shape);
-                default -> OnnxTensor.createTensor(env, FloatBuffer.wrap(f), shape);
-            };
+    private OnnxTensor tensor(String name, Input in) {
+        OnnxJavaType declared = inputTypes.get(name);
+        try {
+            return tensor(in.data(), in.shape(), declared);
+        } catch (OrtException | IllegalArgumentException | ArithmeticException e) {
+            throw Errors.internal(key + " input '" + name + "': " + e.getMessage(), e);
         }
-        if (in.data() instanceof int[] i) {
-            return want == OnnxJavaType.INT64 ? OnnxTensor.createTensor(env, LongBuffer.wrap(toLongs(i)), shape)
-                    : OnnxTensor.createTensor(env, IntBuffer.wrap(i), shape);
+    }
+
+    /** The data as a tensor of the declared type (null: the data's own type). */
+    private OnnxTensor tensor(Object data, long[] shape, OnnxJavaType declared) throws OrtException {
+        if (data instanceof float[] f) {
+            return floatTensor(f, shape, declared == null ? OnnxJavaType.FLOAT : declared);
         }
-        long[] l = (long[]) in.data();
-        return want == OnnxJavaType.INT32 ? OnnxTensor.createTensor(env, IntBuffer.wrap(toInts(l)), shape)
-                : OnnxTensor.createTensor(env, LongBuffer.wrap(l), shape);
+        if (data instanceof int[] i && (declared == null || declared == OnnxJavaType.INT32)) {
+            return OnnxTensor.createTensor(env, IntBuffer.wrap(i), shape);
+        }
+        if (data instanceof int[] i && declared == OnnxJavaType.INT64) {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(toLongs(i)), shape);
+        }
+        if (data instanceof long[] l && (declared == null || declared == OnnxJavaType.INT64)) {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(l), shape);
+        }
+        if (data instanceof long[] l && declared == OnnxJavaType.INT32) {
+            return OnnxTensor.createTensor(env, IntBuffer.wrap(toInts(l)), shape);
+        }
+        if (data instanceof boolean[] b && (declared == null || declared == OnnxJavaType.BOOL)) {
+            return boolTensor(b, shape);
+        }
+        throw cannotBecome(data, declared);
+    }
+
+    private OnnxTensor floatTensor(float[] f, long[] shape, OnnxJavaType declared) throws OrtException {
+        return switch (declared) {
+            case FLOAT -> OnnxTensor.createTensor(env, FloatBuffer.wrap(f), shape);
+            case FLOAT16 -> OnnxTensor.createTensor(env,
+                    Fp16Conversions.convertFloatBufferToFp16Buffer(FloatBuffer.wrap(f)), shape, OnnxJavaType.FLOAT16);
+            case BFLOAT16 -> OnnxTensor.createTensor(env,
+                    Fp16Conversions.convertFloatBufferToBf16Buffer(FloatBuffer.wrap(f)), shape, OnnxJavaType.BFLOAT16);
+            case DOUBLE -> OnnxTensor.createTensor(env, DoubleBuffer.wrap(widen(f)), shape);
+            default -> throw cannotBecome(f, declared);
+        };
+    }
+
+    private OnnxTensor boolTensor(boolean[] b, long[] shape) throws OrtException {
+        ByteBuffer bytes = ByteBuffer.allocate(b.length);
+        for (boolean v : b) {
+            bytes.put((byte) (v ? 1 : 0));
+        }
+        return OnnxTensor.createTensor(env, bytes.flip(), shape, OnnxJavaType.BOOL);
     }
 
     /** Output values as floats: float16/bfloat16 widened by ORT, integers converted. */
-    static float[] floats(OnnxTensor t) {
+    private float[] floats(String name, OnnxTensor t) {
         OnnxJavaType type = t.getInfo().type;
         if (type == OnnxJavaType.INT64) {
             LongBuffer b = t.getLongBuffer();
@@ -138,11 +197,16 @@ public final class GraphRunner {
         }
         FloatBuffer b = t.getFloatBuffer();
         if (b == null) {
-            throw new IllegalStateException("output of type " + type + " cannot be read as float");
+            throw Errors.internal(key + " output '" + name + "' is " + type + ", which is not read as float", null);
         }
         float[] a = new float[b.remaining()];
         b.get(a);
         return a;
+    }
+
+    private static IllegalArgumentException cannotBecome(Object data, OnnxJavaType declared) {
+        return new IllegalArgumentException("the graph declares it " + declared + ", which "
+                + data.getClass().getSimpleName() + " data cannot become");
     }
 
     private static double[] widen(float[] f) {

@@ -16,14 +16,41 @@ public final class ImageTensors {
     /**
      * [1,3,th,tw] from packed RGB (h x w); {@code out} is reused when it has the right size. Every side
      * must be at least 1: callers that scale a frame keep each side of the target at least as large as
-     * their model needs (see {@code GroundingDinoDetector.inputSize}).
+     * their model needs (see {@code dev.refseg.detect.ImageFit}).
      */
     public static float[] normalizedNchw(byte[] rgb, int w, int h, int tw, int th, float[] mean, float[] std,
             float[] out) {
-        if (w < 1 || h < 1 || tw < 1 || th < 1) {
-            throw new IllegalArgumentException("cannot resize " + w + "x" + h + " to " + tw + "x" + th);
-        }
+        checkSizes(w, h, tw, th, tw, th);
         float[] dst = out != null && out.length == 3 * tw * th ? out : new float[3 * tw * th];
+        fill(rgb, w, h, tw, th, tw, th, mean, std, dst);
+        return dst;
+    }
+
+    /**
+     * [1,3,ph,pw]: the frame (packed RGB, h x w) resized to tw x th and normalised, at the top left of a
+     * pw x ph tensor whose other pixels are 0 after normalisation, as the Hugging Face DETR-family image
+     * processors pad (bottom and right, after normalising).
+     *
+     * @throws IllegalArgumentException when a side is below 1 or the image does not fit the padded size
+     */
+    public static float[] paddedNchw(byte[] rgb, int w, int h, int tw, int th, int pw, int ph, float[] mean,
+            float[] std) {
+        checkSizes(w, h, tw, th, pw, ph);
+        float[] dst = new float[3 * pw * ph];
+        fill(rgb, w, h, tw, th, pw, ph, mean, std, dst);
+        return dst;
+    }
+
+    private static void checkSizes(int w, int h, int tw, int th, int pw, int ph) {
+        if (w < 1 || h < 1 || tw < 1 || th < 1 || tw > pw || th > ph) {
+            throw new IllegalArgumentException("cannot resize " + w + "x" + h + " to " + tw + "x" + th
+                    + (tw == pw && th == ph ? "" : " within " + pw + "x" + ph));
+        }
+    }
+
+    /** Resizes into the top-left tw x th of {@code dst}, whose planes are pw x ph. */
+    private static void fill(byte[] rgb, int w, int h, int tw, int th, int pw, int ph, float[] mean, float[] std,
+            float[] dst) {
         int[] x0 = new int[tw];
         int[] x1 = new int[tw];
         float[] fx = new float[tw];
@@ -38,7 +65,7 @@ public final class ImageTensors {
             scale[c] = 1f / (255f * std[c]);
             bias[c] = -mean[c] / std[c];
         }
-        int plane = tw * th;
+        int plane = pw * ph;
         for (int y = 0; y < th; y++) {
             int r0 = y0[y] * w * 3;
             int r1 = y1[y] * w * 3;
@@ -50,11 +77,10 @@ public final class ImageTensors {
                 for (int c = 0; c < 3; c++) {
                     float top = (rgb[r0 + a + c] & 0xff) * (1 - wx) + (rgb[r0 + b + c] & 0xff) * wx;
                     float bot = (rgb[r1 + a + c] & 0xff) * (1 - wx) + (rgb[r1 + b + c] & 0xff) * wx;
-                    dst[c * plane + y * tw + x] = (top * (1 - wy) + bot * wy) * scale[c] + bias[c];
+                    dst[c * plane + y * pw + x] = (top * (1 - wy) + bot * wy) * scale[c] + bias[c];
                 }
             }
         }
-        return dst;
     }
 
     /** Bilinear source indices and weights for resizing {@code src} samples to {@code dst} (half-pixel centres). */

@@ -23,7 +23,7 @@ public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
 
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
-    private final Map<String, GraphSpec> interfaces = new LinkedHashMap<>();
+    private final Map<String, GraphChecker.Match> interfaces = new LinkedHashMap<>();
     private final Map<String, Path> files = new LinkedHashMap<>();
     /** Manifest entries that are not graphs (tokenizer, labels), read by their stages. */
     private final Map<String, Path> companions = new LinkedHashMap<>();
@@ -86,7 +86,20 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.infof("Loaded %s models from %s: %s; SAM 2.1 %s", demo ? "demo" : "", dir, sessions.keySet(), sam2);
+        LOG.infof("Loaded %s models from %s: %s; SAM 2.1 %s%s", demo ? "demo" : "", dir, sessions.keySet(), sam2,
+                conversions());
+    }
+
+    /** Each graph with half-precision I/O once, with its converted tensors; empty when all are float. */
+    private String conversions() {
+        StringBuilder b = new StringBuilder();
+        interfaces.forEach((key, m) -> {
+            if (!m.converted().isEmpty()) {
+                b.append(b.isEmpty() ? "; converted to and from float at the boundary: " : ", ").append(key)
+                        .append(' ').append(m.converted());
+            }
+        });
+        return b.toString();
     }
 
     private OrtSession load(String key, Path file) {
@@ -167,9 +180,19 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Which accepted interface the graph matched (e.g. which GroundingDINO export family). */
+    /** Which accepted interface the graph matched (e.g. which GroundingDINO export family); null if not loaded. */
     public GraphSpec interfaceOf(String key) {
-        return interfaces.get(key);
+        GraphChecker.Match m = interfaces.get(key);
+        return m == null ? null : m.spec();
+    }
+
+    /**
+     * The graph's float16/bfloat16 tensors that its adapter feeds and reads as float, each as "name type"
+     * (e.g. "pixel_values float16"); empty for an fp32 graph or one not loaded.
+     */
+    public List<String> convertedTensors(String key) {
+        GraphChecker.Match m = interfaces.get(key);
+        return m == null ? List.of() : m.converted();
     }
 
     public OrtRuntime runtime() {

@@ -57,9 +57,13 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
             // A flat table: rows follow from num_maskmem.
             rows = expectRows;
         }
-        if (rows != expectRows || values.size() % rows != 0) {
-            throw bad(file, "memory_temporal_positional_encoding has " + values.size() + " values in " + rows
-                    + " rows; expected " + expectRows + " rows (num_maskmem)");
+        if (rows != expectRows) {
+            throw bad(file, "memory_temporal_positional_encoding has " + rows + " rows; expected " + expectRows
+                    + " (num_maskmem)");
+        }
+        if (values.size() % rows != 0) {
+            throw bad(file, "memory_temporal_positional_encoding has " + values.size() + " values, which is not "
+                    + rows + " rows of equal length");
         }
         if (memDim.isPresent() && values.size() != rows * memDim.getAsInt()) {
             throw bad(file, "memory_temporal_positional_encoding has " + values.size() + " values; expected "

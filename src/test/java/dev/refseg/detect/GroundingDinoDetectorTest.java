@@ -66,7 +66,7 @@ class GroundingDinoDetectorTest {
             for (int[] f : frames) {
                 int[] size = d.inputSize(f[0], f[1]);
                 String what = f[0] + "x" + f[1] + " -> " + size[0] + "x" + size[1];
-                assertTrue(Math.min(size[0], size[1]) >= GroundingDinoDetector.MIN_SIDE, what);
+                assertTrue(Math.min(size[0], size[1]) >= ImageFit.MIN_SIDE, what);
                 assertTrue(Math.max(size[0], size[1]) <= 1333, what);
                 assertEquals(f[0] >= f[1], size[0] >= size[1], "the long side stays the long side: " + what);
             }

@@ -2,6 +2,7 @@ package dev.refseg.detect;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
 import java.util.List;
@@ -105,14 +106,68 @@ class TextSideTest {
         }
     }
 
+    /** The mask algorithm itself still splits at every separator (the IDEA graphs get it from here). */
     @Test
     void twoPhrasesGetTwoBlocks() {
-        CaptionEncoding e = CaptionEncoding.of("red disc . blue square .", TOK);
+        String twoPhrases = "red disc . blue square .";
+        CaptionEncoding e = CaptionEncoding.withPhraseMasks(twoPhrases, TOK.encode(twoPhrases), TOK);
         // [CLS] red disc . blue square . [SEP]
         assertArrayEquals(new long[] {0, 0, 1, 2, 0, 1, 2, 0}, e.positionIds());
         assertEquals(true, e.selfAttention()[1 * 8 + 3]);
         assertEquals(false, e.selfAttention()[1 * 8 + 4]);
         assertEquals(true, e.selfAttention()[4 * 8 + 6]);
+    }
+
+    /**
+     * A caption is one referent, so it is always one phrase: "." and "?" inside it would split it (the
+     * Hugging Face graph splits at them itself) and only the first part would be scored.
+     */
+    @Test
+    void aSentenceIsAlwaysOnePhrase() {
+        long dot = TOK.id(".");
+        long question = TOK.id("?");
+        String[] sentences = {"the dog on the left. it is running", "Mr. Smith's car?", "the 3.5 m tall man",
+            "Is it the red disc?? Yes...", "wait... the blue square .", "the dog\u3002 the cat\uff1f \uff0e",
+            "?", ". . ."};
+        for (String s : sentences) {
+            CaptionEncoding e = CaptionEncoding.of(s, TOK);
+            long[] ids = e.inputIds();
+            int n = ids.length;
+            assertEquals(CaptionEncoding.tokenCount(s, TOK), n, s);
+            assertEquals(TOK.id(BertTokenizer.SEP), ids[n - 1], s);
+            assertEquals(dot, ids[n - 2], s + " ends with its one '.': " + pieces(ids));
+            for (int i = 0; i < n - 2; i++) {
+                assertTrue(ids[i] != dot && ids[i] != question, s + " has a separator inside: " + pieces(ids));
+            }
+            for (int r = 0; r < n; r++) {
+                assertEquals(r == 0 || r == n - 1 ? 0 : r - 1, e.positionIds()[r], s + ": position " + r);
+                for (int c = 0; c < n; c++) {
+                    boolean onePhrase = r == c || (r >= 1 && r <= n - 2 && c >= 1 && c <= n - 2);
+                    assertEquals(onePhrase, e.selfAttention()[r * n + c], s + ": mask[" + r + "][" + c + "]");
+                }
+            }
+        }
+        assertEquals("mr, smith's car.", CaptionEncoding.normalise("Mr. Smith's car?"));
+        assertEquals("the 3,5 m tall man.", CaptionEncoding.normalise("the 3.5 m tall man"));
+        assertEquals("is it the red disc,, yes.", CaptionEncoding.normalise("Is it the red disc?? Yes..."));
+        assertEquals(".", CaptionEncoding.normalise(" . ? "));
+    }
+
+    /**
+     * Only ASCII "." and "?" become the separator tokens: BERT's basic step lower-cases and strips accents
+     * (NFD) but applies no compatibility normalisation, so no other character (full-width "．" and "？", the
+     * ideographic "。", the one-dot leader) turns into one, alone or between letters.
+     */
+    @Test
+    void onlyAsciiDotAndQuestionMarkBecomeSeparators() {
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) {
+                continue;
+            }
+            List<String> t = BertTokenizer.basicTokens("a" + Character.toString(cp) + "b");
+            boolean separator = t.contains(".") || t.contains("?");
+            assertEquals(cp == '.' || cp == '?', separator, Integer.toHexString(cp) + " -> " + t);
+        }
     }
 
     private static void assertBox(dev.refseg.mask.PixelBox want, dev.refseg.mask.PixelBox got) {

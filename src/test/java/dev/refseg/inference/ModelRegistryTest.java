@@ -70,6 +70,31 @@ class ModelRegistryTest {
     }
 
     @Test
+    void integerWidthIsNotConverted(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        // A transformers-family mask decoder whose input_labels is int64 where the family has int32.
+        GraphBuilder g = new GraphBuilder("int64_labels_decoder");
+        GraphBuilder.Value feats0 = g.input("feats0", DType.FLOAT, 1, 32, 256, 256);
+        g.input("feats1", DType.FLOAT, 1, 64, 128, 128);
+        GraphBuilder.Value feats2 = g.input("feats2_cond", DType.FLOAT, 1, 256, 64, 64);
+        g.input("input_points", DType.FLOAT, 1, 1, "n", 2);
+        GraphBuilder.Value labels = g.input("input_labels", DType.INT64, 1, 1, "n");
+        GraphBuilder.Value low = g.reduceMean(feats0, true, 1);
+        GraphBuilder.Value iou = g.add(g.reduceMean(low, false, 2, 3), g.reduceSum(g.cast(labels, DType.FLOAT), false, 2));
+        g.output("low_res_mask", low, DType.FLOAT, 1, 1, 256, 256);
+        g.output("high_res_mask", g.upsampleNearest(low, 4), DType.FLOAT, 1, 1, 1024, 1024);
+        g.output("iou", iou, DType.FLOAT, 1, 1);
+        g.output("object_score_logits", g.reshape(g.reduceMax(low, true, 2, 3), 1, 1, 1), DType.FLOAT, 1, 1, 1);
+        g.output("object_pointer", g.unsqueeze(g.reduceMean(feats2, false, 2, 3), 1), DType.FLOAT, 1, 1, 256);
+        Files.write(dir.resolve("sam2_mask_decoder.onnx"), g.build());
+
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("graph sam2.mask_decoder"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'input_labels' is int64, expected int32"), e.getMessage());
+        assertTrue(e.getMessage().contains("transformers Sam2VideoModel"), e.getMessage());
+    }
+
+    @Test
     void missingRequiredGraphIsNamed(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
         String manifest = Files.readString(dir.resolve(ModelManifest.FILE));

@@ -21,11 +21,39 @@ final class TrackerHarness implements AutoCloseable {
     final ModelRegistry models;
     final Sam2Tracker tracker;
 
+    /** The NVIDIA-family fixtures. */
     TrackerHarness() throws Exception {
-        Path dir = Files.createTempDirectory("tracker-fixtures");
-        FixtureModels.writeAll(dir);
+        this("nvidia");
+    }
+
+    /**
+     * @param family "nvidia", or "transformers" (1024 px fixtures, as square-zero-labs' export) /
+     *               "transformers-512" (as diffusionstudio's tiny export)
+     */
+    TrackerHarness(String family) throws Exception {
+        this(fixtures(family));
+    }
+
+    /** The tracker over the SAM 2.1 graphs of a model directory (either family). */
+    TrackerHarness(Path dir) {
         models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
-        tracker = new Sam2Tracker(graphs(models));
+        tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
+    }
+
+    /** A new directory with the fixture models of one family ("nvidia" by default). */
+    static Path fixtures() throws java.io.IOException {
+        return fixtures("nvidia");
+    }
+
+    static Path fixtures(String family) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("tracker-fixtures");
+        switch (family) {
+            case "nvidia" -> FixtureModels.writeAll(dir);
+            case "transformers" -> FixtureModels.writeTransformers(dir, 1024);
+            case "transformers-512" -> FixtureModels.writeTransformers(dir, 512);
+            default -> throw new IllegalArgumentException(family);
+        }
+        return dir;
     }
 
     /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
