@@ -61,6 +61,54 @@ class ManifestGuesserTest {
     }
 
     @Test
+    void transformersExportsStayTogether(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        // Two downloads of the transformers family at different sizes: one export's files must not mix with the other's.
+        for (int size : new int[] {1024, 512}) {
+            Path export = fixtures.resolve("t" + size);
+            FixtureModels.writeTransformers(export, size);
+            try (var files = Files.walk(export)) {
+                for (Path f : files.filter(f -> f.startsWith(export.resolve("onnx")) || f.endsWith("constants.json"))
+                        .filter(Files::isRegularFile).toList()) {
+                    copy(f, dir.resolve("sam2.1-" + size).resolve(export.relativize(f)));
+                }
+            }
+        }
+        copy(fixtures.resolve("t512/gdino_detector.onnx"), dir.resolve("detector/model.onnx"));
+        copy(fixtures.resolve("t512/gdino_vocab.txt"), dir.resolve("detector/vocab.txt"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "sam2.pointer_tpos = sam2.1-1024/onnx/pointer_tpos.onnx", "sam2.constants = sam2.1-1024/constants.json",
+                "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (also has this interface)");
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(CanonicalGraphs.TRANSFORMERS, models.sam2().family());
+            assertEquals(1024, models.sam2().imageSize());
+        }
+    }
+
+    @Test
+    void oneFamilyIsChosenWhenBothAreThere(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> nvidia = FixtureModels.writeAll(fixtures.resolve("n"));
+        Map<String, Path> hub = FixtureModels.writeTransformers(fixtures.resolve("t"), 512);
+        for (Map.Entry<String, Path> e : nvidia.entrySet()) {
+            copy(e.getValue(), dir.resolve("nvidia/" + e.getKey() + ".onnx"));
+        }
+        for (Map.Entry<String, Path> e : hub.entrySet()) {
+            if (e.getKey().startsWith("sam2.")) {
+                copy(e.getValue(), dir.resolve("hub/" + e.getKey() + ".onnx"));
+            }
+        }
+        copy(fixtures.resolve("t/constants.json"), dir.resolve("hub/constants.json"));
+        copy(fixtures.resolve("n/gdino_vocab.txt"), dir.resolve("nvidia/vocab.txt"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "sam2.image_encoder = nvidia/sam2.image_encoder.onnx",
+                "# sam2.pointer_tpos = hub/sam2.pointer_tpos.onnx   (sam2-transformers family; the sam2-nvidia graphs "
+                        + "are chosen)");
+        assertFalse(r.output().contains("sam2.constants ="), r.output());
+    }
+
+    @Test
     void missingGraphsAndTheTokenizerJsonAreNamed(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
         Map<String, Path> files = FixtureModels.writeAll(fixtures);
         for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_attention", "gdino.detector")) {

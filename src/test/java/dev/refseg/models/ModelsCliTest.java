@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.onnx.Fp16Io;
+import dev.refseg.onnx.ModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -56,13 +59,71 @@ class ModelsCliTest {
     }
 
     @Test
-    void fp16GraphIsRefusedNamingTensorAndType(@TempDir Path dir) throws Exception {
+    void fp16GraphsAreReportedWithTheirTypes(@TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(dir);
+        for (Path f : files.values()) {
+            ModelFiles.rewrite(f, Fp16Io::convert);
+        }
+        TestModels.Run r = TestModels.models("--dir", dir.toString());
+        r.says(0, "OK: 6 graphs");
+        // float16 I/O is converted at the boundary; the detector's token inputs stay int64.
+        assertEquals("float16 -> float16", row(r.output(), "sam2.image_encoder")[4], r.output());
+        assertEquals("float16,int64 -> float16", row(r.output(), "gdino.detector")[4], r.output());
+    }
+
+    @Test
+    void elementTypeRefsegCannotTakeIsRefusedNamingTensorAndType(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
         Path encoder = dir.resolve("sam2_image_encoder.onnx");
-        Files.write(encoder, TestModels.halfInput(Files.readAllBytes(encoder), "image"));
-        // Until float16 I/O is accepted (converted at the boundary), the refusal names the tensor and its type.
-        TestModels.models("--dir", dir.toString()).says(1, "refused: graph sam2.image_encoder",
-                "input 'image' is float16");
+        Files.write(encoder, TestModels.retypedInput(Files.readAllBytes(encoder), "image", TestModels.UINT16));
+        TestModels.models("--dir", dir.toString()).says(1, "refused: graph sam2.image_encoder (" + encoder + "): "
+                + "input 'image' is uint16, an element type refseg does not take");
+    }
+
+    @Test
+    void transformersFixturesAreReportedGraphByGraph(@TempDir Path dir) throws Exception {
+        FixtureModels.writeTransformers(dir, 512);
+        TestModels.Run r = TestModels.models("--dir", dir.toString());
+        r.says(0, "SAM 2.1: sam2-transformers (input 512 px, features 32x32)",
+                "sam2.constants = constants.json (checked: temporal table 7 x 64", "OK: 7 graphs");
+        for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_encoder",
+                "sam2.memory_attention", "sam2.pointer_tpos")) {
+            String[] cells = row(r.output(), key);
+            assertEquals("sam2-transformers", cells[1], r.output());
+            assertTrue(cells[2].startsWith("onnx/"), r.output());
+            assertTrue(Double.parseDouble(cells[5]) > 0, r.output());
+            assertTrue(cells[7].matches("CPU [1-9][0-9]*"), r.output());
+        }
+        // The decoder's labels are int32 in this family.
+        assertEquals("float,int32 -> float", row(r.output(), "sam2.mask_decoder")[4], r.output());
+    }
+
+    @Test
+    void nvidiaDecoderInTransformersDirectoryIsRefused(@TempDir Path nvidia, @TempDir Path dir) throws Exception {
+        FixtureModels.writeTransformers(dir, 1024);
+        Files.copy(FixtureModels.writeAll(nvidia).get("sam2.mask_decoder"), dir.resolve("onnx/mask_decoder.onnx"),
+                StandardCopyOption.REPLACE_EXISTING);
+        TestModels.models("--dir", dir.toString()).says(1, "refused: the SAM 2.1 graphs in ",
+                "come from different export families", "sam2.image_encoder is sam2-transformers",
+                "sam2.mask_decoder is sam2-nvidia");
+    }
+
+    @Test
+    void badConstantsJsonIsRefused(@TempDir Path dir) throws Exception {
+        FixtureModels.writeTransformers(dir, 512);
+        Path constants = dir.resolve("constants.json");
+        String good = Files.readString(constants);
+        Files.writeString(constants, good.substring(0, good.length() / 2));
+        TestModels.models("--dir", dir.toString()).says(1, "refused: sam2.constants (" + constants + ") is not valid JSON");
+
+        // Valid JSON whose sizes are another export's (1024 px) than the graphs' (512 px).
+        Files.writeString(constants, good.replace("\"image_size\": 512", "\"image_size\": 1024"));
+        TestModels.models("--dir", dir.toString()).says(1, "refused: SAM 2.1 size S is 512 in sam2.image_encoder "
+                + "pixel_values but 1024 in constants.json image_size");
+
+        Files.writeString(constants, good.replace("\"image_std\": [0.229, 0.224, 0.225]", "\"image_std\": [0.229, 0, 1]"));
+        TestModels.models("--dir", dir.toString()).says(1, "refused: sam2.constants (" + constants + ") image_std must "
+                + "be positive");
     }
 
     @Test

@@ -23,8 +23,8 @@ import java.nio.file.Path;
 
 /** Graphs that are wrong in one way each, and a runner that captures the models command's output. */
 final class TestModels {
-    /** ONNX's element type code for float16. */
-    static final int FLOAT16 = 10;
+    /** ONNX's element type code for uint16, a type no refseg graph takes. */
+    static final int UINT16 = 4;
 
     private TestModels() {
     }
@@ -46,10 +46,10 @@ final class TestModels {
         return new Run(rc, bytes.toString(StandardCharsets.UTF_8));
     }
 
-    /** The same model with graph input {@code name} declared float16 and cast to float before its first use. */
-    static byte[] halfInput(byte[] model, String name) throws InvalidProtocolBufferException {
+    /** The same model with graph input {@code name} declared of ONNX element type {@code elemType}, cast to float before its first use. */
+    static byte[] retypedInput(byte[] model, String name, int elemType) throws InvalidProtocolBufferException {
         String widened = name + "_as_float";
-        // Every use now reads the widened copy; the graph input keeps its name, as float16.
+        // Every use now reads the cast copy; the graph input keeps its name, with the new type.
         GraphProto.Builder g = FixturesCli.renameInput(ModelProto.parseFrom(model), name, widened).getGraph().toBuilder();
         g.addNode(0, NodeProto.newBuilder().setOpType("Cast").setName("widen_" + name).addInput(name)
                 .addOutput(widened).addAttribute(AttributeProto.newBuilder().setName("to")
@@ -57,7 +57,7 @@ final class TestModels {
         for (int i = 0; i < g.getInputCount(); i++) {
             ValueInfoProto in = g.getInput(i);
             if (in.getName().equals(widened)) {
-                TypeProto.Tensor t = in.getType().getTensorType().toBuilder().setElemType(FLOAT16).build();
+                TypeProto.Tensor t = in.getType().getTensorType().toBuilder().setElemType(elemType).build();
                 g.setInput(i, in.toBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(t)));
             }
         }
