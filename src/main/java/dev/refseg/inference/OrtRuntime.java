@@ -29,6 +29,8 @@ public final class OrtRuntime {
     private final Path profileDir;
     private final AtomicInteger profiled = new AtomicInteger();
     private volatile List<String> active;
+    /** Why each requested provider that did not load failed (ORT's message), by provider. */
+    private final java.util.Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
 
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads) {
         this(providers, deviceId, intraOpThreads, false, 0);
@@ -74,6 +76,12 @@ public final class OrtRuntime {
      */
     public OrtRuntime withProfiling(Path dir) {
         return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir);
+    }
+
+    /** Why each requested provider that could not be loaded failed, as ONNX Runtime said; empty when all loaded. */
+    public java.util.Map<String, String> providerFailures() {
+        activeProviders();
+        return java.util.Map.copyOf(failures);
     }
 
     /** Providers asked for (lower case, in order), whether or not they loaded. */
@@ -164,6 +172,7 @@ public final class OrtRuntime {
             adder.add();
             loaded.add(name);
         } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            failures.putIfAbsent(name, String.valueOf(e.getMessage()));
             if (active == null) {
                 LOG.warnf("%s execution provider could not be loaded (%s); falling back to the next provider (CPU last)",
                         name.toUpperCase(Locale.ROOT), e.getMessage());

@@ -42,9 +42,11 @@ final class ModelCheck {
     /**
      * @param requested  providers asked for, lower case
      * @param active     providers that loaded, ending with "cpu"
+     * @param failures   why each requested provider that did not load failed, by provider
      * @param companions manifest entries that are not graphs (tokenizer, constants)
      */
-    record Report(Path dir, String ortVersion, List<String> requested, List<String> active, Sam2Setup sam2,
+    record Report(Path dir, String ortVersion, List<String> requested, List<String> active,
+            Map<String, String> failures, Sam2Setup sam2,
             List<GraphLine> graphs, Map<String, Path> companions, ModelSmoke.Result smoke, int runs) {
     }
 
@@ -88,7 +90,7 @@ final class ModelCheck {
                         ioTypes(models, key), first.firstMs(key), repeated.medianMs(key), nodes.get(key)));
             }
             return new Report(dir, models.runtime().environment().getVersion(), models.runtime().requestedProviders(),
-                    models.runtime().activeProviders(), models.sam2(), lines, models.companions(), result, runs);
+                    models.runtime().activeProviders(), models.runtime().providerFailures(), models.sam2(), lines, models.companions(), result, runs);
         } finally {
             ScratchDir.delete(traces);
         }

@@ -117,7 +117,8 @@ public final class ModelsCli {
         List<String> w = new ArrayList<>();
         for (String p : r.requested()) {
             if (!r.active().contains(p)) {
-                w.add("execution provider " + p + " was requested but could not be loaded (the log says why)");
+                w.add("execution provider " + p + " was requested but could not be loaded: "
+                        + r.failures().getOrDefault(p, "(no reason given)") + buildHint(p));
             }
         }
         for (ModelCheck.GraphLine g : r.graphs()) {
@@ -128,6 +129,14 @@ public final class ModelsCli {
             }
         }
         return w;
+    }
+
+    /** A hint when this ONNX Runtime build lacks the provider altogether (the default jar is CPU only). */
+    private static String buildHint(String provider) {
+        boolean built = ai.onnxruntime.OrtEnvironment.getAvailableProviders().stream()
+                .anyMatch(p -> p.name().replace("_", "").equalsIgnoreCase(provider));
+        return built ? "" : " (this ONNX Runtime build has no " + provider.toUpperCase(Locale.ROOT)
+                + " provider: the GPU build is ./mvnw -Pgpu package)";
     }
 
     /** e.g. "CUDA 812, CPU 14": every loaded provider, then any other the profile names. */

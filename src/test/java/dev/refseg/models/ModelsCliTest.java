@@ -40,6 +40,19 @@ class ModelsCliTest {
     }
 
     @Test
+    void aProviderThatDidNotLoadIsSaidWithOrtsReason(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        TestModels.Run r = TestModels.models("--dir", dir.toString(), "--providers", "cuda,cpu");
+        if (ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
+            r.says(0, "requested [cuda, cpu]", "CUDA ");
+            return;
+        }
+        // The CPU build: everything runs, and the report says CUDA was not there and why.
+        r.says(0, "requested [cuda, cpu], loaded [cpu]", "warning: execution provider cuda was requested but could "
+                + "not be loaded: ", "this ONNX Runtime build has no CUDA provider", "OK: 6 graphs");
+    }
+
+    @Test
     void truncatedFileIsRefusedWithItsSize(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
         Path decoder = dir.resolve("sam2_mask_decoder.onnx");
