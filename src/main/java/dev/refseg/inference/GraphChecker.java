@@ -130,7 +130,7 @@ public final class GraphChecker {
                 String type = t.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase();
                 throw new ModelLoadException("graph " + key + " (" + file + "): " + (in ? "input '" : "output '")
                         + e.getKey() + "' is " + type + ", an element type refseg does not take; use an export "
-                        + "with float32 (or float16) inputs and outputs (" + type + " inside the graph is fine)");
+                        + "whose inputs and outputs are of the expected export's types (float may be float16)");
             }
         }
     }

@@ -227,7 +227,7 @@ final class ManifestGuesser {
     /** Regular files under the directory, at most {@value #MAX_DEPTH} folders down, sorted by path. */
     private List<Path> files() {
         try (Stream<Path> s = Files.walk(dir, MAX_DEPTH + 1)) {
-            return s.filter(Files::isRegularFile).map(p -> p.toAbsolutePath().normalize()).sorted().toList();
+            return s.filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
