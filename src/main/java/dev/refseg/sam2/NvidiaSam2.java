@@ -109,7 +109,8 @@ public class NvidiaSam2 implements Sam2Model {
 
     @Override
     public float[] maskMemory(Features f, BinaryMask mask, Decoded out) {
-        return remember(f, Sam2Image.maskForMemory(mask), out.objectScore());
+        // A given mask is a present object: SAM 2 scores a mask input as +10 when it has any pixel.
+        return remember(f, Sam2Image.maskForMemory(mask), 10f);
     }
 
     /** The raw backbone feature goes to the memory encoder, never the memory-conditioned one. */
