@@ -34,6 +34,8 @@ public final class RefsegMain {
                     System.out));
         }
         if (args.length > 0 && args[0].equals("models")) {
+            // Every ONNX Runtime error reaches the command as an exception it prints; ORT's own log would repeat it.
+            ai.onnxruntime.OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "refseg");
             System.exit(dev.refseg.models.ModelsCli.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
         }
         if (args.length > 0 && args[0].equals("client")) {
