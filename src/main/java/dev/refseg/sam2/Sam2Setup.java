@@ -78,9 +78,9 @@ public record Sam2Setup(String family, int imageSize, int featSize, int memoryRo
         Sizes sizes = new Sizes();
         sizes.fix("S", dim(models.inputs("sam2.image_encoder"), "pixel_values", 2), "sam2.image_encoder pixel_values");
         sizes.fix("S", dim(models.inputs("sam2.image_encoder"), "pixel_values", 3), "sam2.image_encoder pixel_values");
-        sizes.fix("S", c.imageSize().orElse(-1), "constants.json image_size");
+        sizes.fix("S", c.imageSize().orElse(-1), c.file() + " image_size");
         sizes.fix("F", dim(models.outputs("sam2.image_encoder"), "feats2", 2), "sam2.image_encoder feats2");
-        sizes.fix("F", c.featSize().orElse(-1), "constants.json feat_size");
+        sizes.fix("F", c.featSize().orElse(-1), c.file() + " feat_size");
         sizes.fix("F", dim(models.outputs("sam2.memory_attention"), "conditioned_feats", 2),
                 "sam2.memory_attention conditioned_feats");
         if (sizes.get("S") < 0) {
