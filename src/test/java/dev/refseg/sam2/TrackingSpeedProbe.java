@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * Not part of the suite (tag "probe"): prints where tracking time goes, per graph, for each family's
- * fixtures. {@code ./mvnw test -Dtest=TrackingSpeedProbe -Dgroups=probe}.
+ * fixtures. {@code ./mvnw test -Dtest=TrackingSpeedProbe -Dgroups=probe -Dsurefire.excludedGroups=none}.
  */
 @Tag("probe")
 class TrackingSpeedProbe {
