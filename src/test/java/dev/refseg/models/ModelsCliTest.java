@@ -132,7 +132,7 @@ class ModelsCliTest {
         // Valid JSON whose sizes are another export's (1024 px) than the graphs' (512 px).
         Files.writeString(constants, good.replace("\"image_size\": 512", "\"image_size\": 1024"));
         TestModels.models("--dir", dir.toString()).says(1, "refused: SAM 2.1 size S is 512 in sam2.image_encoder "
-                + "pixel_values but 1024 in constants.json image_size");
+                + "pixel_values but 1024 in " + constants + " image_size");
 
         Files.writeString(constants, good.replace("\"image_std\": [0.229, 0.224, 0.225]", "\"image_std\": [0.229, 0, 1]"));
         TestModels.models("--dir", dir.toString()).says(1, "refused: sam2.constants (" + constants + ") image_std must "

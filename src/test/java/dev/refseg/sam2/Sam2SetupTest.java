@@ -77,7 +77,7 @@ class Sam2SetupTest {
         String good = Files.readString(c);
         Files.writeString(c, good.replace("\"image_size\": 512", "\"image_size\": 1024"));
         String m = refused(dir).getMessage();
-        assertTrue(m.contains("512 in sam2.image_encoder pixel_values but 1024 in constants.json image_size"), m);
+        assertTrue(m.contains("512 in sam2.image_encoder pixel_values but 1024 in " + c + " image_size"), m);
         Files.writeString(c, good.replaceAll("\"image_std\": \\[[^]]*]", "\"image_std\": [0.2, 0.2]"));
         assertTrue(refused(dir).getMessage().contains("image_std must be an array of 3 numbers"));
         Files.writeString(c, good.replaceFirst("0\\.0]", "0.0, 0.5]"));

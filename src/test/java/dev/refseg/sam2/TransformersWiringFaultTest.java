@@ -230,13 +230,16 @@ class TransformersWiringFaultTest {
         return TrackerHarness.score(clip, r, object);
     }
 
+    /** The right wiring's score on each clip, computed once. */
+    static final Map<Boolean, JandF> RIGHT = new java.util.concurrent.ConcurrentHashMap<>();
+
     @ParameterizedTest
     @EnumSource(Fault.class)
     void eachWiringFaultCostsAtLeastAThirdOfJ(Fault fault) {
         SyntheticClip clip = fault.twins ? twins : sample;
         int pivot = fault.twins ? 10 : 24;
         int object = fault.twins ? 0 : 1;
-        JandF right = run(null, clip, pivot, object);
+        JandF right = RIGHT.computeIfAbsent(fault.twins, k -> run(null, clip, pivot, object));
         JandF wrong = run(fault, clip, pivot, object);
         System.out.printf("%s: J %.3f right, %.3f with the fault%n", fault, right.jMean(), wrong.jMean());
         assertTrue(right.jf() >= 0.95, "right wiring J&F " + right.jf());
