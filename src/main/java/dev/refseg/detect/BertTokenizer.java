@@ -44,8 +44,27 @@ public final class BertTokenizer {
         }
     }
 
+    /** bert-base-uncased's vocab.txt is 232 kB; anything past this is not a vocabulary. */
+    static final long MAX_VOCAB_BYTES = 16L << 20;
+
+    /**
+     * Reads a vocab.txt: one token per line, UTF-8, id = line number.
+     *
+     * @throws IOException when the file is over {@link #MAX_VOCAB_BYTES} or not UTF-8 text (e.g. a model
+     *                     file named by mistake), or cannot be read
+     * @throws IllegalArgumentException when it lacks [CLS], [SEP] or [UNK]
+     */
     public static BertTokenizer load(Path vocabTxt) throws IOException {
-        List<String> lines = Files.readAllLines(vocabTxt, StandardCharsets.UTF_8);
+        long size = Files.size(vocabTxt);
+        if (size > MAX_VOCAB_BYTES) {
+            throw new IOException("it is " + size + " bytes; a BERT vocab.txt is a few hundred kB (one token per line)");
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(vocabTxt, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("it is not UTF-8 text; a BERT vocab.txt has one token per line", e);
+        }
         List<String> vocab = new ArrayList<>(lines.size());
         for (String l : lines) {
             vocab.add(l.strip());

@@ -50,6 +50,8 @@ public final class GroundingDinoDetector {
     private final Family family;
     private final ImageFit fit;
     private final boolean pixelMask;
+    /** A token length the graph fixes (captions are padded to it), or 0 when dynamic. */
+    private final int fixedTokens;
 
     public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer) {
         this.runner = new GraphRunner("gdino.detector", env, session, GraphTimer.NONE);
@@ -61,14 +63,22 @@ public final class GroundingDinoDetector {
             long[] shape = ((TensorInfo) in.get(image).getInfo()).getShape();
             this.pixelMask = in.containsKey("pixel_mask");
             this.fit = ImageFit.of(image, shape, pixelMask);
+            long[] ids = ((TensorInfo) in.get("input_ids").getInfo()).getShape();
+            this.fixedTokens = ids.length == 2 && ids[1] > 0 ? (int) ids[1] : 0;
         } catch (OrtException e) {
             throw Errors.internal("gdino.detector: cannot read the graph inputs: " + e.getMessage(), e);
         }
-        LOG.infof("gdino.detector: %s export; %s", family, fit.describe());
+        LOG.infof("gdino.detector: %s export; %s; %s", family, fit.describe(), fixedTokens > 0
+                ? "token length fixed at " + fixedTokens + ": captions padded to it" : "token length dynamic");
     }
 
     public Family family() {
         return family;
+    }
+
+    /** Most tokens a caption may have, [CLS] and [SEP] included: the text encoder's or the graph's fixed length. */
+    public int maxTokens() {
+        return fixedTokens > 0 ? Math.min(fixedTokens, CaptionEncoding.MAX_TEXT_LEN) : CaptionEncoding.MAX_TEXT_LEN;
     }
 
     /** The caption's candidate boxes on one frame, best first. */
@@ -79,26 +89,32 @@ public final class GroundingDinoDetector {
         float[] pixels = place.pixels(frame.rgb(), frame.width(), frame.height());
         long[] imageShape = {1, 3, place.inputHeight(), place.inputWidth()};
         int n = text.length();
-        long[] ones = new long[n];
-        java.util.Arrays.fill(ones, 1);
-        boolean[] valid = new boolean[n];
-        java.util.Arrays.fill(valid, true);
+        if (n > maxTokens()) {
+            throw new IllegalArgumentException("the caption is " + n + " tokens; the detector reads at most " + maxTokens());
+        }
+        // A graph with a fixed token length gets the caption padded with [PAD] tokens masked out.
+        int len = Math.max(n, fixedTokens);
+        long[] ids = java.util.Arrays.copyOf(text.inputIds(), len);
+        long[] valid = new long[len];
+        boolean[] validBool = new boolean[len];
+        java.util.Arrays.fill(valid, 0, n, 1);
+        java.util.Arrays.fill(validBool, 0, n, true);
         Map<String, Input> in = new HashMap<>();
-        in.put("input_ids", Input.longs(text.inputIds(), 1, n));
-        in.put("token_type_ids", Input.longs(new long[n], 1, n));
+        in.put("input_ids", Input.longs(ids, 1, len));
+        in.put("token_type_ids", Input.longs(new long[len], 1, len));
         if (family == Family.HUGGING_FACE) {
             in.put("pixel_values", Input.floats(pixels, imageShape));
-            in.put("attention_mask", Input.longs(ones, 1, n));
+            in.put("attention_mask", Input.longs(valid, 1, len));
             if (pixelMask) {
                 in.put("pixel_mask", Input.longs(place.pixelMask(), 1, place.inputHeight(), place.inputWidth()));
             }
         } else {
             in.put("img", Input.floats(pixels, imageShape));
             // Named attention_mask in the export, but it is the per-token validity mask.
-            in.put("attention_mask", Input.bools(valid, 1, n));
-            in.put("position_ids", Input.longs(text.positionIds(), 1, n));
+            in.put("attention_mask", Input.bools(validBool, 1, len));
+            in.put("position_ids", Input.longs(java.util.Arrays.copyOf(text.positionIds(), len), 1, len));
             // Named text_token_mask in the export, but it is the per-phrase self-attention mask.
-            in.put("text_token_mask", Input.bools(text.selfAttention(), 1, n, n));
+            in.put("text_token_mask", Input.bools(padded(text.selfAttention(), n, len), 1, len, len));
         }
         Map<String, float[]> out = runner.run(in);
         float[] logits = out.get("logits");
@@ -106,6 +122,21 @@ public final class GroundingDinoDetector {
         // Normalised over the valid region, which holds the whole frame: scale by the frame's size.
         return DetectionDecoder.decode(logits, logits.length / (boxes.length / 4), boxes, text.inputIds(), tokenizer,
                 boxThreshold, textThreshold, maxBoxes, frame.width(), frame.height());
+    }
+
+    /** An n x n self-attention mask inside a len x len one; each padding token attends to itself only. */
+    private static boolean[] padded(boolean[] mask, int n, int len) {
+        if (len == n) {
+            return mask;
+        }
+        boolean[] out = new boolean[len * len];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(mask, r * n, out, r * len, n);
+        }
+        for (int r = n; r < len; r++) {
+            out[r * len + r] = true;
+        }
+        return out;
     }
 
     /** Model input size (width, height) for a w x h frame ({@link ImageFit}). */

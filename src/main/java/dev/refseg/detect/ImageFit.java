@@ -42,6 +42,8 @@ final class ImageFit {
     static final int SHORT_SIDE = 800;
     /** Longest side the dynamic resize gives. */
     static final int MAX_LONG_SIDE = 1333;
+    /** The largest fixed side accepted: twice the processor's long side covers every published export. */
+    static final int MAX_FIXED_SIDE = 2 * MAX_LONG_SIDE;
     /** Smallest side the model is given: the Swin backbone's total stride. */
     static final int MIN_SIDE = 32;
 
@@ -58,7 +60,8 @@ final class ImageFit {
     /**
      * @param shape      the image input's declared shape [N,3,H,W] (dynamic dimensions &lt;= 0)
      * @param pixelMask  whether the graph has a {@code pixel_mask} input
-     * @throws ModelLoadException when exactly one of H and W is fixed
+     * @throws ModelLoadException when exactly one of H and W is fixed, or a fixed side is over
+     *                            {@link #MAX_FIXED_SIDE}
      */
     static ImageFit of(String input, long[] shape, boolean pixelMask) {
         boolean fixedH = shape.length == 4 && shape[2] > 0;
@@ -70,6 +73,11 @@ final class ImageFit {
         }
         if (!fixedH) {
             return new ImageFit(Kind.RESIZE, 0, 0);
+        }
+        if (shape[2] > MAX_FIXED_SIDE || shape[3] > MAX_FIXED_SIDE) {
+            // Refused here rather than by an out-of-memory error on the first frame.
+            throw new ModelLoadException("gdino.detector: " + input + " " + Arrays.toString(shape) + " declares a side "
+                    + "over " + MAX_FIXED_SIDE + " px; GroundingDINO exports use 800 (fixed) or at most 1333");
         }
         return new ImageFit(pixelMask ? Kind.LETTERBOX : Kind.STRETCH, (int) shape[3], (int) shape[2]);
     }

@@ -141,6 +141,11 @@ public final class CanonicalGraphs {
             GDINO_HF.key(), List.of(GDINO_HF, GDINO_IDEA),
             BEATS.key(), List.of(BEATS));
 
+    /** Manifest keys of companion files (not graphs) -> what they are. */
+    public static final Map<String, String> COMPANIONS = Map.of(
+            "gdino.tokenizer", "the bert-base-uncased vocab.txt the detector was exported with",
+            SAM2_CONSTANTS, "constants.json of a transformers-family SAM 2.1 export");
+
     /** Graphs a model directory must provide; the rest are optional (their features then report FAILED_PRECONDITION). */
     public static final List<String> REQUIRED = List.of(SAM2_IMAGE_ENCODER.key(), SAM2_MASK_DECODER.key(),
             SAM2_MEMORY_ATTENTION.key(), SAM2_MEMORY_ENCODER.key(), GDINO_HF.key());

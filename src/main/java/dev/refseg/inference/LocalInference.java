@@ -149,7 +149,7 @@ public final class LocalInference implements InferenceBackend {
             throw noDetector();
         }
         return CaptionTokens.newBuilder().setTokens(CaptionEncoding.tokenCount(request.getCaption(), captionTokenizer))
-                .setMaxTokens(CaptionEncoding.MAX_TEXT_LEN).build();
+                .setMaxTokens(detector.maxTokens()).build();
     }
 
     private StatusRuntimeException noDetector() {
@@ -267,9 +267,9 @@ public final class LocalInference implements InferenceBackend {
             float textThreshold = Fields.range("detect.text_threshold", request.getTextThreshold(), 0f, 1f);
             int max = Math.max(1, Fields.uint("detect.max_candidates", request.getMaxCandidates(), 0, MAX_QUERIES));
             int tokens = CaptionEncoding.tokenCount(request.getCaption(), captionTokenizer);
-            if (tokens > CaptionEncoding.MAX_TEXT_LEN) {
+            if (tokens > detector.maxTokens()) {
                 throw Errors.invalid("detect.caption", "is " + tokens + " tokens; the detector reads at most "
-                        + CaptionEncoding.MAX_TEXT_LEN);
+                        + detector.maxTokens());
             }
             long t0 = System.nanoTime();
             List<Detection> found = detector.detect(f, request.getCaption(), boxThreshold, textThreshold, MAX_QUERIES);

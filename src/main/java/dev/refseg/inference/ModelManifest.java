@@ -35,22 +35,39 @@ public record ModelManifest(Path dir, Map<String, Path> entries) {
         }
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            // Editors on some systems save UTF-8 with a byte-order mark; it is not part of the first key.
+            r.mark(1);
+            if (r.read() != '\uFEFF') {
+                r.reset();
+            }
             p.load(r);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Map<String, Path> entries = new TreeMap<>();
-        for (String key : p.stringPropertyNames()) {
-            Path f = dir.resolve(p.getProperty(key).trim());
-            if (!Files.isRegularFile(f)) {
+        for (String rawKey : p.stringPropertyNames()) {
+            String key = rawKey.trim();
+            if (!CanonicalGraphs.BY_KEY.containsKey(key) && !CanonicalGraphs.COMPANIONS.containsKey(key)) {
+                // A misspelt key would otherwise leave its model silently unloaded.
+                throw new ModelLoadException(FILE + " in " + dir + ": unknown key '" + key + "'; graph keys are "
+                        + new TreeMap<>(CanonicalGraphs.BY_KEY).keySet() + ", companion files "
+                        + new TreeMap<>(CanonicalGraphs.COMPANIONS).keySet());
+            }
+            Path f = dir.resolve(p.getProperty(rawKey).trim());
+            if (!Files.exists(f)) {
                 throw new ModelLoadException(FILE + " in " + dir + ": " + key + " names " + f + ", which does not exist");
             }
-            entries.put(key.trim(), f);
+            if (!Files.isRegularFile(f)) {
+                throw new ModelLoadException(FILE + " in " + dir + ": " + key + " names " + f
+                        + ", which is not a regular file");
+            }
+            entries.put(key, f);
         }
         for (String req : CanonicalGraphs.REQUIRED) {
             if (!entries.containsKey(req)) {
                 throw new ModelLoadException(FILE + " in " + dir + " lacks the required graph " + req + " ("
-                        + CanonicalGraphs.BY_KEY.get(req).get(0).expectedExport() + ")");
+                        + CanonicalGraphs.BY_KEY.get(req).stream().map(GraphSpec::expectedExport).distinct()
+                                .collect(java.util.stream.Collectors.joining(", or ")) + ")");
             }
         }
         return new ModelManifest(dir, entries);

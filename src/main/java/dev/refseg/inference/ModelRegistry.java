@@ -86,7 +86,7 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.infof("Loaded %s models from %s: %s; SAM 2.1 %s%s", demo ? "demo" : "", dir, sessions.keySet(), sam2,
+        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s", demo ? "demo " : "", dir, sessions.keySet(), sam2,
                 conversions());
     }
 

@@ -1,5 +1,7 @@
 package dev.refseg.sam2;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refseg.inference.ModelLoadException;
@@ -34,7 +36,9 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
     public static Sam2Constants read(Path file) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            // Strict: trailing content or a repeated key means a damaged or hand-merged file, not a choice.
+            root = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(file.toFile());
         } catch (IOException e) {
             throw bad(file, "is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -69,6 +73,10 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
             throw bad(file, "memory_temporal_positional_encoding has " + values.size() + " values; expected "
                     + rows + " x mem_dim " + memDim.getAsInt());
         }
+        OptionalInt hidden = integer(file, root, "hidden_dim");
+        if (hidden.isPresent() && hidden.getAsInt() != 256) {
+            throw bad(file, "hidden_dim is " + hidden.getAsInt() + "; SAM 2.1's object pointers have 256 values");
+        }
         float[] mean = triple(file, root, "image_mean");
         float[] std = triple(file, root, "image_std");
         for (float s : std) {
@@ -97,12 +105,21 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
             if (n.isArray() && depth < 3) {
                 flatten(file, n, out, depth + 1);
             } else if (n.isNumber()) {
-                out.add(n.floatValue());
+                out.add(finite(file, "memory_temporal_positional_encoding", n));
             } else {
                 throw bad(file, "memory_temporal_positional_encoding holds a non-number: " + n);
             }
         }
         return rows;
+    }
+
+    /** The value as float32, which the graphs take: a number beyond its range would become infinite. */
+    private static float finite(Path file, String key, JsonNode n) {
+        float v = n.floatValue();
+        if (!Float.isFinite(v)) {
+            throw bad(file, key + " holds " + n + ", which is not a finite 32-bit float");
+        }
+        return v;
     }
 
     private static OptionalInt integer(Path file, JsonNode root, String key) {
@@ -126,7 +143,7 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
             if (!n.get(i).isNumber()) {
                 throw bad(file, key + " must be an array of 3 numbers (R, G, B), got " + n);
             }
-            v[i] = n.get(i).floatValue();
+            v[i] = finite(file, key, n.get(i));
         }
         return v;
     }

@@ -167,4 +167,36 @@ class FixedInputSizeTest {
             assertTrue(e.getMessage().contains("pixel_values [1, 3, 800, -1] fixes only its height"), e.getMessage());
         }
     }
+
+    /** A declared size that no export uses is refused at load, not by running out of memory on a frame. */
+    @Test
+    void anAbsurdFixedSizeIsRefused() throws Exception {
+        try (OrtSession s = session(DetectorFixture.graph(20000, 20000))) {
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> new GroundingDinoDetector(ENV, s, TOK));
+            assertTrue(e.getMessage().contains("declares a side over 2666 px"), e.getMessage());
+        }
+    }
+
+    /** Exports traced with a fixed token length get the caption padded with masked [PAD] tokens. */
+    @Test
+    void aFixedTokenLengthIsPaddedAndBoundsTheCaption() throws Exception {
+        dev.refseg.onnx.proto.ModelProto m = dev.refseg.onnx.proto.ModelProto.parseFrom(DetectorFixture.graph(800, 800));
+        dev.refseg.onnx.proto.GraphProto.Builder g = m.getGraph().toBuilder();
+        for (int i = 0; i < g.getInputCount(); i++) {
+            if (List.of("input_ids", "token_type_ids", "attention_mask").contains(g.getInput(i).getName())) {
+                var in = g.getInput(i).toBuilder();
+                in.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1).clearDimParam().setDimValue(8);
+                g.setInput(i, in);
+            }
+        }
+        try (OrtSession s = session(m.toBuilder().setGraph(g).build().toByteArray())) {
+            GroundingDinoDetector d = new GroundingDinoDetector(ENV, s, TOK);
+            assertEquals(8, d.maxTokens());
+            assertFindsEveryReferent(d, GroundingDinoDetectorTest.frame0(), false);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.detect(GroundingDinoDetectorTest.frame0(), "the red disc on the left of the big one", 0.25f,
+                            0.2f, 3));
+            assertTrue(e.getMessage().contains("reads at most 8"), e.getMessage());
+        }
+    }
 }

@@ -133,4 +133,34 @@ class ModelRegistryTest {
     private static boolean cudaBuild() {
         return ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA);
     }
+
+    @Test
+    void manifestMistakesAreNamed(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        Path manifest = dir.resolve(ModelManifest.FILE);
+        String good = Files.readString(manifest);
+        // A byte-order mark (some editors write one) is not part of the first key.
+        Files.writeString(manifest, "\uFEFF" + good.lines().filter(l -> !l.startsWith("#"))
+                .collect(java.util.stream.Collectors.joining("\n")));
+        try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
+            assertTrue(r.has("sam2.image_encoder"));
+        }
+        // A misspelt key must not leave its model silently unloaded.
+        Files.writeString(manifest, good.replace("beats.tagger =", "beats.tager ="));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("unknown key 'beats.tager'"), e.getMessage());
+        assertTrue(e.getMessage().contains("beats.tagger"), e.getMessage());
+        Files.createDirectories(dir.resolve("folder.onnx"));
+        Files.writeString(manifest, good.replace("beats.tagger = beats_tagger.onnx", "beats.tagger = folder.onnx"));
+        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        assertTrue(e.getMessage().contains("folder.onnx, which is not a regular file"), e.getMessage());
+        // A model file named as the tokenizer by mistake.
+        Files.writeString(manifest, good.replace("gdino.tokenizer = gdino_vocab.txt", "gdino.tokenizer = beats_tagger.onnx"));
+        e = assertThrows(ModelLoadException.class, () -> {
+            try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
+                LocalInference.detectorTokenizer(r);
+            }
+        });
+        assertTrue(e.getMessage().contains("is not UTF-8 text"), e.getMessage());
+    }
 }

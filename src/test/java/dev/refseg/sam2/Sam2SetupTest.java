@@ -91,6 +91,29 @@ class Sam2SetupTest {
     }
 
     @Test
+    void damagedOrOutOfRangeConstantsAreRefused(@TempDir Path dir) throws Exception {
+        FixtureModels.writeTransformers(dir, 512);
+        Path c = dir.resolve("constants.json");
+        String good = Files.readString(c);
+        Files.writeString(c, good + " garbage");
+        assertTrue(refused(dir).getMessage().contains("is not valid JSON"));
+        Files.writeString(c, good + "{}");
+        assertTrue(refused(dir).getMessage().contains("is not valid JSON"));
+        Files.writeString(c, good.replace("\"image_size\": 512,", "\"image_size\": 512, \"image_size\": 1024,"));
+        String m = refused(dir).getMessage();
+        assertTrue(m.contains("is not valid JSON") && m.contains("image_size"), m);
+        // 1e39 is a valid JSON number but infinite as the float32 the graphs take.
+        Files.writeString(c, good.replace("[0.485, 0.456, 0.406]", "[1e39, 0.456, 0.406]"));
+        m = refused(dir).getMessage();
+        assertTrue(m.contains("image_mean holds 1.0E39, which is not a finite 32-bit float"), m);
+        Files.writeString(c, good.replaceFirst("1\\.0", "-1e40"));
+        m = refused(dir).getMessage();
+        assertTrue(m.contains("memory_temporal_positional_encoding holds -1.0E40"), m);
+        Files.writeString(c, good.replace("\"hidden_dim\": 256", "\"hidden_dim\": 128"));
+        assertTrue(refused(dir).getMessage().contains("hidden_dim is 128"));
+    }
+
+    @Test
     void constantsBesideNvidiaGraphsAreRefused(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
         FixtureModels.writeTransformers(dir.resolve("t"), 512);
