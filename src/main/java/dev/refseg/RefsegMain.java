@@ -12,10 +12,13 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg eval  --pred P --gt G [--skip-first-last]   score PNG masks (J, F, J&amp;F, AVS mIoU/F)
  * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
  * refseg client [--target H:P] (--sample | --mp4 F | --frames D)   stream a video to a running refseg
- * refseg fixtures --out DIR [--rename-input KEY:OLD=NEW]           write the demo models and manifest
+ * refseg fixtures --out DIR [--family nvidia|transformers] [--image-size S]   write the demo models and manifest
  * refseg models --dir DIR [--runs N] [--providers cuda,cpu]         check a model directory, run each graph
  * refseg models --print-manifest DIR                                 the manifest for unnamed downloaded files
+ * refseg help                                                        this list
  * </pre>
+ * Any other first argument that is not an option ({@code -...}) is refused with this list, rather than
+ * starting the service by surprise.
  */
 @QuarkusMain
 public final class RefsegMain {
@@ -46,6 +49,28 @@ public final class RefsegMain {
                 System.exit(1);
             }
         }
+        if (args.length > 0 && !args[0].startsWith("-")) {
+            boolean asked = args[0].equals("help");
+            if (!asked) {
+                System.out.println("unknown command '" + args[0] + "'");
+            }
+            System.out.print(USAGE);
+            System.exit(asked ? 0 : 2);
+        }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(USAGE);
+            System.exit(0);
+        }
         Quarkus.run(args);
     }
+
+    static final String USAGE = """
+            usage: refseg                      run the gRPC service (role from refseg.role, default embedded)
+                   refseg eval --pred P --gt G [--skip-first-last]
+                   refseg synth --out DIR [--sample | ...]
+                   refseg client [--target H:P] (--sample | --mp4 F | --frames D) [--text T]
+                   refseg fixtures --out DIR [--family nvidia|transformers] [--image-size S] [--rename-input KEY:OLD=NEW]
+                   refseg models --dir DIR [--runs N] [--providers cuda,cpu] | --print-manifest DIR
+                   refseg help
+            """;
 }

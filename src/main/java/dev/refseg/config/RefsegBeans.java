@@ -61,6 +61,9 @@ public class RefsegBeans {
                 models.close();
                 throw e;
             }
+        } else {
+            LOG.info("refseg.models.warm-up=false: the graphs are not run at start; the first request pays "
+                    + "their initialisation, and a graph that cannot run fails that request");
         }
         return models;
     }
