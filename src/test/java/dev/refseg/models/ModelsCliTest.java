@@ -156,6 +156,24 @@ class ModelsCliTest {
         TestModels.models("--dir", dir.resolve("absent").toString()).says(1, "refused: ", "is not a directory");
     }
 
+    @Test
+    void badProvidersAreRefusedBeforeAnythingLoads(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        for (String providers : List.of("garbage", ",,,", "", "cuda,,cpu", "cuda,")) {
+            TestModels.Run r = TestModels.models("--dir", dir.toString(), "--providers", providers);
+            r.says(2, "--providers must be a comma-separated list of cpu, cuda, tensorrt", "usage: refseg models");
+            assertTrue(!r.output().contains("beats.tagger"), r.output());
+        }
+    }
+
+    @Test
+    void badRunsAreRefusedWithTheReason(@TempDir Path dir) {
+        for (String runs : List.of("-1", "0", "abc", "1.5", "99999999999", "2147483647", "1001")) {
+            TestModels.models("--dir", dir.toString(), "--runs", runs).says(2,
+                    "--runs must be an integer from 1 to 1000", "usage: refseg models");
+        }
+    }
+
     /** The table row of a graph, split into its cells (cells are separated by two or more spaces). */
     static String[] row(String output, String key) {
         return output.lines().filter(l -> l.startsWith(key + " ")).findFirst()
