@@ -1,5 +1,8 @@
 package dev.refseg.models;
 
+import static dev.refseg.models.PropertiesText.comment;
+import static dev.refseg.models.PropertiesText.entry;
+
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.refseg.inference.CanonicalGraphs;
@@ -36,7 +39,8 @@ import java.util.stream.Stream;
  *   <li>SAM 2.1: one family only (the complete one, NVIDIA's when both are).</li>
  *   <li>Files recognised as nothing are listed as comments with the nearest interface's first mismatch.</li>
  * </ul>
- * Every remark is a comment, so the output can be saved as it is. Returns 1 when a graph the service
+ * Every remark is a comment and every name is escaped ({@link PropertiesText}), so the output can be saved
+ * as it is and reads back as printed, whatever the folders and files are called. Returns 1 when a graph the service
  * needs is missing (named in a "# MISSING" line), else 0.
  */
 final class ManifestGuesser {
@@ -65,10 +69,10 @@ final class ManifestGuesser {
     static int print(Path dir, PrintStream out) {
         ManifestGuesser g = new ManifestGuesser(dir);
         g.guess();
-        out.println("# " + ModelManifest.FILE + " for " + dir.toAbsolutePath().normalize()
-                + ", recognised from the files' interfaces by `refseg models --print-manifest`.");
-        out.println("# Save it as " + dir.resolve(ModelManifest.FILE) + ", then check it with `refseg models --dir "
-                + dir + "`.");
+        out.println(comment(ModelManifest.FILE + " for " + dir.toAbsolutePath().normalize()
+                + ", recognised from the files' interfaces by `refseg models --print-manifest`."));
+        out.println(comment("Save it as " + dir.resolve(ModelManifest.FILE) + ", then check it with `refseg models "
+                + "--dir " + dir + "`."));
         g.lines.forEach(out::println);
         g.remarks.forEach(out::println);
         g.missing.forEach(out::println);
@@ -94,8 +98,8 @@ final class ManifestGuesser {
                                 .orElseThrow().expectedExport() + ")");
             }
             byKey.getOrDefault(key, List.of()).stream().filter(m -> !m.spec().family().equals(family))
-                    .forEach(m -> remarks.add("# " + key + " = " + relative(m.file()) + "   (" + m.spec().family()
-                            + " family; the " + family + " graphs are chosen)"));
+                    .forEach(m -> remarks.add(comment(entry(key, relative(m.file())) + "   (" + m.spec().family()
+                            + " family; the " + family + " graphs are chosen)")));
         }
         if (family.equals(CanonicalGraphs.TRANSFORMERS)) {
             choose(CanonicalGraphs.SAM2_CONSTANTS, usableConstants(files), "the transformers family needs the "
@@ -120,7 +124,7 @@ final class ManifestGuesser {
             inputs = GraphChecker.describe(s.getInputInfo());
             outputs = GraphChecker.describe(s.getOutputInfo());
         } catch (ModelLoadException | OrtException e) {
-            remarks.add("# unreadable: " + e.getMessage());
+            remarks.add(comment("unreadable: " + e.getMessage()));
             return;
         }
         List<String> nearest = null;
@@ -138,8 +142,8 @@ final class ManifestGuesser {
                 }
             }
         }
-        remarks.add("# not recognised: " + relative(file) + ": nearest is " + nearestSpec.key() + " ("
-                + nearestSpec.family() + "), but " + nearest.get(0));
+        remarks.add(comment("not recognised: " + relative(file) + ": nearest is " + nearestSpec.key() + " ("
+                + nearestSpec.family() + "), but " + nearest.get(0)));
     }
 
     /** The SAM 2.1 family to use: a complete one (NVIDIA's first), else the one with the most graphs here. */
@@ -163,8 +167,8 @@ final class ManifestGuesser {
         List<Path> vocab = files.stream().filter(f -> f.getFileName().toString().endsWith("vocab.txt")).toList();
         if (vocab.isEmpty()) {
             files.stream().filter(f -> f.getFileName().toString().equals("tokenizer.json")).forEach(f -> remarks.add(
-                    "# " + relative(f) + " is not usable: refseg reads the BERT vocab.txt (one token per line) of "
-                            + "the same repository, not tokenizer.json"));
+                    comment(relative(f) + " is not usable: refseg reads the BERT vocab.txt (one token per line) of "
+                            + "the same repository, not tokenizer.json")));
         }
         choose(TOKENIZER, vocab, "the detector needs the bert-base-uncased vocab.txt its export was made with");
     }
@@ -178,7 +182,7 @@ final class ManifestGuesser {
                     Sam2Constants.read(f);
                     ok.add(f);
                 } catch (ModelLoadException e) {
-                    remarks.add("# not usable: " + e.getMessage());
+                    remarks.add(comment("not usable: " + e.getMessage()));
                 }
             }
         }
@@ -188,16 +192,16 @@ final class ManifestGuesser {
     /** Prints the best of the files for the key and the others commented out, or records it missing. */
     private void choose(String key, List<Path> files, String whyNeeded) {
         if (files.isEmpty()) {
-            missing.add("# MISSING " + key + ": " + whyNeeded);
+            missing.add(comment("MISSING " + key + ": " + whyNeeded));
             return;
         }
         List<Path> ordered = new ArrayList<>(files);
         ordered.sort(Comparator.comparing((Path f) -> VARIANT.matcher(f.getFileName().toString()).matches())
                 .thenComparing(f -> -nearness(f)).thenComparing(Path::toString));
-        lines.add(key + " = " + relative(ordered.get(0)));
+        lines.add(entry(key, relative(ordered.get(0))));
         chosen.add(ordered.get(0));
         for (Path other : ordered.subList(1, ordered.size())) {
-            lines.add("# " + key + " = " + relative(other) + "   (also has this interface)");
+            lines.add(comment(entry(key, relative(other)) + "   (also has this interface)"));
         }
     }
 
@@ -233,7 +237,12 @@ final class ManifestGuesser {
         }
     }
 
+    /**
+     * The file's path relative to the directory, as the manifest names it. One that starts with white space
+     * gets "./" in front: the manifest reader trims values, so an escaped leading space would still be lost.
+     */
     private String relative(Path file) {
-        return ModelsCli.relative(dir, file).replace(java.io.File.separatorChar, '/');
+        String path = ModelsCli.relative(dir, file).replace(java.io.File.separatorChar, '/');
+        return !path.isEmpty() && path.charAt(0) <= ' ' ? "./" + path : path;
     }
 }
