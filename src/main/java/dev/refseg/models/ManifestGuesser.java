@@ -16,22 +16,27 @@ import dev.refseg.sam2.Sam2Constants;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code refseg models --print-manifest DIR}: for a folder of downloaded files with no manifest yet,
  * recognises each ONNX file by its interface (every accepted interface of {@link CanonicalGraphs} is
  * tried, whatever the file is called) and prints the {@code manifest.properties} to use, paths relative
- * to DIR. Looks {@value #MAX_DEPTH} folders deep for {@code *.onnx}, {@code constants.json} and
- * {@code vocab.txt}.
+ * to DIR. Looks {@value #MAX_DEPTH} folders deep, following links, for {@code *.onnx}, {@code constants.json}
+ * and {@code vocab.txt}.
  * <ul>
  *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): the plain fp32 name
  *       first, then the one nearest to the files already chosen (one export's graphs stay together); the
@@ -228,12 +233,43 @@ final class ManifestGuesser {
         return f.getFileName().toString().equals("constants.json");
     }
 
-    /** Regular files under the directory, at most {@value #MAX_DEPTH} folders down, sorted by path. */
+    /**
+     * Regular files under the directory, at most {@value #MAX_DEPTH} folders down, sorted by path. Links are
+     * followed (downloads such as the Hugging Face cache are links to blobs); a link loop, a link to nothing
+     * and a folder that cannot be read become remarks, and the rest is still listed.
+     */
     private List<Path> files() {
-        try (Stream<Path> s = Files.walk(dir, MAX_DEPTH + 1)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
+        Lister lister = new Lister();
+        try {
+            Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), MAX_DEPTH + 1, lister);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        lister.found.sort(null);
+        return lister.found;
+    }
+
+    /** Collects the regular files of a walk; what it cannot follow or read becomes a remark. */
+    private final class Lister extends SimpleFileVisitor<Path> {
+        final List<Path> found = new ArrayList<>();
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            if (attributes.isRegularFile()) {
+                found.add(file);
+            } else if (attributes.isSymbolicLink()) {
+                // Following links, the walk gives a link's own attributes only when its target is absent.
+                remarks.add(comment(relative(file) + " is a link to nothing"));
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+            remarks.add(comment(e instanceof FileSystemLoopException
+                    ? "not followed: " + relative(file) + " leads back to a folder above it (a link loop)"
+                    : "cannot read " + relative(file) + ": " + e));
+            return FileVisitResult.CONTINUE;
         }
     }
 

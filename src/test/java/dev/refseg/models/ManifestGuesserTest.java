@@ -153,6 +153,27 @@ class ManifestGuesserTest {
         }
     }
 
+    @Test
+    void symbolicLinksAreFollowedAndALoopIsSaid(@TempDir Path fixtures, @TempDir Path tmp) throws Exception {
+        FixtureModels.writeAll(fixtures);
+        Files.delete(fixtures.resolve("manifest.properties"));
+        // DIR is a link, its graphs are behind a linked folder (as in the Hugging Face cache), and a link loops.
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Files.createSymbolicLink(real.resolve("models"), fixtures);
+        Files.createSymbolicLink(real.resolve("loop"), real);
+        Files.createSymbolicLink(real.resolve("gone.onnx"), tmp.resolve("absent.onnx"));
+        Path dir = Files.createSymbolicLink(tmp.resolve("link"), real);
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "sam2.image_encoder = models/sam2_image_encoder.onnx", "gdino.tokenizer = models/gdino_vocab.txt",
+                "# not followed: loop leads back to a folder above it (a link loop)",
+                "# gone.onnx is a link to nothing");
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(6, models.graphs().size());
+        }
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         Files.createDirectories(to.getParent());
         Files.copy(from, to);
