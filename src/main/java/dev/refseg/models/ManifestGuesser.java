@@ -24,12 +24,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * {@code refseg models --print-manifest DIR}: for a folder of downloaded files with no manifest yet,
@@ -38,9 +36,9 @@ import java.util.regex.Pattern;
  * to DIR. Looks {@value #MAX_DEPTH} folders deep, following links, for {@code *.onnx}, {@code constants.json}
  * and {@code vocab.txt}.
  * <ul>
- *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): the plain fp32 name
- *       first, then the one nearest to the files already chosen (one export's graphs stay together); the
- *       others are printed commented out.</li>
+ *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): float32 I/O first (by
+ *       the graph's types, whatever it is called), then the plain name, then the one nearest to the files
+ *       already chosen (one export's graphs stay together); the others are printed commented out.</li>
  *   <li>SAM 2.1: one family only (the complete one, NVIDIA's when both are).</li>
  *   <li>Files recognised as nothing are listed as comments with the nearest interface's first mismatch.</li>
  * </ul>
@@ -50,21 +48,14 @@ import java.util.regex.Pattern;
  */
 final class ManifestGuesser {
     static final int MAX_DEPTH = 4;
-    /** Names of exported variants that are not the plain fp32 graph. */
-    private static final Pattern VARIANT = Pattern.compile(
-            "(?i).*[_.-](quantized|quant|int8|uint8|q4|q4f16|bnb4|fp16|f16|half|bf16)\\.onnx");
     private static final List<String> SAM2_KEYS = ModelCheck.ORDER.stream().filter(k -> k.startsWith("sam2.")).toList();
     private static final String TOKENIZER = "gdino.tokenizer";
-
-    /** A file whose interface is one of a key's accepted ones. */
-    private record Match(Path file, GraphSpec spec) {
-    }
 
     private final Path dir;
     private final List<String> lines = new ArrayList<>();
     private final List<String> remarks = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
-    /** Files chosen so far: later choices prefer files near them. */
+    /** Folders of the files chosen so far: later choices prefer files near them. */
     private final List<Path> chosen = new ArrayList<>();
 
     private ManifestGuesser(Path dir) {
@@ -86,7 +77,7 @@ final class ManifestGuesser {
 
     private void guess() {
         List<Path> files = files();
-        Map<String, List<Match>> byKey = new LinkedHashMap<>();
+        Map<String, List<Candidate>> byKey = new LinkedHashMap<>();
         OrtRuntime cpu = new OrtRuntime(List.of("cpu"), 0, 1);
         for (Path f : files) {
             if (f.getFileName().toString().endsWith(".onnx")) {
@@ -95,34 +86,34 @@ final class ManifestGuesser {
         }
         String family = sam2Family(byKey, files);
         for (String key : SAM2_KEYS) {
-            List<Match> same = byKey.getOrDefault(key, List.of()).stream()
-                    .filter(m -> m.spec().family().equals(family)).toList();
+            List<Candidate> same = byKey.getOrDefault(key, List.of()).stream()
+                    .filter(m -> m.family().equals(family)).toList();
             if (!key.equals("sam2.pointer_tpos") || family.equals(CanonicalGraphs.TRANSFORMERS)) {
-                choose(key, same.stream().map(Match::file).toList(), "no ONNX file here has its interface ("
+                choose(key, same, "no ONNX file here has its interface ("
                         + CanonicalGraphs.BY_KEY.get(key).stream().filter(s -> s.family().equals(family)).findFirst()
                                 .orElseThrow().expectedExport() + ")");
             }
-            byKey.getOrDefault(key, List.of()).stream().filter(m -> !m.spec().family().equals(family))
-                    .forEach(m -> remarks.add(comment(entry(key, relative(m.file())) + "   (" + m.spec().family()
+            byKey.getOrDefault(key, List.of()).stream().filter(m -> !m.family().equals(family))
+                    .forEach(m -> remarks.add(comment(entry(key, relative(m.file())) + "   (" + m.family()
                             + " family; the " + family + " graphs are chosen)")));
         }
         if (family.equals(CanonicalGraphs.TRANSFORMERS)) {
             choose(CanonicalGraphs.SAM2_CONSTANTS, usableConstants(files), "the transformers family needs the "
                     + "constants.json of the same export");
         }
-        choose("gdino.detector", files(byKey, "gdino.detector"), "no ONNX file here has its interface ("
+        choose("gdino.detector", byKey.getOrDefault("gdino.detector", List.of()), "no ONNX file here has its interface ("
                 + CanonicalGraphs.GDINO_HF.expectedExport() + ")");
         if (lines.stream().anyMatch(l -> l.startsWith("gdino.detector "))) {
             chooseTokenizer(files);
         }
-        List<Path> tagger = files(byKey, "beats.tagger");
+        List<Candidate> tagger = byKey.getOrDefault("beats.tagger", List.of());
         if (!tagger.isEmpty()) {
             choose("beats.tagger", tagger, "");
         }
     }
 
     /** Tries the file against every accepted interface; records a match, or a remark with the nearest miss. */
-    private void recognise(OrtRuntime cpu, Path file, Map<String, List<Match>> byKey) {
+    private void recognise(OrtRuntime cpu, Path file, Map<String, List<Candidate>> byKey) {
         Map<String, TensorSpec> inputs;
         Map<String, TensorSpec> outputs;
         try (OrtSession s = cpu.inspect(file)) {
@@ -138,7 +129,10 @@ final class ManifestGuesser {
             for (GraphSpec spec : specs) {
                 List<String> problems = GraphChecker.problems(spec, inputs, outputs);
                 if (problems.isEmpty()) {
-                    byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(new Match(file, spec));
+                    boolean fp32 = GraphChecker.check(spec.key(), file, List.of(spec), inputs, outputs).converted()
+                            .isEmpty();
+                    byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(new Candidate(file, spec.family(),
+                            fp32));
                     return;
                 }
                 if (nearest == null || problems.size() < nearest.size()) {
@@ -152,12 +146,12 @@ final class ManifestGuesser {
     }
 
     /** The SAM 2.1 family to use: a complete one (NVIDIA's first), else the one with the most graphs here. */
-    private static String sam2Family(Map<String, List<Match>> byKey, List<Path> files) {
+    private static String sam2Family(Map<String, List<Candidate>> byKey, List<Path> files) {
         Map<String, Integer> found = new LinkedHashMap<>();
         found.put(CanonicalGraphs.NVIDIA, 0);
         found.put(CanonicalGraphs.TRANSFORMERS, files.stream().anyMatch(ManifestGuesser::isConstants) ? 1 : 0);
         for (String key : SAM2_KEYS) {
-            byKey.getOrDefault(key, List.of()).stream().map(m -> m.spec().family()).distinct()
+            byKey.getOrDefault(key, List.of()).stream().map(Candidate::family).distinct()
                     .forEach(f -> found.merge(f, 1, Integer::sum));
         }
         if (found.get(CanonicalGraphs.NVIDIA) == 4) {
@@ -169,7 +163,8 @@ final class ManifestGuesser {
     }
 
     private void chooseTokenizer(List<Path> files) {
-        List<Path> vocab = files.stream().filter(f -> f.getFileName().toString().endsWith("vocab.txt")).toList();
+        List<Candidate> vocab = files.stream().filter(f -> f.getFileName().toString().endsWith("vocab.txt"))
+                .map(f -> Candidate.companion(f, "")).toList();
         if (vocab.isEmpty()) {
             files.stream().filter(f -> f.getFileName().toString().equals("tokenizer.json")).forEach(f -> remarks.add(
                     comment(relative(f) + " is not usable: refseg reads the BERT vocab.txt (one token per line) of "
@@ -179,13 +174,13 @@ final class ManifestGuesser {
     }
 
     /** constants.json files that read as a transformers-family export's; the others become remarks. */
-    private List<Path> usableConstants(List<Path> files) {
-        List<Path> ok = new ArrayList<>();
+    private List<Candidate> usableConstants(List<Path> files) {
+        List<Candidate> ok = new ArrayList<>();
         for (Path f : files) {
             if (isConstants(f)) {
                 try {
                     Sam2Constants.read(f);
-                    ok.add(f);
+                    ok.add(Candidate.companion(f, CanonicalGraphs.TRANSFORMERS));
                 } catch (ModelLoadException e) {
                     remarks.add(comment("not usable: " + e.getMessage()));
                 }
@@ -195,38 +190,17 @@ final class ManifestGuesser {
     }
 
     /** Prints the best of the files for the key and the others commented out, or records it missing. */
-    private void choose(String key, List<Path> files, String whyNeeded) {
+    private void choose(String key, List<Candidate> files, String whyNeeded) {
         if (files.isEmpty()) {
             missing.add(comment("MISSING " + key + ": " + whyNeeded));
             return;
         }
-        List<Path> ordered = new ArrayList<>(files);
-        ordered.sort(Comparator.comparing((Path f) -> VARIANT.matcher(f.getFileName().toString()).matches())
-                .thenComparing(f -> -nearness(f)).thenComparing(Path::toString));
-        lines.add(entry(key, relative(ordered.get(0))));
-        chosen.add(ordered.get(0));
-        for (Path other : ordered.subList(1, ordered.size())) {
-            lines.add(comment(entry(key, relative(other)) + "   (also has this interface)"));
+        List<Candidate> ordered = files.stream().sorted(Candidate.preferred(chosen)).toList();
+        lines.add(entry(key, relative(ordered.get(0).file())));
+        chosen.add(ordered.get(0).file().getParent());
+        for (Candidate other : ordered.subList(1, ordered.size())) {
+            lines.add(comment(entry(key, relative(other.file())) + "   (also has this interface)"));
         }
-    }
-
-    /** Folders shared with the nearest file chosen so far. */
-    private int nearness(Path f) {
-        int best = 0;
-        for (Path c : chosen) {
-            Path a = f.getParent();
-            Path b = c.getParent();
-            int n = 0;
-            while (n < Math.min(a.getNameCount(), b.getNameCount()) && a.getName(n).equals(b.getName(n))) {
-                n++;
-            }
-            best = Math.max(best, n);
-        }
-        return best;
-    }
-
-    private static List<Path> files(Map<String, List<Match>> byKey, String key) {
-        return byKey.getOrDefault(key, List.of()).stream().map(Match::file).toList();
     }
 
     private static boolean isConstants(Path f) {

@@ -8,7 +8,9 @@ import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.onnx.DType;
+import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.GraphBuilder;
+import dev.refseg.onnx.ModelFiles;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,6 +174,23 @@ class ManifestGuesserTest {
         try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(6, models.graphs().size());
         }
+    }
+
+    @Test
+    void theFp32FileIsChosenByItsTypesBeforeItsName(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_attention",
+                "sam2.memory_encoder")) {
+            copy(files.get(key), dir.resolve("sam2/" + key + ".onnx"));
+        }
+        copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve("gdino/vocab.txt"));
+        // The plain name holds the float16-I/O export, the suffixed one the float32 graph.
+        copy(files.get("gdino.detector"), dir.resolve("gdino/model_fp32.onnx"));
+        copy(files.get("gdino.detector"), dir.resolve("gdino/model.onnx"));
+        ModelFiles.rewrite(dir.resolve("gdino/model.onnx"), Fp16Io::convert);
+
+        TestModels.models("--print-manifest", dir.toString()).says(0, "\ngdino.detector = gdino/model_fp32.onnx",
+                "# gdino.detector = gdino/model.onnx   (also has this interface)");
     }
 
     private static void copy(Path from, Path to) throws Exception {
