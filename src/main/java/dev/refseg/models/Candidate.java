@@ -14,15 +14,19 @@ import java.util.regex.Pattern;
  *               companion file (constants.json, vocab.txt) the family it belongs to, or ""
  * @param fp32   whether every float tensor of its interface is float32, i.e. nothing is converted at the
  *               boundary; true for companion files
+ * @param size   the SAM 2.1 input size S its fixed dimensions (or constants.json) imply, {@link #ANY_SIZE}
+ *               when they imply none (NVIDIA's graphs are all 1024 px, by their interface)
  */
-record Candidate(Path file, String family, boolean fp32) {
+record Candidate(Path file, String family, boolean fp32, int size) {
+    static final int ANY_SIZE = 0;
+
     /** Names of exported variants that are not the plain fp32 graph. */
     private static final Pattern VARIANT = Pattern.compile(
             "(?i).*[_.-](quantized|quant|int8|uint8|q4|q4f16|bnb4|fp16|f16|half|bf16)\\.onnx");
 
-    /** A companion file: no interface, nothing converted. */
+    /** A companion file of no size: no interface, nothing converted. */
     static Candidate companion(Path file, String family) {
-        return new Candidate(file, family, true);
+        return new Candidate(file, family, true, ANY_SIZE);
     }
 
     /**

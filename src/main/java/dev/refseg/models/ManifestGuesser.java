@@ -28,27 +28,29 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code refseg models --print-manifest DIR}: for a folder of downloaded files with no manifest yet,
  * recognises each ONNX file by its interface (every accepted interface of {@link CanonicalGraphs} is
  * tried, whatever the file is called) and prints the {@code manifest.properties} to use, paths relative
- * to DIR. Looks {@value #MAX_DEPTH} folders deep, following links, for {@code *.onnx}, {@code constants.json}
- * and {@code vocab.txt}.
+ * to DIR. Looks {@value #MAX_DEPTH} folders deep, following links, for {@code *.onnx},
+ * {@code constants.json} and {@code vocab.txt}.
  * <ul>
  *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): float32 I/O first (by
  *       the graph's types, whatever it is called), then the plain name, then the one nearest to the files
  *       already chosen (one export's graphs stay together); the others are printed commented out.</li>
- *   <li>SAM 2.1: one family only (the complete one, NVIDIA's when both are).</li>
+ *   <li>SAM 2.1: the files of one export only, one family at one input size ({@link Sam2Choice}: a
+ *       complete one first); the others are remarks saying why not, and a key that export lacks is a
+ *       "# MISSING" line.</li>
  *   <li>Files recognised as nothing are listed as comments with the nearest interface's first mismatch.</li>
  * </ul>
- * Every remark is a comment and every name is escaped ({@link PropertiesText}), so the output can be saved
- * as it is and reads back as printed, whatever the folders and files are called. Returns 1 when a graph the service
- * needs is missing (named in a "# MISSING" line), else 0.
+ * Every remark is a comment and every name is escaped ({@link PropertiesText}), so the output can be
+ * saved as it is and reads back as printed, whatever the folders and files are called. Returns 1 when a
+ * file the service needs is missing (named in a "# MISSING" line), else 0.
  */
 final class ManifestGuesser {
     static final int MAX_DEPTH = 4;
-    private static final List<String> SAM2_KEYS = ModelCheck.ORDER.stream().filter(k -> k.startsWith("sam2.")).toList();
     private static final String TOKENIZER = "gdino.tokenizer";
 
     private final Path dir;
@@ -84,26 +86,12 @@ final class ManifestGuesser {
                 recognise(cpu, f, byKey);
             }
         }
-        String family = sam2Family(byKey, files);
-        for (String key : SAM2_KEYS) {
-            List<Candidate> same = byKey.getOrDefault(key, List.of()).stream()
-                    .filter(m -> m.family().equals(family)).toList();
-            if (!key.equals("sam2.pointer_tpos") || family.equals(CanonicalGraphs.TRANSFORMERS)) {
-                choose(key, same, "no ONNX file here has its interface ("
-                        + CanonicalGraphs.BY_KEY.get(key).stream().filter(s -> s.family().equals(family)).findFirst()
-                                .orElseThrow().expectedExport() + ")");
-            }
-            byKey.getOrDefault(key, List.of()).stream().filter(m -> !m.family().equals(family))
-                    .forEach(m -> remarks.add(comment(entry(key, relative(m.file())) + "   (" + m.family()
-                            + " family; the " + family + " graphs are chosen)")));
-        }
-        if (family.equals(CanonicalGraphs.TRANSFORMERS)) {
-            choose(CanonicalGraphs.SAM2_CONSTANTS, usableConstants(files), "the transformers family needs the "
-                    + "constants.json of the same export");
-        }
-        choose("gdino.detector", byKey.getOrDefault("gdino.detector", List.of()), "no ONNX file here has its interface ("
+        byKey.put(CanonicalGraphs.SAM2_CONSTANTS, usableConstants(files));
+        chooseSam2(byKey);
+        List<Candidate> detector = byKey.getOrDefault("gdino.detector", List.of());
+        choose("gdino.detector", detector, "no ONNX file here has its interface ("
                 + CanonicalGraphs.GDINO_HF.expectedExport() + ")");
-        if (lines.stream().anyMatch(l -> l.startsWith("gdino.detector "))) {
+        if (!detector.isEmpty()) {
             chooseTokenizer(files);
         }
         List<Candidate> tagger = byKey.getOrDefault("beats.tagger", List.of());
@@ -129,10 +117,7 @@ final class ManifestGuesser {
             for (GraphSpec spec : specs) {
                 List<String> problems = GraphChecker.problems(spec, inputs, outputs);
                 if (problems.isEmpty()) {
-                    boolean fp32 = GraphChecker.check(spec.key(), file, List.of(spec), inputs, outputs).converted()
-                            .isEmpty();
-                    byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(new Candidate(file, spec.family(),
-                            fp32));
+                    add(byKey, spec, file, inputs, outputs);
                     return;
                 }
                 if (nearest == null || problems.size() < nearest.size()) {
@@ -145,21 +130,36 @@ final class ManifestGuesser {
                 + nearestSpec.family() + "), but " + nearest.get(0)));
     }
 
-    /** The SAM 2.1 family to use: a complete one (NVIDIA's first), else the one with the most graphs here. */
-    private static String sam2Family(Map<String, List<Candidate>> byKey, List<Path> files) {
-        Map<String, Integer> found = new LinkedHashMap<>();
-        found.put(CanonicalGraphs.NVIDIA, 0);
-        found.put(CanonicalGraphs.TRANSFORMERS, files.stream().anyMatch(ManifestGuesser::isConstants) ? 1 : 0);
-        for (String key : SAM2_KEYS) {
-            byKey.getOrDefault(key, List.of()).stream().map(Candidate::family).distinct()
-                    .forEach(f -> found.merge(f, 1, Integer::sum));
+    /** Prints the files of the best SAM 2.1 export ({@link Sam2Choice}), and the others as remarks saying why not. */
+    private void chooseSam2(Map<String, List<Candidate>> byKey) {
+        Sam2Choice.Option sam2 = Sam2Choice.best(byKey);
+        sam2.candidates().forEach((key, files) -> print(key, files, whySam2Needs(sam2, key)));
+        // Every SAM 2.1 key of either family: the transformers family's keys include NVIDIA's.
+        for (String key : Sam2Choice.keys(CanonicalGraphs.TRANSFORMERS)) {
+            for (Candidate c : byKey.getOrDefault(key, List.of())) {
+                if (!sam2.fits(c)) {
+                    remarks.add(comment(entry(key, relative(c.file())) + "   (" + whyNot(sam2, c) + ")"));
+                }
+            }
         }
-        if (found.get(CanonicalGraphs.NVIDIA) == 4) {
-            return CanonicalGraphs.NVIDIA;
+    }
+
+    /** Why a SAM 2.1 file is not of the chosen export: its family, else its size. */
+    private static String whyNot(Sam2Choice.Option sam2, Candidate c) {
+        return c.family().equals(sam2.family()) ? c.size() + " px export; the " + sam2.size() + " px graphs are chosen"
+                : c.family() + " family; the " + sam2.family() + " graphs are chosen";
+    }
+
+    /** What a missing key of the chosen SAM 2.1 export is, for its "# MISSING" line. */
+    private static String whySam2Needs(Sam2Choice.Option sam2, String key) {
+        boolean sized = sam2.size() != Candidate.ANY_SIZE;
+        if (key.equals(CanonicalGraphs.SAM2_CONSTANTS)) {
+            return "the transformers family needs the constants.json of the same export"
+                    + (sized ? " (" + sam2.size() + " px)" : "");
         }
-        // The transformers family is complete at 6: five graphs and constants.json.
-        return found.get(CanonicalGraphs.TRANSFORMERS) > found.get(CanonicalGraphs.NVIDIA) ? CanonicalGraphs.TRANSFORMERS
-                : CanonicalGraphs.NVIDIA;
+        return "no ONNX file here has its interface" + (sized ? " at " + sam2.size() + " px, the input size of the "
+                + "SAM 2.1 graphs chosen" : "") + " (" + CanonicalGraphs.BY_KEY.get(key).stream()
+                        .filter(s -> s.family().equals(sam2.family())).findFirst().orElseThrow().expectedExport() + ")";
     }
 
     private void chooseTokenizer(List<Path> files) {
@@ -173,14 +173,44 @@ final class ManifestGuesser {
         choose(TOKENIZER, vocab, "the detector needs the bert-base-uncased vocab.txt its export was made with");
     }
 
+    /**
+     * Records a file that matched the spec, with its float types and, for the transformers family, the
+     * SAM 2.1 size its dimensions fix; a file whose dimensions disagree with each other becomes a remark.
+     */
+    private void add(Map<String, List<Candidate>> byKey, GraphSpec spec, Path file, Map<String, TensorSpec> inputs,
+            Map<String, TensorSpec> outputs) {
+        boolean fp32 = GraphChecker.check(spec.key(), file, List.of(spec), inputs, outputs).converted().isEmpty();
+        Map<String, TensorSpec> tensors = new LinkedHashMap<>(inputs);
+        tensors.putAll(outputs);
+        Set<Integer> sizes = spec.family().equals(CanonicalGraphs.TRANSFORMERS) ? Sam2Choice.sizes(tensors) : Set.of();
+        Candidate c = sized(file, spec.family(), fp32, sizes, "has " + spec.key() + "'s interface, but its "
+                + "dimensions imply the input sizes " + sizes + " (S = 16 x the feature side)");
+        if (c != null) {
+            byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(c);
+        }
+    }
+
+    /** The file as a candidate of the one size it implies (or none); null, with the remark, when several. */
+    private Candidate sized(Path file, String family, boolean fp32, Set<Integer> sizes, String remark) {
+        if (sizes.size() > 1) {
+            remarks.add(comment("not usable: " + relative(file) + " " + remark));
+            return null;
+        }
+        return new Candidate(file, family, fp32, sizes.stream().findFirst().orElse(Candidate.ANY_SIZE));
+    }
+
     /** constants.json files that read as a transformers-family export's; the others become remarks. */
     private List<Candidate> usableConstants(List<Path> files) {
         List<Candidate> ok = new ArrayList<>();
         for (Path f : files) {
             if (isConstants(f)) {
                 try {
-                    Sam2Constants.read(f);
-                    ok.add(Candidate.companion(f, CanonicalGraphs.TRANSFORMERS));
+                    Set<Integer> sizes = Sam2Choice.sizes(Sam2Constants.read(f));
+                    Candidate c = sized(f, CanonicalGraphs.TRANSFORMERS, true, sizes, "states the input sizes "
+                            + sizes + " (image_size, 16 x feat_size)");
+                    if (c != null) {
+                        ok.add(c);
+                    }
                 } catch (ModelLoadException e) {
                     remarks.add(comment("not usable: " + e.getMessage()));
                 }
@@ -191,11 +221,15 @@ final class ManifestGuesser {
 
     /** Prints the best of the files for the key and the others commented out, or records it missing. */
     private void choose(String key, List<Candidate> files, String whyNeeded) {
-        if (files.isEmpty()) {
+        print(key, files.stream().sorted(Candidate.preferred(chosen)).toList(), whyNeeded);
+    }
+
+    /** Prints the first of the files for the key and the others commented out, or records it missing. */
+    private void print(String key, List<Candidate> ordered, String whyNeeded) {
+        if (ordered.isEmpty()) {
             missing.add(comment("MISSING " + key + ": " + whyNeeded));
             return;
         }
-        List<Candidate> ordered = files.stream().sorted(Candidate.preferred(chosen)).toList();
         lines.add(entry(key, relative(ordered.get(0).file())));
         chosen.add(ordered.get(0).file().getParent());
         for (Candidate other : ordered.subList(1, ordered.size())) {

@@ -80,12 +80,53 @@ class ManifestGuesserTest {
 
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "sam2.pointer_tpos = sam2.1-1024/onnx/pointer_tpos.onnx", "sam2.constants = sam2.1-1024/constants.json",
-                "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (also has this interface)");
+                "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (512 px export; the 1024 px graphs are chosen)");
         Files.writeString(dir.resolve("manifest.properties"), r.output());
         try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(CanonicalGraphs.TRANSFORMERS, models.sam2().family());
             assertEquals(1024, models.sam2().imageSize());
         }
+    }
+
+    @Test
+    void aLoneGraphOfAnotherSizeDoesNotJoinACompleteExport(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        // a/: only a 512 px encoder, sorted first; b/: a complete 1024 px export with detector and vocabulary.
+        FixtureModels.writeTransformers(fixtures, 512);
+        copy(fixtures.resolve("onnx/vision_encoder.onnx"), dir.resolve("a/vision_encoder.onnx"));
+        FixtureModels.writeTransformers(dir.resolve("b"), 1024);
+        Files.delete(dir.resolve("b/manifest.properties"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "\nsam2.image_encoder = b/onnx/vision_encoder.onnx",
+                "# sam2.image_encoder = a/vision_encoder.onnx   (512 px export; the 1024 px graphs are chosen)");
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(1024, models.sam2().imageSize());
+        }
+    }
+
+    @Test
+    void withoutAConsistentCompleteExportWhatIsMissingIsNamed(@TempDir Path fixtures, @TempDir Path dir)
+            throws Exception {
+        // a/: a 512 px export without its decoder and with a 1024 px constants.json; b/: only a 1024 px decoder.
+        FixtureModels.writeTransformers(fixtures.resolve("512"), 512);
+        FixtureModels.writeTransformers(fixtures.resolve("1024"), 1024);
+        for (String graph : List.of("vision_encoder", "memory_encoder", "memory_attention", "pointer_tpos")) {
+            copy(fixtures.resolve("512/onnx/" + graph + ".onnx"), dir.resolve("a/onnx/" + graph + ".onnx"));
+        }
+        copy(fixtures.resolve("1024/constants.json"), dir.resolve("a/constants.json"));
+        copy(fixtures.resolve("1024/onnx/mask_decoder.onnx"), dir.resolve("b/mask_decoder.onnx"));
+        copy(fixtures.resolve("512/gdino_detector.onnx"), dir.resolve("gdino/model.onnx"));
+        copy(fixtures.resolve("512/gdino_vocab.txt"), dir.resolve("gdino/vocab.txt"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(1, "\nsam2.image_encoder = a/onnx/vision_encoder.onnx",
+                "# MISSING sam2.mask_decoder: no ONNX file here has its interface at 512 px, the input size of the "
+                        + "SAM 2.1 graphs chosen",
+                "# MISSING sam2.constants: the transformers family needs the constants.json of the same export "
+                        + "(512 px)",
+                "# sam2.mask_decoder = b/mask_decoder.onnx   (1024 px export; the 512 px graphs are chosen)",
+                "# sam2.constants = a/constants.json   (1024 px export; the 512 px graphs are chosen)");
     }
 
     @Test
@@ -106,8 +147,11 @@ class ManifestGuesserTest {
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "sam2.image_encoder = nvidia/sam2.image_encoder.onnx",
                 "# sam2.pointer_tpos = hub/sam2.pointer_tpos.onnx   (sam2-transformers family; the sam2-nvidia graphs "
-                        + "are chosen)");
-        assertFalse(r.output().contains("sam2.constants ="), r.output());
+                        + "are chosen)",
+                "# sam2.constants = hub/constants.json   (sam2-transformers family; the sam2-nvidia graphs are chosen)");
+        Properties manifest = new Properties();
+        manifest.load(new StringReader(r.output()));
+        assertFalse(manifest.containsKey("sam2.constants"), r.output());
     }
 
     @Test
