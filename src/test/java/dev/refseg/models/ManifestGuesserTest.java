@@ -8,7 +8,9 @@ import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
 import dev.refseg.onnx.DType;
+import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.GraphBuilder;
+import dev.refseg.onnx.ModelFiles;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,12 +80,53 @@ class ManifestGuesserTest {
 
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "sam2.pointer_tpos = sam2.1-1024/onnx/pointer_tpos.onnx", "sam2.constants = sam2.1-1024/constants.json",
-                "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (also has this interface)");
+                "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (512 px export; the 1024 px graphs are chosen)");
         Files.writeString(dir.resolve("manifest.properties"), r.output());
         try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(CanonicalGraphs.TRANSFORMERS, models.sam2().family());
             assertEquals(1024, models.sam2().imageSize());
         }
+    }
+
+    @Test
+    void aLoneGraphOfAnotherSizeDoesNotJoinACompleteExport(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        // a/: only a 512 px encoder, sorted first; b/: a complete 1024 px export with detector and vocabulary.
+        FixtureModels.writeTransformers(fixtures, 512);
+        copy(fixtures.resolve("onnx/vision_encoder.onnx"), dir.resolve("a/vision_encoder.onnx"));
+        FixtureModels.writeTransformers(dir.resolve("b"), 1024);
+        Files.delete(dir.resolve("b/manifest.properties"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "\nsam2.image_encoder = b/onnx/vision_encoder.onnx",
+                "# sam2.image_encoder = a/vision_encoder.onnx   (512 px export; the 1024 px graphs are chosen)");
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(1024, models.sam2().imageSize());
+        }
+    }
+
+    @Test
+    void withoutAConsistentCompleteExportWhatIsMissingIsNamed(@TempDir Path fixtures, @TempDir Path dir)
+            throws Exception {
+        // a/: a 512 px export without its decoder and with a 1024 px constants.json; b/: only a 1024 px decoder.
+        FixtureModels.writeTransformers(fixtures.resolve("512"), 512);
+        FixtureModels.writeTransformers(fixtures.resolve("1024"), 1024);
+        for (String graph : List.of("vision_encoder", "memory_encoder", "memory_attention", "pointer_tpos")) {
+            copy(fixtures.resolve("512/onnx/" + graph + ".onnx"), dir.resolve("a/onnx/" + graph + ".onnx"));
+        }
+        copy(fixtures.resolve("1024/constants.json"), dir.resolve("a/constants.json"));
+        copy(fixtures.resolve("1024/onnx/mask_decoder.onnx"), dir.resolve("b/mask_decoder.onnx"));
+        copy(fixtures.resolve("512/gdino_detector.onnx"), dir.resolve("gdino/model.onnx"));
+        copy(fixtures.resolve("512/gdino_vocab.txt"), dir.resolve("gdino/vocab.txt"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(1, "\nsam2.image_encoder = a/onnx/vision_encoder.onnx",
+                "# MISSING sam2.mask_decoder: no ONNX file here has its interface at 512 px, the input size of the "
+                        + "SAM 2.1 graphs chosen",
+                "# MISSING sam2.constants: the transformers family needs the constants.json of the same export "
+                        + "(512 px)",
+                "# sam2.mask_decoder = b/mask_decoder.onnx   (1024 px export; the 512 px graphs are chosen)",
+                "# sam2.constants = a/constants.json   (1024 px export; the 512 px graphs are chosen)");
     }
 
     @Test
@@ -104,8 +147,11 @@ class ManifestGuesserTest {
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "sam2.image_encoder = nvidia/sam2.image_encoder.onnx",
                 "# sam2.pointer_tpos = hub/sam2.pointer_tpos.onnx   (sam2-transformers family; the sam2-nvidia graphs "
-                        + "are chosen)");
-        assertFalse(r.output().contains("sam2.constants ="), r.output());
+                        + "are chosen)",
+                "# sam2.constants = hub/constants.json   (sam2-transformers family; the sam2-nvidia graphs are chosen)");
+        Properties manifest = new Properties();
+        manifest.load(new StringReader(r.output()));
+        assertFalse(manifest.containsKey("sam2.constants"), r.output());
     }
 
     @Test
@@ -119,6 +165,76 @@ class ManifestGuesserTest {
         r.says(1, "# MISSING sam2.memory_encoder: no ONNX file here has its interface",
                 "# m/tokenizer.json is not usable: refseg reads the BERT vocab.txt", "# MISSING gdino.tokenizer");
         assertFalse(r.output().contains("beats.tagger"), r.output());
+    }
+
+    @Test
+    void namesThePropertiesFormatWouldMisreadRoundTrip(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        // A backslash, a leading space, separators, a non-ASCII letter, and a line break in a file name.
+        Map<String, String> odd = Map.of(
+                "sam2.image_encoder", "back\\slash/enc.onnx",
+                "sam2.mask_decoder", "back\\slash/dec.onnx",
+                "sam2.memory_attention", "back\\slash/att.onnx",
+                "sam2.memory_encoder", "back\\slash/mem.onnx",
+                "gdino.detector", " lead/model.onnx",
+                "beats.tagger", "tag=ger:#!1/mod\u00e8les.onnx");
+        for (Map.Entry<String, String> e : odd.entrySet()) {
+            copy(files.get(e.getKey()), dir.resolve(e.getValue()));
+        }
+        copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve(" lead/vocab.txt"));
+        copy(files.get("gdino.detector"), dir.resolve(" lead/new\nline = x.onnx"));
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        // A leading space is kept behind "./": the manifest reader trims values, escaped spaces too.
+        r.says(0, "# gdino.detector = ./ lead/new\\nline \\= x.onnx   (also has this interface)");
+        Properties manifest = new Properties();
+        manifest.load(new StringReader(r.output()));
+        for (Map.Entry<String, String> e : odd.entrySet()) {
+            assertEquals(dir.resolve(e.getValue()), dir.resolve(manifest.getProperty(e.getKey())).normalize(), r.output());
+        }
+        assertEquals(odd.size() + 1, manifest.size(), r.output());
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(dir.resolve(odd.get("beats.tagger")), models.file("beats.tagger"));
+        }
+    }
+
+    @Test
+    void symbolicLinksAreFollowedAndALoopIsSaid(@TempDir Path fixtures, @TempDir Path tmp) throws Exception {
+        FixtureModels.writeAll(fixtures);
+        Files.delete(fixtures.resolve("manifest.properties"));
+        // DIR is a link, its graphs are behind a linked folder (as in the Hugging Face cache), and a link loops.
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Files.createSymbolicLink(real.resolve("models"), fixtures);
+        Files.createSymbolicLink(real.resolve("loop"), real);
+        Files.createSymbolicLink(real.resolve("gone.onnx"), tmp.resolve("absent.onnx"));
+        Path dir = Files.createSymbolicLink(tmp.resolve("link"), real);
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "sam2.image_encoder = models/sam2_image_encoder.onnx", "gdino.tokenizer = models/gdino_vocab.txt",
+                "# not followed: loop leads back to a folder above it (a link loop)",
+                "# gone.onnx is a link to nothing");
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(6, models.graphs().size());
+        }
+    }
+
+    @Test
+    void theFp32FileIsChosenByItsTypesBeforeItsName(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_attention",
+                "sam2.memory_encoder")) {
+            copy(files.get(key), dir.resolve("sam2/" + key + ".onnx"));
+        }
+        copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve("gdino/vocab.txt"));
+        // The plain name holds the float16-I/O export, the suffixed one the float32 graph.
+        copy(files.get("gdino.detector"), dir.resolve("gdino/model_fp32.onnx"));
+        copy(files.get("gdino.detector"), dir.resolve("gdino/model.onnx"));
+        ModelFiles.rewrite(dir.resolve("gdino/model.onnx"), Fp16Io::convert);
+
+        TestModels.models("--print-manifest", dir.toString()).says(0, "\ngdino.detector = gdino/model_fp32.onnx",
+                "# gdino.detector = gdino/model.onnx   (also has this interface)");
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.ModelFiles;
+import dev.refseg.sam2.Sam2Setup;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -154,6 +159,39 @@ class ModelsCliTest {
             TestModels.models(args.toArray(String[]::new)).says(2, "usage: refseg models");
         }
         TestModels.models("--dir", dir.resolve("absent").toString()).says(1, "refused: ", "is not a directory");
+    }
+
+    @Test
+    void badProvidersAreRefusedBeforeAnythingLoads(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        for (String providers : List.of("garbage", ",,,", "", "cuda,,cpu", "cuda,")) {
+            TestModels.Run r = TestModels.models("--dir", dir.toString(), "--providers", providers);
+            r.says(2, "--providers must be a comma-separated list of cpu, cuda, tensorrt", "usage: refseg models");
+            assertTrue(!r.output().contains("beats.tagger"), r.output());
+        }
+    }
+
+    @Test
+    void badRunsAreRefusedWithTheReason(@TempDir Path dir) {
+        for (String runs : List.of("-1", "0", "abc", "1.5", "99999999999", "2147483647", "1001")) {
+            TestModels.models("--dir", dir.toString(), "--runs", runs).says(2,
+                    "--runs must be an integer from 1 to 1000", "usage: refseg models");
+        }
+    }
+
+    @Test
+    void aTrackerThatMissesTheSyntheticObjectIsWarnedAbout(@TempDir Path dir) {
+        for (double iou : new double[] {0.0, 0.09, 0.1, 0.93}) {
+            ModelCheck.Report report = new ModelCheck.Report(dir, "1.0", List.of("cpu"), List.of("cpu"), Map.of(),
+                    new Sam2Setup(CanonicalGraphs.NVIDIA, 1024, 64, 0, null), List.of(), Map.of(),
+                    new ModelSmoke.Result("the red disc", iou, null, 0, 0, false), 0);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ModelsCli.print(report, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            String output = bytes.toString(StandardCharsets.UTF_8);
+            assertEquals(iou < 0.1, output.contains(String.format(Locale.ROOT, "warning: the tracker's mask of the "
+                    + "red disc on the synthetic sample has IoU %.2f with the drawn object (below 0.1)", iou)), output);
+            assertTrue(output.contains("OK: "), output);
+        }
     }
 
     /** The table row of a graph, split into its cells (cells are separated by two or more spaces). */
