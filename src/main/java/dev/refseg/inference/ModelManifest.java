@@ -53,7 +53,8 @@ public record ModelManifest(Path dir, Map<String, Path> entries) {
                         + new TreeMap<>(CanonicalGraphs.BY_KEY).keySet() + ", companion files "
                         + new TreeMap<>(CanonicalGraphs.COMPANIONS).keySet());
             }
-            Path f = dir.resolve(p.getProperty(rawKey).trim());
+            // Properties.load already drops unescaped leading blanks; an escaped one is part of the name.
+            Path f = dir.resolve(p.getProperty(rawKey).stripTrailing());
             if (!Files.exists(f)) {
                 throw new ModelLoadException(FILE + " in " + dir + ": " + key + " names " + f + ", which does not exist");
             }
