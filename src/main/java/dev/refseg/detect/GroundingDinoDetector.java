@@ -54,7 +54,12 @@ public final class GroundingDinoDetector {
     private final int fixedTokens;
 
     public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer) {
-        this.runner = new GraphRunner("gdino.detector", env, session, GraphTimer.NONE);
+        this(env, session, tokenizer, GraphTimer.NONE);
+    }
+
+    /** @param timer receives ONNX Runtime's run time of each detection and the preprocessing and copy steps */
+    public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer, GraphTimer timer) {
+        this.runner = new GraphRunner("gdino.detector", env, session, timer);
         this.tokenizer = tokenizer;
         try {
             Map<String, NodeInfo> in = session.getInputInfo();
@@ -85,8 +90,10 @@ public final class GroundingDinoDetector {
     public List<Detection> detect(DecodedFrame frame, String caption, float boxThreshold, float textThreshold,
             int maxBoxes) {
         CaptionEncoding text = CaptionEncoding.of(caption, tokenizer);
+        long t0 = System.nanoTime();
         ImageFit.Placement place = fit.place(frame.width(), frame.height());
         float[] pixels = place.pixels(frame.rgb(), frame.width(), frame.height());
+        runner.step(GraphTimer.DETECTOR_PREPROCESS, System.nanoTime() - t0);
         long[] imageShape = {1, 3, place.inputHeight(), place.inputWidth()};
         int n = text.length();
         if (n > maxTokens()) {

@@ -109,19 +109,29 @@ public final class GraphRunner {
             for (Map.Entry<String, Input> e : inputs.entrySet()) {
                 tensors.put(e.getKey(), tensor(e.getKey(), e.getValue()));
             }
+            long t1 = System.nanoTime();
+            timer.step(GraphTimer.COPY_IN, t1 - t0);
             try (OrtSession.Result r = session.run(tensors)) {
+                long t2 = System.nanoTime();
+                // ONNX Runtime's own time, without the copies on either side.
+                timer.record(key, t2 - t1);
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> v : r) {
                     out.put(v.getKey(), floats(v.getKey(), (OnnxTensor) v.getValue()));
                 }
+                timer.step(GraphTimer.COPY_OUT, System.nanoTime() - t2);
                 return out;
             }
         } catch (OrtException e) {
             throw Errors.internal(key + " failed: " + e.getMessage(), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
-            timer.record(key, System.nanoTime() - t0);
         }
+    }
+
+    /** Reports a host-side step of this graph's caller (e.g. preprocessing) to the same timer. */
+    public void step(String step, long nanos) {
+        timer.step(step, nanos);
     }
 
     private OnnxTensor tensor(String name, Input in) {

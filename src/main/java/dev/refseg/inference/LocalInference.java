@@ -60,7 +60,6 @@ public final class LocalInference implements InferenceBackend {
     private final GroundingDinoDetector detector;
     /** The detector's tokenizer (null without a detector), for counting a referent's tokens. */
     private final BertTokenizer captionTokenizer;
-    private final GraphTimer timer;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
@@ -98,10 +97,9 @@ public final class LocalInference implements InferenceBackend {
         this.defaultFps = defaultFps;
         this.models = models;
         this.tracker = new Sam2Tracker(models.sam2().create(models, timer));
-        this.timer = timer;
         this.captionTokenizer = models.has(DETECTOR) ? detectorTokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
-                models.session(DETECTOR), captionTokenizer) : null;
+                models.session(DETECTOR), captionTokenizer, timer) : null;
     }
 
     static final String DETECTOR = "gdino.detector";
@@ -271,9 +269,7 @@ public final class LocalInference implements InferenceBackend {
                 throw Errors.invalid("detect.caption", "is " + tokens + " tokens; the detector reads at most "
                         + detector.maxTokens());
             }
-            long t0 = System.nanoTime();
             List<Detection> found = detector.detect(f, request.getCaption(), boxThreshold, textThreshold, MAX_QUERIES);
-            timer.record(DETECTOR, System.nanoTime() - t0);
             return DetectionReport.of(f.index(), found, max, boxThreshold, f.width(), f.height());
         }
 

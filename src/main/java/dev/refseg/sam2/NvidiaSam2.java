@@ -72,7 +72,10 @@ public class NvidiaSam2 implements Sam2Model {
 
     @Override
     public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
-        return Sam2Image.preprocess(rgb, w, h, reuse);
+        long t0 = System.nanoTime();
+        float[] image = Sam2Image.preprocess(rgb, w, h, reuse);
+        encoder.step(GraphTimer.SAM2_PREPROCESS, System.nanoTime() - t0);
+        return image;
     }
 
     @Override
@@ -89,8 +92,13 @@ public class NvidiaSam2 implements Sam2Model {
     @Override
     public Decoded decodeTracked(Features f, MemoryBank.Selection sel, int t, int numFrames) {
         FrameFeatures ff = (FrameFeatures) f;
-        float[] embed = attend(ff, pointers(sel), sel.pointers().size(), memories(sel), sel.memories().size(),
-                memoryPositions(sel), sel.condFrameIdDiff());
+        long t0 = System.nanoTime();
+        float[] pointers = pointers(sel);
+        float[] memories = memories(sel);
+        float[] positions = memoryPositions(sel);
+        attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
+        float[] embed = attend(ff, pointers, sel.pointers().size(), memories, sel.memories().size(), positions,
+                sel.condFrameIdDiff());
         return decoded(decode(NO_POINT, NO_LABEL, embed, ff));
     }
 

@@ -90,7 +90,10 @@ public class TransformersSam2 implements Sam2Model {
 
     @Override
     public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
-        return Sam2Image.preprocess(rgb, w, h, s, setup.constants().mean(), setup.constants().std(), reuse);
+        long t0 = System.nanoTime();
+        float[] image = Sam2Image.preprocess(rgb, w, h, s, setup.constants().mean(), setup.constants().std(), reuse);
+        encoder.step(GraphTimer.SAM2_PREPROCESS, System.nanoTime() - t0);
+        return image;
     }
 
     @Override
@@ -110,13 +113,18 @@ public class TransformersSam2 implements Sam2Model {
         if (memoryPos == null) {
             throw new IllegalStateException("tracking before any memory was encoded");
         }
+        long t0 = System.nanoTime();
         BankLayout.Bank bank = BankLayout.assemble(sel, t, numFrames, memoryPos, setup.constants().temporalTable(),
                 f * f);
+        attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
         BankLayout.placePointerPositions(bank, pointerPositions(bank.diffs()));
+        long t1 = System.nanoTime();
         if (visionPosTokens == null) {
             visionPosTokens = tokens(ff.visionPosEmbed(), 256);
         }
-        float[] conditioned = attend(tokens(ff.feats2(), 256), visionPosTokens, bank.memory(), bank.memoryPos());
+        float[] current = tokens(ff.feats2(), 256);
+        attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t1);
+        float[] conditioned = attend(current, visionPosTokens, bank.memory(), bank.memoryPos());
         return decodeGraph(ff, conditioned, NO_POINT, NO_LABEL);
     }
 

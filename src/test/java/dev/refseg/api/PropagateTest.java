@@ -186,6 +186,11 @@ class PropagateTest {
                 .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         List<String> timings = metrics.lines().filter(l -> l.startsWith("refseg_model_run_seconds_count")).toList();
         assertTrue(timings.stream().anyMatch(l -> l.contains("graph=\"sam2.memory_attention\"")), "graph timings: " + timings);
+        // Host-side work is timed apart from ONNX Runtime's own time.
+        List<String> steps = metrics.lines().filter(l -> l.startsWith("refseg_step_seconds_count")).toList();
+        for (String step : List.of("tensor_copy_in", "tensor_copy_out", "sam2_preprocess", "sam2_bank_assembly")) {
+            assertTrue(steps.stream().anyMatch(l -> l.contains("step=\"" + step + "\"")), step + ": " + steps);
+        }
         assertTrue(metrics.contains("refseg_frames_out_total"), "no frame counter");
         assertTrue(metrics.contains("refseg_propagation_fps_count"), "no tracking rate");
     }

@@ -16,6 +16,12 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("probe")
 class TrackingSpeedProbe {
+    private static void add(Map<String, long[]> t, String k, long n) {
+        long[] v = t.computeIfAbsent(k, x -> new long[2]);
+        v[0] += n;
+        v[1]++;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"nvidia", "transformers", "transformers-512"})
     void perGraphTimes(String family) throws Exception {
@@ -24,10 +30,16 @@ class TrackingSpeedProbe {
             for (int round = 0; round < 2; round++) {
                 // Round 0 warms up; round 1 is measured.
                 Map<String, long[]> t = new TreeMap<>();
-                Sam2Tracker tr = new Sam2Tracker(h.models.sam2().create(h.models, (k, n) -> {
-                    long[] v = t.computeIfAbsent(k, x -> new long[2]);
-                    v[0] += n;
-                    v[1]++;
+                Sam2Tracker tr = new Sam2Tracker(h.models.sam2().create(h.models, new dev.refseg.inference.GraphTimer() {
+                    @Override
+                    public void record(String k, long n) {
+                        add(t, k, n);
+                    }
+
+                    @Override
+                    public void step(String k, long n) {
+                        add(t, "step " + k, n);
+                    }
                 }));
                 TrackerState s = tr.init(i -> new DecodedFrame(i, 0, 320, 240, clip.frames().get(i)), 48, 320, 240);
                 tr.addBox(s, 1, 0, PixelBox.of(clip.truth().get(0).get(0)));
@@ -36,8 +48,8 @@ class TrackingSpeedProbe {
                 long wall = System.nanoTime() - t0;
                 if (round == 1) {
                     System.out.printf("PROBE %s total %.1f ms/frame%n", family, wall / 48e6);
-                    t.forEach((k, v) -> System.out.printf("PROBE %s %s %.1f ms x %d%n", family, k, v[0] / 1e6 / v[1],
-                            v[1]));
+                    t.forEach((k, v) -> System.out.printf("PROBE %s %s %.2f ms x %d = %.1f ms/frame%n", family, k,
+                            v[0] / 1e6 / v[1], v[1], v[0] / 48e6));
                 }
             }
         }
