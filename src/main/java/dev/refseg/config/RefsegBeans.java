@@ -44,7 +44,8 @@ public class RefsegBeans {
     @Singleton
     OrtRuntime ortRuntime(RefsegConfig config) {
         RefsegConfig.Inference i = config.inference();
-        return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit());
+        return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit())
+                .withSpinning(i.allowSpinning());
     }
 
     @Produces

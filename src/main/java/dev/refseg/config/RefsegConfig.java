@@ -118,6 +118,10 @@ public interface RefsegConfig {
         @WithDefault("0")
         int intraOpThreads();
 
+        /** Whether ONNX Runtime's idle intra-op threads spin waiting for work (burns cores; off by default). */
+        @WithDefault("false")
+        boolean allowSpinning();
+
         /**
          * ONNX Runtime's CPU memory arena: faster, but it grows to the peak of the concurrent runs and never
          * returns memory. Off: memory is freed after each run, so the process stays within its budget.

@@ -27,6 +27,8 @@ public final class OrtRuntime {
     private final long gpuMemLimit;
     /** Where sessions write ONNX Runtime profiles (null: not profiled). */
     private final Path profileDir;
+    /** Whether idle intra-op threads spin waiting for work (faster hand-off, burns a core each). */
+    private final boolean spinning;
     private final AtomicInteger profiled = new AtomicInteger();
     private volatile List<String> active;
     /** Why each requested provider that did not load failed (ORT's message), by provider. */
@@ -43,12 +45,13 @@ public final class OrtRuntime {
      *                    what is requested rather than to the next power of two
      */
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit) {
-        this(providers, deviceId, intraOpThreads, cpuArena, gpuMemLimit, null);
+        this(providers, deviceId, intraOpThreads, cpuArena, gpuMemLimit, null, false);
     }
 
     private OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit,
-            Path profileDir) {
+            Path profileDir, boolean spinning) {
         this.profileDir = profileDir;
+        this.spinning = spinning;
         this.requested = providers.stream().map(p -> p.trim().toLowerCase(Locale.ROOT)).toList();
         this.cpuArena = cpuArena;
         this.gpuMemLimit = gpuMemLimit;
@@ -75,7 +78,17 @@ public final class OrtRuntime {
      * when {@link OrtSession#endProfiling()} is called, which returns its path; the caller deletes them.
      */
     public OrtRuntime withProfiling(Path dir) {
-        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir);
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir, spinning);
+    }
+
+    /**
+     * The same runtime with ONNX Runtime's intra-op spin-waiting on or off
+     * ({@code session.intra_op.allow_spinning}; ORT's default is on). Off by default here: between the many
+     * small runs of a tracked frame the pool's threads would otherwise spin and burn cores that the other
+     * calls, the decoder and the JVM need (BENCHMARKS.md, "Spin-waiting").
+     */
+    public OrtRuntime withSpinning(boolean on) {
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, profileDir, on);
     }
 
     /** Why each requested provider that could not be loaded failed, as ONNX Runtime said; empty when all loaded. */
@@ -129,6 +142,7 @@ public final class OrtRuntime {
     private OrtSession.SessionOptions options() throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         opts.setIntraOpNumThreads(intraOpThreads);
+        opts.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
         opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         // Bounded memory: without the arena, tensors are freed after each run instead of being kept at the peak.
         opts.setCPUArenaAllocator(cpuArena);
@@ -148,8 +162,8 @@ public final class OrtRuntime {
         loaded.add("cpu");
         if (active == null) {
             active = List.copyOf(loaded);
-            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads, CPU arena %s", env.getVersion(),
-                    active, intraOpThreads, cpuArena ? "on" : "off");
+            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads (spin-waiting %s), CPU arena %s",
+                    env.getVersion(), active, intraOpThreads, spinning ? "on" : "off", cpuArena ? "on" : "off");
         }
         return opts;
     }
