@@ -342,7 +342,7 @@ public final class LocalInference implements InferenceBackend {
                         MaskFrame.Builder f = MaskFrame.newBuilder().setFrameIndex(t)
                                 .setTimestampUs(frames.timestampUs(t)).setDirection(dir);
                         for (TrackedMask m : masks) {
-                            f.addObjects(MaskProtos.objectMask(m.objId(), m.mask(), m.score(), m.present(),
+                            f.addObjects(MaskProtos.objectMask(m.objId(), m.encoded(), m.score(), m.present(),
                                     request.getIncludePng()));
                         }
                         sink.accept(f.build());

@@ -15,6 +15,11 @@ public final class MaskProtos {
         return RleMask.newBuilder().addSize(m.height()).addSize(m.width()).setCounts(CocoRle.encode(m)).build();
     }
 
+    /** The wire RLE of an already encoded mask (no pixel scan). */
+    public static RleMask rle(EncodedMask m) {
+        return RleMask.newBuilder().addSize(m.height()).addSize(m.width()).setCounts(m.countsString()).build();
+    }
+
     /**
      * The mask of a COCO RLE. Sizes are read as unsigned and their product must fit a Java array; callers
      * that take masks from clients bound the sizes first ({@link Regions}).
@@ -47,14 +52,21 @@ public final class MaskProtos {
 
     /** One object's mask message; the box is left out for an empty mask. */
     public static ObjectMask objectMask(int objectId, BinaryMask m, float score, boolean present, boolean png) {
+        return objectMask(objectId, EncodedMask.of(m), score, present, png);
+    }
+
+    /**
+     * One object's mask message from its precomputed RLE and box; the box is left out for an empty mask.
+     * Only PNG output rebuilds the pixels.
+     */
+    public static ObjectMask objectMask(int objectId, EncodedMask m, float score, boolean present, boolean png) {
         ObjectMask.Builder b = ObjectMask.newBuilder().setObjectId(objectId).setRle(rle(m)).setScore(score)
                 .setPresent(present);
-        PixelBox box = PixelBox.of(m);
-        if (box != null) {
-            b.setBox(box(box));
+        if (m.box() != null) {
+            b.setBox(box(m.box()));
         }
         if (png) {
-            b.setPng(com.google.protobuf.ByteString.copyFrom(MaskPng.encode(m)));
+            b.setPng(com.google.protobuf.ByteString.copyFrom(MaskPng.encode(m.toBinaryMask())));
         }
         return b.build();
     }

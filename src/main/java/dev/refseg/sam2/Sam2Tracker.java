@@ -2,6 +2,7 @@ package dev.refseg.sam2;
 
 import dev.refseg.errors.Errors;
 import dev.refseg.mask.BinaryMask;
+import dev.refseg.mask.EncodedMask;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
 import dev.refseg.v1.PassDirection;
@@ -63,8 +64,7 @@ public final class Sam2Tracker {
         // A box is two points labelled 2 and 3, in the model's SxS space, before any clicks.
         Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
         boolean present = out.present();
-        BinaryMask mask = present ? Sam2Image.upscale(out.lowResMask(), out.lowResSize(), s.width, s.height)
-                : s.emptyMask();
+        EncodedMask mask = encode(s, out);
         remember(s, objId, frameIdx, model.memory(f, out, true), out.objPtr(), present, true);
         TrackedMask result = new TrackedMask(objId, mask, present ? out.iou() : 0, present);
         track(s, objId).promptMasks.put(frameIdx, result);
@@ -89,7 +89,7 @@ public final class Sam2Tracker {
         Sam2Model.Features f = features(s, frameIdx);
         Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
         remember(s, objId, frameIdx, model.maskMemory(f, mask, out), out.objPtr(), true, true);
-        TrackedMask result = new TrackedMask(objId, mask, 1f, true);
+        TrackedMask result = new TrackedMask(objId, EncodedMask.of(mask), 1f, true);
         track(s, objId).promptMasks.put(frameIdx, result);
         return result;
     }
@@ -148,9 +148,13 @@ public final class Sam2Tracker {
         boolean present = out.present();
         // An absent object (object score <= 0) gets an empty mask; the family stores its no-object memory.
         remember(s, o.objId, t, model.memory(f, out, false), out.objPtr(), present, false);
-        BinaryMask mask = present ? Sam2Image.upscale(out.lowResMask(), out.lowResSize(), s.width, s.height)
-                : s.emptyMask();
-        return new TrackedMask(o.objId, mask, present ? out.iou() : 0, present);
+        return new TrackedMask(o.objId, encode(s, out), present ? out.iou() : 0, present);
+    }
+
+    /** The decoder's mask at frame size, encoded without a full-size image; empty when absent. */
+    private static EncodedMask encode(TrackerState s, Sam2Model.Decoded out) {
+        return out.present() ? EncodedMask.fromLogits(out.lowResMask(), out.lowResSize(), s.width, s.height)
+                : EncodedMask.empty(s.height, s.width);
     }
 
     private static void remember(TrackerState s, int objId, int t, float[] memory, float[] objPtr, boolean present,

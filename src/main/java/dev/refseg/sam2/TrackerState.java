@@ -1,6 +1,5 @@
 package dev.refseg.sam2;
 
-import dev.refseg.mask.BinaryMask;
 import dev.refseg.media.DecodedFrame;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,10 +57,6 @@ public final class TrackerState implements AutoCloseable {
     /** Non-conditioning memories held over all objects (for tests of bounded memory). */
     public int storedMemories() {
         return objects.values().stream().mapToInt(o -> o.bank.storedCount()).sum();
-    }
-
-    BinaryMask emptyMask() {
-        return BinaryMask.empty(height, width);
     }
 
     boolean isClosed() {
