@@ -26,8 +26,10 @@ import java.util.Map;
  * magnitudes of 65520 and more become infinity), bfloat16 (round to nearest) or double; int data as int32 or
  * int64, long data as int64 or int32; boolean data as bool. Every output comes back as float: float16
  * and bfloat16 widened exactly, int32/int64 converted (exact up to 2^24), float as is. Shapes are
- * row-major, one entry per dimension, and must hold exactly as many values as the data. Thread-safe (ORT
- * sessions are).
+ * row-major, one entry per dimension, and must hold exactly as many values as the data. Float outputs
+ * whose shape the graph fixes are written by ONNX Runtime straight into direct buffers the runner reuses
+ * (pinned outputs; up to {@link #MAX_IDLE} sets kept, one per overlapping run), so each such output costs
+ * one copy into its returned array. Thread-safe (ORT sessions are; each run takes its own buffer set).
  */
 public final class GraphRunner {
     /**
@@ -67,6 +69,12 @@ public final class GraphRunner {
     private final OrtSession session;
     private final GraphTimer timer;
     private final Map<String, OnnxJavaType> inputTypes = new HashMap<>();
+    /** Float outputs whose shape the graph fixes: ONNX Runtime writes them into reused direct buffers. */
+    private final Map<String, long[]> pinnedShapes = new LinkedHashMap<>();
+    /** Idle sets of those buffers, one taken per run (runs of one graph may overlap across calls). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Pinned> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Sets kept between runs; more overlapping runs allocate and then drop their own. */
+    static final int MAX_IDLE = 2;
 
     /**
      * @param key manifest key of the graph, for timings and error messages
@@ -83,8 +91,77 @@ public final class GraphRunner {
                     inputTypes.put(e.getKey(), t.type);
                 }
             }
+            for (Map.Entry<String, NodeInfo> e : session.getOutputInfo().entrySet()) {
+                if (e.getValue().getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT
+                        && java.util.Arrays.stream(t.getShape()).allMatch(d -> d > 0)) {
+                    pinnedShapes.put(e.getKey(), t.getShape());
+                }
+            }
         } catch (OrtException e) {
             throw new ModelLoadException("graph " + key + ": cannot read its inputs: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One set of output tensors over our own direct buffers: ONNX Runtime writes into them, so an output
+     * costs one copy into the returned array instead of a fresh native buffer, a copy into it and another
+     * copy out.
+     */
+    private final class Pinned implements AutoCloseable {
+        final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        final Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+
+        Pinned() throws OrtException {
+            try {
+                for (Map.Entry<String, long[]> e : pinnedShapes.entrySet()) {
+                    long n = java.util.Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
+                    FloatBuffer b = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(n * 4))
+                            .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                    buffers.put(e.getKey(), b);
+                    tensors.put(e.getKey(), OnnxTensor.createTensor(env, b, e.getValue()));
+                }
+            } catch (OrtException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        float[] read(String name) {
+            FloatBuffer b = buffers.get(name);
+            float[] a = new float[b.capacity()];
+            b.get(0, a);
+            return a;
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private Pinned takePinned() throws OrtException {
+        if (pinnedShapes.isEmpty()) {
+            return null;
+        }
+        Pinned p = idle.poll();
+        return p != null ? p : new Pinned();
+    }
+
+    private void givePinned(Pinned p) {
+        if (p == null) {
+            return;
+        }
+        if (idle.size() < MAX_IDLE) {
+            idle.offer(p);
+        } else {
+            p.close();
+        }
+    }
+
+    /** Frees the idle output buffers; the runner stays usable (it allocates again when run). */
+    public void releaseBuffers() {
+        for (Pinned p; (p = idle.poll()) != null;) {
+            p.close();
         }
     }
 
@@ -105,19 +182,27 @@ public final class GraphRunner {
     public Map<String, float[]> run(Map<String, Input> inputs) {
         long t0 = System.nanoTime();
         Map<String, OnnxTensor> tensors = new HashMap<>();
+        Pinned pinned = null;
         try {
             for (Map.Entry<String, Input> e : inputs.entrySet()) {
                 tensors.put(e.getKey(), tensor(e.getKey(), e.getValue()));
             }
+            pinned = takePinned();
             long t1 = System.nanoTime();
             timer.step(GraphTimer.COPY_IN, t1 - t0);
-            try (OrtSession.Result r = session.run(tensors)) {
+            try (OrtSession.Result r = pinned == null ? session.run(tensors) : session.run(tensors, pinned.tensors)) {
                 long t2 = System.nanoTime();
                 // ONNX Runtime's own time, without the copies on either side.
                 timer.record(key, t2 - t1);
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> v : r) {
-                    out.put(v.getKey(), floats(v.getKey(), (OnnxTensor) v.getValue()));
+                    boolean ours = pinned != null && pinned.tensors.containsKey(v.getKey());
+                    out.put(v.getKey(), ours ? pinned.read(v.getKey()) : floats(v.getKey(), (OnnxTensor) v.getValue()));
+                }
+                if (pinned != null) {
+                    for (String name : pinned.tensors.keySet()) {
+                        out.computeIfAbsent(name, pinned::read);
+                    }
                 }
                 timer.step(GraphTimer.COPY_OUT, System.nanoTime() - t2);
                 return out;
@@ -126,6 +211,7 @@ public final class GraphRunner {
             throw Errors.internal(key + " failed: " + e.getMessage(), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
+            givePinned(pinned);
         }
     }
 

@@ -24,6 +24,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
     private final Map<String, GraphChecker.Match> interfaces = new LinkedHashMap<>();
+    /** Runners handed out, whose reused buffers close with the registry. */
+    private final List<GraphRunner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Path> files = new LinkedHashMap<>();
     /** Manifest entries that are not graphs (tokenizer, labels), read by their stages. */
     private final Map<String, Path> companions = new LinkedHashMap<>();
@@ -158,7 +160,9 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** A runner for a loaded graph (FAILED_PRECONDITION when the directory has none), timing each run. */
     public GraphRunner runner(String key, GraphTimer timer) {
-        return new GraphRunner(key, runtime.environment(), session(key), timer);
+        GraphRunner r = new GraphRunner(key, runtime.environment(), session(key), timer);
+        runners.add(r);
+        return r;
     }
 
     /** The loaded graph's inputs as specs (name, type, shape with -1 for dynamic dimensions). */
@@ -201,6 +205,9 @@ public final class ModelRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        // The runners' reused output buffers hold ONNX Runtime values: free them with their sessions.
+        runners.forEach(GraphRunner::releaseBuffers);
+        runners.clear();
         for (OrtSession s : sessions.values()) {
             try {
                 s.close();

@@ -105,6 +105,48 @@ class GraphRunnerTest {
         assertThrows(IllegalArgumentException.class, () -> new Input(new double[1], new long[] {1}));
     }
 
+    /**
+     * Outputs of a fixed float shape are written by ONNX Runtime into buffers the runner reuses: every
+     * run must still return its own values, including runs that overlap, and arrays handed out earlier
+     * must not change.
+     */
+    @Test
+    void reusedOutputBuffersNeverLeakIntoEarlierResults() throws Exception {
+        GraphBuilder g = new GraphBuilder("fixed");
+        GraphBuilder.Value x = g.input("x", DType.FLOAT, 2, 3);
+        g.output("twice", g.add(x, x), DType.FLOAT, 2, 3);
+        g.output("dynamic", g.mul(x, x), DType.FLOAT, "a", "b");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(g.build(), new OrtSession.SessionOptions())) {
+            GraphRunner r = new GraphRunner("test.fixed", env, s, GraphTimer.NONE);
+            Map<String, float[]> first = r.run(Map.of("x", Input.floats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3)));
+            Map<String, float[]> second = r.run(Map.of("x", Input.floats(new float[] {0, 1, 0, 1, 0, 1}, 2, 3)));
+            assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, first.get("twice"));
+            assertArrayEquals(new float[] {1, 4, 9, 16, 25, 36}, first.get("dynamic"));
+            assertArrayEquals(new float[] {0, 2, 0, 2, 0, 2}, second.get("twice"));
+            // Overlapping runs (several calls on one graph) each get their own buffers.
+            java.util.List<java.util.concurrent.Future<float[]>> runs = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int k = 0; k < 40; k++) {
+                    float v = k;
+                    runs.add(pool.submit(() -> r.run(Map.of("x", Input.floats(new float[] {v, v, v, v, v, v}, 2, 3)))
+                            .get("twice")));
+                }
+                for (int k = 0; k < 40; k++) {
+                    float[] want = new float[6];
+                    java.util.Arrays.fill(want, 2f * k);
+                    assertArrayEquals(want, runs.get(k).get(), "run " + k);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            r.releaseBuffers();
+            assertArrayEquals(new float[] {2, 2, 2, 2, 2, 2},
+                    r.run(Map.of("x", Input.floats(new float[] {1, 1, 1, 1, 1, 1}, 2, 3))).get("twice"));
+        }
+    }
+
     private static void assertInternalNaming(StatusRuntimeException e, String what) {
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
         String d = e.getStatus().getDescription();
