@@ -29,7 +29,8 @@ import java.util.Map;
  * row-major, one entry per dimension, and must hold exactly as many values as the data. Float outputs
  * whose shape the graph fixes are written by ONNX Runtime straight into direct buffers the runner reuses
  * (pinned outputs; up to {@link #MAX_IDLE} sets kept, one per overlapping run), so each such output costs
- * one copy into its returned array. Thread-safe (ORT sessions are; each run takes its own buffer set).
+ * one copy into its returned array; float inputs are staged in the same set's direct buffers, which ONNX
+ * Runtime reads in place (one copy in, no allocation). Thread-safe (ORT sessions are; each run takes its own buffer set).
  */
 public final class GraphRunner {
     /**
@@ -110,6 +111,22 @@ public final class GraphRunner {
     private final class Pinned implements AutoCloseable {
         final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         final Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        /** Direct buffers float inputs are staged in (grown when an input gets bigger), by input name. */
+        final Map<String, FloatBuffer> inputs = new HashMap<>();
+
+        /** The input's values in a direct buffer ONNX Runtime reads in place (no copy of its own). */
+        FloatBuffer stage(String name, float[] values) {
+            FloatBuffer b = inputs.get(name);
+            if (b == null || b.capacity() < values.length) {
+                b = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(values.length, 4))
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                inputs.put(name, b);
+            }
+            b.clear();
+            b.put(values);
+            b.flip();
+            return b;
+        }
 
         Pinned() throws OrtException {
             try {
@@ -140,9 +157,6 @@ public final class GraphRunner {
     }
 
     private Pinned takePinned() throws OrtException {
-        if (pinnedShapes.isEmpty()) {
-            return null;
-        }
         Pinned p = idle.poll();
         return p != null ? p : new Pinned();
     }
@@ -184,25 +198,24 @@ public final class GraphRunner {
         Map<String, OnnxTensor> tensors = new HashMap<>();
         Pinned pinned = null;
         try {
-            for (Map.Entry<String, Input> e : inputs.entrySet()) {
-                tensors.put(e.getKey(), tensor(e.getKey(), e.getValue()));
-            }
             pinned = takePinned();
+            for (Map.Entry<String, Input> e : inputs.entrySet()) {
+                tensors.put(e.getKey(), tensor(e.getKey(), e.getValue(), pinned));
+            }
             long t1 = System.nanoTime();
             timer.step(GraphTimer.COPY_IN, t1 - t0);
-            try (OrtSession.Result r = pinned == null ? session.run(tensors) : session.run(tensors, pinned.tensors)) {
+            try (OrtSession.Result r = pinned.tensors.isEmpty() ? session.run(tensors)
+                    : session.run(tensors, pinned.tensors)) {
                 long t2 = System.nanoTime();
                 // ONNX Runtime's own time, without the copies on either side.
                 timer.record(key, t2 - t1);
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> v : r) {
-                    boolean ours = pinned != null && pinned.tensors.containsKey(v.getKey());
+                    boolean ours = pinned.tensors.containsKey(v.getKey());
                     out.put(v.getKey(), ours ? pinned.read(v.getKey()) : floats(v.getKey(), (OnnxTensor) v.getValue()));
                 }
-                if (pinned != null) {
-                    for (String name : pinned.tensors.keySet()) {
-                        out.computeIfAbsent(name, pinned::read);
-                    }
+                for (String name : pinned.tensors.keySet()) {
+                    out.computeIfAbsent(name, pinned::read);
                 }
                 timer.step(GraphTimer.COPY_OUT, System.nanoTime() - t2);
                 return out;
@@ -220,9 +233,13 @@ public final class GraphRunner {
         timer.step(step, nanos);
     }
 
-    private OnnxTensor tensor(String name, Input in) {
+    private OnnxTensor tensor(String name, Input in, Pinned buffers) {
         OnnxJavaType declared = inputTypes.get(name);
         try {
+            if (in.data() instanceof float[] f && (declared == null || declared == OnnxJavaType.FLOAT)) {
+                // Staged in this run's reused direct buffer, which ONNX Runtime reads in place.
+                return OnnxTensor.createTensor(env, buffers.stage(name, f), in.shape());
+            }
             return tensor(in.data(), in.shape(), declared);
         } catch (OrtException | IllegalArgumentException | ArithmeticException e) {
             throw Errors.internal(key + " input '" + name + "': " + e.getMessage(), e);
