@@ -45,14 +45,14 @@ public final class BankLayout {
     }
 
     /**
-     * @param memoryPosConst [F² * 64] the memory encoder's memory_pos (the same for every memory)
-     * @param temporalTable  [7 * 64] constants.json's memory_temporal_positional_encoding
+     * @param positionsByRow [7][F² * 64] each temporal row's position block: the memory encoder's
+     *                       memory_pos + that row of constants.json's table ({@link TemporalPositions#byRow})
      * @param tokens         F², tokens per memory
      * @param numFrames      frames in the video, or 0 for a stream of unknown length
      * @throws IllegalArgumentException when the selection holds no memory at all
      */
-    public static Bank assemble(MemoryBank.Selection sel, int t, int numFrames, float[] memoryPosConst,
-            float[] temporalTable, int tokens) {
+    public static Bank assemble(MemoryBank.Selection sel, int t, int numFrames, float[][] positionsByRow,
+            int tokens) {
         List<Slot> slots = spatialSlots(sel, t);
         int d = Sam2Setup.MEM_DIM;
         int block = tokens * d;
@@ -63,13 +63,7 @@ public final class BankLayout {
         for (int s = 0; s < SLOTS; s++) {
             Slot slot = slots.get(s);
             System.arraycopy(slot.entry().features(), 0, memory, s * block, block);
-            int base = slot.row() * d;
-            for (int r = 0; r < tokens; r++) {
-                int o = s * block + r * d;
-                for (int c = 0; c < d; c++) {
-                    pos[o + c] = memoryPosConst[r * d + c] + temporalTable[base + c];
-                }
-            }
+            System.arraycopy(positionsByRow[slot.row()], 0, pos, s * block, block);
         }
         List<MemoryBank.Entry> ptrs = sel.pointers();
         if (ptrs.isEmpty()) {

@@ -125,7 +125,7 @@ public class NvidiaSam2 implements Sam2Model {
     private float[] remember(Features f, float[] forMem, float objectScore) {
         MemoryOutput m = encodeMemory(forMem, ((FrameFeatures) f).pixFeat(), objectScore);
         if (memoryPosByIndex == null) {
-            memoryPosByIndex = positionsByIndex(m.posEnc(), m.temporalCode());
+            memoryPosByIndex = TemporalPositions.byRow(m.posEnc(), m.temporalCode(), TOKENS);
         }
         return m.features();
     }
@@ -209,19 +209,6 @@ public class NvidiaSam2 implements Sam2Model {
             System.arraycopy(memoryPosByIndex[sel.temporalIndex()[i]], 0, pos, i * block, block);
         }
         return pos;
-    }
-
-    /** maskmem_pos_enc [4096*64] + temporal_code[k] [64], for every temporal index k. */
-    static float[][] positionsByIndex(float[] posEnc, float[] temporalCode) {
-        float[][] out = new float[MemoryBank.NUM_MASKMEM][TOKENS * 64];
-        for (int k = 0; k < MemoryBank.NUM_MASKMEM; k++) {
-            for (int r = 0; r < TOKENS; r++) {
-                for (int c = 0; c < 64; c++) {
-                    out[k][r * 64 + c] = posEnc[r * 64 + c] + temporalCode[k * 64 + c];
-                }
-            }
-        }
-        return out;
     }
 
     private static float[] binarise(float[] maskForMem, boolean present) {

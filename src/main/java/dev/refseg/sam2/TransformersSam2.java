@@ -46,9 +46,10 @@ public class TransformersSam2 implements Sam2Model {
     private final Sam2Setup setup;
     private final int s;
     private final int f;
-    /** vision_pos_embed as tokens [F² * 256] and the memory encoder's memory_pos [F² * 64]: model constants. */
+    /** vision_pos_embed as tokens [F² * 256]: a model constant. */
     private volatile float[] visionPosTokens;
-    private volatile float[] memoryPos;
+    /** The memory encoder's memory_pos + each temporal row, [7][F² * 64]: added up once, copied per frame. */
+    private volatile float[][] positionsByRow;
 
     public TransformersSam2(GraphRunner encoder, GraphRunner decoder, GraphRunner memoryEncoder,
             GraphRunner attention, GraphRunner pointerTpos, Sam2Setup setup) {
@@ -110,12 +111,11 @@ public class TransformersSam2 implements Sam2Model {
     @Override
     public Decoded decodeTracked(Features features, MemoryBank.Selection sel, int t, int numFrames) {
         FrameFeatures ff = (FrameFeatures) features;
-        if (memoryPos == null) {
+        if (positionsByRow == null) {
             throw new IllegalStateException("tracking before any memory was encoded");
         }
         long t0 = System.nanoTime();
-        BankLayout.Bank bank = BankLayout.assemble(sel, t, numFrames, memoryPos, setup.constants().temporalTable(),
-                f * f);
+        BankLayout.Bank bank = BankLayout.assemble(sel, t, numFrames, positionsByRow, f * f);
         attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
         BankLayout.placePointerPositions(bank, pointerPositions(bank.diffs()));
         long t1 = System.nanoTime();
@@ -142,8 +142,8 @@ public class TransformersSam2 implements Sam2Model {
     /** The raw feats2 goes to the memory encoder, never feats2_no_mem or the memory-conditioned features. */
     private float[] remember(Features features, float[] highResMask, float objectScore, boolean binarize) {
         MemoryOutput m = encodeMemory(((FrameFeatures) features).feats2(), highResMask, objectScore, binarize);
-        if (memoryPos == null) {
-            memoryPos = m.pos();
+        if (positionsByRow == null) {
+            positionsByRow = TemporalPositions.byRow(m.pos(), setup.constants().temporalTable(), f * f);
         }
         return m.tokens();
     }

@@ -24,6 +24,8 @@ class BankLayoutTest {
         MEM_POS[1] = 0.5f;                        // memory_pos says 0.5 on channel 1
     }
 
+    static final float[][] ROWS = TemporalPositions.byRow(MEM_POS, TABLE, TOKENS);
+
     static MemoryBank.Entry entry(int frame) {
         float[] f = new float[TOKENS * D];
         java.util.Arrays.fill(f, frame);
@@ -58,7 +60,7 @@ class BankLayoutTest {
     void conditioningFirstThenNewestFirstWithTheirRows() {
         // Tracking frame 20 forward: conditioning frame 3, recent memories 14..19 (given oldest first).
         MemoryBank.Selection sel = selection(20, List.of(3), List.of(14, 15, 16, 17, 18, 19), List.of(3, 19, 18));
-        BankLayout.Bank b = BankLayout.assemble(sel, 20, 48, MEM_POS, TABLE, TOKENS);
+        BankLayout.Bank b = BankLayout.assemble(sel, 20, 48, ROWS, TOKENS);
         assertArrayEquals(new float[] {3, 6, 0.5f}, slot(b, 0));
         for (int k = 1; k <= 6; k++) {
             assertArrayEquals(new float[] {20 - k, k - 1, 0.5f}, slot(b, k), "slot " + k);
@@ -69,7 +71,7 @@ class BankLayoutTest {
     void shortHistoryRepeatsRealEntriesNeverZeros() {
         // Frame 5 after a prompt on frame 3: one recent memory (4); pointers: conditioning and 4.
         MemoryBank.Selection sel = selection(5, List.of(3), List.of(4), List.of(3, 4));
-        BankLayout.Bank b = BankLayout.assemble(sel, 5, 48, MEM_POS, TABLE, TOKENS);
+        BankLayout.Bank b = BankLayout.assemble(sel, 5, 48, ROWS, TOKENS);
         assertArrayEquals(new float[] {3, 6, 0.5f}, slot(b, 0));
         for (int s = 1; s < 7; s++) {
             assertArrayEquals(new float[] {4, 0, 0.5f}, slot(b, s), "slot " + s + " repeats the newest memory");
@@ -84,8 +86,8 @@ class BankLayoutTest {
             assertEquals(Math.abs(5 - frame) / 15f, b.diffs()[i], 1e-6f);
         }
         // Before any tracked memory, every slot repeats the conditioning memory.
-        BankLayout.Bank first = BankLayout.assemble(selection(4, List.of(3), List.of(), List.of(3)), 4, 48, MEM_POS,
-                TABLE, TOKENS);
+        BankLayout.Bank first = BankLayout.assemble(selection(4, List.of(3), List.of(), List.of(3)), 4, 48, ROWS,
+                TOKENS);
         for (int s = 0; s < 7; s++) {
             assertArrayEquals(new float[] {3, 6, 0.5f}, slot(first, s));
         }
@@ -94,7 +96,7 @@ class BankLayoutTest {
     @Test
     void aSecondConditioningFrameTakesTheOldestRecentSlot() {
         MemoryBank.Selection sel = selection(20, List.of(2, 18), List.of(14, 15, 16, 17, 19), List.of(18, 19));
-        BankLayout.Bank b = BankLayout.assemble(sel, 20, 48, MEM_POS, TABLE, TOKENS);
+        BankLayout.Bank b = BankLayout.assemble(sel, 20, 48, ROWS, TOKENS);
         // Nearest conditioning frame first, both with row 6; then 19 (row 0), 17, 16, 15; 14 dropped.
         float[][] want = {{18, 6, 0.5f}, {2, 6, 0.5f}, {19, 0, 0.5f}, {17, 2, 0.5f}, {16, 3, 0.5f}, {15, 4, 0.5f},
             {14, 5, 0.5f}};
@@ -103,22 +105,22 @@ class BankLayoutTest {
         }
         assertArrayEquals(new float[] {14, 5, 0.5f}, slot(b, 6));
         MemoryBank.Selection full = selection(20, List.of(2, 18), List.of(13, 14, 15, 16, 17, 19), List.of(18));
-        assertArrayEquals(new float[] {15, 4, 0.5f}, slot(BankLayout.assemble(full, 20, 48, MEM_POS, TABLE, TOKENS), 6),
+        assertArrayEquals(new float[] {15, 4, 0.5f}, slot(BankLayout.assemble(full, 20, 48, ROWS, TOKENS), 6),
                 "the oldest recent memory (13, 14) gives way");
     }
 
     @Test
     void diffsUseTheClipLengthUpTo16AndFifteenOnAStream() {
         MemoryBank.Selection sel = selection(6, List.of(0), List.of(5), List.of(0, 5));
-        assertEquals(6 / 9f, BankLayout.assemble(sel, 6, 10, MEM_POS, TABLE, TOKENS).diffs()[0], 1e-6f);
-        assertEquals(6 / 15f, BankLayout.assemble(sel, 6, 0, MEM_POS, TABLE, TOKENS).diffs()[0], 1e-6f);
-        assertEquals(6f, BankLayout.assemble(sel, 6, 1, MEM_POS, TABLE, TOKENS).diffs()[0], 1e-6f);
+        assertEquals(6 / 9f, BankLayout.assemble(sel, 6, 10, ROWS, TOKENS).diffs()[0], 1e-6f);
+        assertEquals(6 / 15f, BankLayout.assemble(sel, 6, 0, ROWS, TOKENS).diffs()[0], 1e-6f);
+        assertEquals(6f, BankLayout.assemble(sel, 6, 1, ROWS, TOKENS).diffs()[0], 1e-6f);
     }
 
     @Test
     void pointerPositionsGoOnAllFourTokensOfTheirPointer() {
-        BankLayout.Bank b = BankLayout.assemble(selection(5, List.of(3), List.of(4), List.of(3, 4)), 5, 48, MEM_POS,
-                TABLE, TOKENS);
+        BankLayout.Bank b = BankLayout.assemble(selection(5, List.of(3), List.of(4), List.of(3, 4)), 5, 48, ROWS,
+                TOKENS);
         float[] pos = new float[16 * D];
         for (int i = 0; i < 16; i++) {
             pos[i * D] = i + 1;
