@@ -96,7 +96,7 @@ public class RefsegBeans {
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
                 timer, config.inference().prefetchFrames(),
                 new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false),
-                new ObjectBudget(config.limits().maxTrackedObjects()));
+                new ObjectBudget(config.limits().maxTrackedObjects()), config.inference().pipeline());
     }
 
     /** This process's scratch directory under refseg.inference.work-dir; dead processes' ones are removed. */

@@ -140,6 +140,13 @@ public interface RefsegConfig {
         @WithDefault("8")
         int prefetchFrames();
 
+        /**
+         * Whether one tracking call pipelines its frames: frame t+1 is read, preprocessed and encoded on a
+         * second thread while frame t goes through memory attention, the decoder and the memory encoder.
+         */
+        @WithDefault("true")
+        boolean pipeline();
+
         /** Where per-session scratch files (FIFOs, MP4 spools) go; default: the system temp folder. */
         Optional<Path> workDir();
     }

@@ -88,6 +88,16 @@ public final class LocalInference implements InferenceBackend {
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media,
             ObjectBudget objectBudget) {
+        this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, media, objectBudget, true);
+    }
+
+    /**
+     * @param pipeline whether a tracking call encodes frame t+1 on a second thread while frame t is tracked
+     *                 ({@code refseg.inference.pipeline})
+     */
+    public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media,
+            ObjectBudget objectBudget, boolean pipeline) {
         this.objectBudget = objectBudget;
         this.media = media;
         this.prefetchFrames = prefetchFrames;
@@ -96,11 +106,22 @@ public final class LocalInference implements InferenceBackend {
         this.workRoot = workRoot;
         this.defaultFps = defaultFps;
         this.models = models;
-        this.tracker = new Sam2Tracker(models.sam2().create(models, timer));
+        this.tracker = new Sam2Tracker(models.sam2().create(models, timer), pipeline ? LOOKAHEAD : null);
         this.captionTokenizer = models.has(DETECTOR) ? detectorTokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
                 models.session(DETECTOR), captionTokenizer, timer) : null;
     }
+
+    /**
+     * Where tracking calls encode their next frame: one task per tracking call at a time, so the threads
+     * are bounded by the calls (themselves bounded by refseg.limits.max-sessions); idle threads end.
+     */
+    private static final java.util.concurrent.ExecutorService LOOKAHEAD = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "sam2-lookahead");
+                t.setDaemon(true);
+                return t;
+            });
 
     static final String DETECTOR = "gdino.detector";
     /** GroundingDINO's query count: the most boxes one detection can give. */

@@ -8,6 +8,9 @@ import dev.refseg.media.DecodedFrame;
 import dev.refseg.v1.PassDirection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 import java.util.function.IntFunction;
 
 /**
@@ -16,6 +19,11 @@ import java.util.function.IntFunction;
  * conditioning frames; {@link #propagate} then tracks every object forward from the earliest prompted
  * frame to the end and backward to frame 0, each frame exactly once, handing each frame's masks to the
  * sink as soon as they are computed. Stateless: everything per video lives in {@link TrackerState}.
+ * <p>
+ * With a lookahead executor, propagation is pipelined: while frame t goes through memory attention,
+ * the decoder and the memory encoder on the calling thread, frame t+1 (in tracking order) is read,
+ * preprocessed and encoded on the executor. One frame ahead at most, so memory grows by one frame's
+ * features, and masks still come out in order, since only the encoder runs ahead (it reads no memory).
  */
 public final class Sam2Tracker {
     /** Receives one frame's masks (all objects) in output order. */
@@ -24,9 +32,20 @@ public final class Sam2Tracker {
     }
 
     private final Sam2Model model;
+    /** Runs the next frame's image encoder during the current frame's tracking; null: no pipelining. */
+    private final Executor lookahead;
 
     public Sam2Tracker(Sam2Model model) {
+        this(model, null);
+    }
+
+    /**
+     * @param lookahead where frame t+1's read, preprocessing and image encoder run while frame t is tracked
+     *                  (one task per propagating call at a time); null to run everything on the caller
+     */
+    public Sam2Tracker(Sam2Model model, Executor lookahead) {
         this.model = model;
+        this.lookahead = lookahead;
     }
 
     public Sam2Model model() {
@@ -106,13 +125,43 @@ public final class Sam2Tracker {
     public void propagate(TrackerState s, int start, FrameSink sink) {
         checkFrame(s, start);
         for (int t = start; t < s.numFrames; t++) {
+            pipeline(s, t, t + 1 < s.numFrames ? t + 1 : start - 1);
             List<TrackedMask> masks = step(s, t, false, start);
             sink.accept(t, direction(s, t, PassDirection.PASS_DIRECTION_FORWARD), masks);
         }
         for (int t = start - 1; t >= 0; t--) {
+            pipeline(s, t, t - 1);
             List<TrackedMask> masks = step(s, t, true, start);
             sink.accept(t, direction(s, t, PassDirection.PASS_DIRECTION_BACKWARD), masks);
         }
+    }
+
+    /**
+     * Before tracking frame t: takes t's features (from the lookahead task when it ran) and starts encoding
+     * frame {@code next} on the lookahead executor, unless there is none or nothing to do there (no such
+     * frame, every object prompted there, already computed).
+     */
+    private void pipeline(TrackerState s, int t, int next) {
+        if (lookahead == null) {
+            return;
+        }
+        if (!promptedForAll(s, t)) {
+            features(s, t);
+        }
+        if (next < 0 || next >= s.numFrames || s.ahead != null || promptedForAll(s, next)
+                || s.prefetched.contains(next) || (s.lastFeatures != null && s.lastFeatures.frameIdx() == next)) {
+            return;
+        }
+        FutureTask<Sam2Model.Features> task = new FutureTask<>(() -> {
+            if (s.isClosed()) {
+                return null;
+            }
+            DecodedFrame frame = s.frames.apply(next);
+            s.lookaheadImage = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.lookaheadImage);
+            return model.encode(next, s.lookaheadImage);
+        });
+        s.ahead = new TrackerState.Ahead(next, task);
+        lookahead.execute(task);
     }
 
     public int earliestPrompt(TrackerState s) {
@@ -169,7 +218,7 @@ public final class Sam2Tracker {
 
     private Sam2Model.Features features(TrackerState s, int t) {
         if (s.lastFeatures == null || s.lastFeatures.frameIdx() != t) {
-            Sam2Model.Features ready = s.prefetched.take(t);
+            Sam2Model.Features ready = s.ahead != null && s.ahead.frameIdx() == t ? awaitAhead(s) : s.prefetched.take(t);
             if (ready != null) {
                 s.lastFeatures = ready;
                 return ready;
@@ -179,6 +228,30 @@ public final class Sam2Tracker {
             s.lastFeatures = model.encode(t, s.imageBuffer);
         }
         return s.lastFeatures;
+    }
+
+    private static boolean promptedForAll(TrackerState s, int t) {
+        return s.objects.values().stream().allMatch(o -> o.promptMasks.containsKey(t));
+    }
+
+    /** The lookahead task's features; its failure (e.g. a corrupt frame) is this frame's failure. */
+    private static Sam2Model.Features awaitAhead(TrackerState s) {
+        FutureTask<Sam2Model.Features> task = s.ahead.task();
+        s.ahead = null;
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Errors.unavailable("interrupted while the next frame was encoded", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw Errors.internal("encoding frame ahead failed: " + e.getCause(), e.getCause());
+        }
     }
 
     private static TrackerState.ObjectTrack track(TrackerState s, int objId) {

@@ -37,7 +37,15 @@ public final class TrackerState implements AutoCloseable {
     FeatureCache prefetched = new FeatureCache(0);
     /** Reused [1,3,S,S] input buffer. */
     float[] imageBuffer;
-    private boolean closed;
+    /** The lookahead task's own [1,3,S,S] input buffer (it runs beside the caller's encodes). */
+    float[] lookaheadImage;
+    /** The frame being encoded ahead, or null. */
+    Ahead ahead;
+    private volatile boolean closed;
+
+    /** A frame whose encoder output is being computed on the lookahead executor. */
+    record Ahead(int frameIdx, java.util.concurrent.FutureTask<Sam2Model.Features> task) {
+    }
 
     TrackerState(IntFunction<DecodedFrame> frames, int numFrames, int width, int height) {
         this.frames = frames;
@@ -66,6 +74,11 @@ public final class TrackerState implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (ahead != null) {
+            // A running encode finishes on its own and its result is dropped; a queued one never starts.
+            ahead.task().cancel(false);
+            ahead = null;
+        }
         objects.clear();
         lastFeatures = null;
         imageBuffer = null;
