@@ -17,6 +17,7 @@ import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,19 +37,26 @@ public final class GraphRunner {
     /**
      * One input: its values and shape.
      *
-     * @param data float[], int[], long[] or boolean[]
+     * @param data float[], a FloatBuffer (its values from position to limit; a direct one in native order,
+     *             such as another run's {@link Held} output, is read by ONNX Runtime in place), int[],
+     *             long[] or boolean[]
      * @throws IllegalArgumentException for any other data
      */
     public record Input(Object data, long[] shape) {
         public Input {
-            if (!(data instanceof float[] || data instanceof int[] || data instanceof long[]
-                    || data instanceof boolean[])) {
-                throw new IllegalArgumentException("input data must be float[], int[], long[] or boolean[], not "
-                        + (data == null ? "null" : data.getClass().getSimpleName()));
+            if (!(data instanceof float[] || data instanceof FloatBuffer || data instanceof int[]
+                    || data instanceof long[] || data instanceof boolean[])) {
+                throw new IllegalArgumentException("input data must be float[], FloatBuffer, int[], long[] or "
+                        + "boolean[], not " + (data == null ? "null" : data.getClass().getSimpleName()));
             }
         }
 
         public static Input floats(float[] data, long... shape) {
+            return new Input(data, shape);
+        }
+
+        /** Float values in a buffer; a direct buffer in native order is not copied. */
+        public static Input floats(FloatBuffer data, long... shape) {
             return new Input(data, shape);
         }
 
@@ -70,8 +78,15 @@ public final class GraphRunner {
     private final OrtSession session;
     private final GraphTimer timer;
     private final Map<String, OnnxJavaType> inputTypes = new HashMap<>();
-    /** Float outputs whose shape the graph fixes: ONNX Runtime writes them into reused direct buffers. */
+    /**
+     * Float outputs ONNX Runtime writes into reused direct buffers, by declared shape (-1 for a named
+     * dynamic dimension, resolved per run from an input dimension of the same name).
+     */
     private final Map<String, long[]> pinnedShapes = new LinkedHashMap<>();
+    private final Map<String, String[]> outputDimNames = new HashMap<>();
+    private final Map<String, String[]> inputDimNames = new HashMap<>();
+    /** Outputs whose dynamic shape the input names did not predict (ONNX Runtime refused the buffer). */
+    private final java.util.Set<String> unpinnable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Idle sets of those buffers, one taken per run (runs of one graph may overlap across calls). */
     private final java.util.concurrent.ConcurrentLinkedQueue<Pinned> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Sets kept between runs; more overlapping runs allocate and then drop their own. */
@@ -90,12 +105,21 @@ public final class GraphRunner {
             for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
                 if (e.getValue().getInfo() instanceof TensorInfo t) {
                     inputTypes.put(e.getKey(), t.type);
+                    inputDimNames.put(e.getKey(), t.getDimensionNames());
                 }
             }
             for (Map.Entry<String, NodeInfo> e : session.getOutputInfo().entrySet()) {
-                if (e.getValue().getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT
-                        && java.util.Arrays.stream(t.getShape()).allMatch(d -> d > 0)) {
-                    pinnedShapes.put(e.getKey(), t.getShape());
+                if (e.getValue().getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT) {
+                    long[] shape = t.getShape();
+                    String[] names = t.getDimensionNames();
+                    boolean resolvable = true;
+                    for (int i = 0; i < shape.length; i++) {
+                        resolvable &= shape[i] > 0 || (names != null && i < names.length && !names[i].isEmpty());
+                    }
+                    if (resolvable) {
+                        pinnedShapes.put(e.getKey(), shape);
+                        outputDimNames.put(e.getKey(), names);
+                    }
                 }
             }
         } catch (OrtException e) {
@@ -105,55 +129,108 @@ public final class GraphRunner {
 
     /**
      * One set of output tensors over our own direct buffers: ONNX Runtime writes into them, so an output
-     * costs one copy into the returned array instead of a fresh native buffer, a copy into it and another
-     * copy out.
+     * is read in place instead of from a fresh native buffer copied twice. An output's buffer is made again
+     * when its (dynamic) shape changes.
      */
     private final class Pinned implements AutoCloseable {
         final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         final Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        final Map<String, long[]> shapes = new HashMap<>();
         /** Direct buffers float inputs are staged in (grown when an input gets bigger), by input name. */
         final Map<String, FloatBuffer> inputs = new HashMap<>();
 
         /** The input's values in a direct buffer ONNX Runtime reads in place (no copy of its own). */
         FloatBuffer stage(String name, float[] values) {
-            FloatBuffer b = inputs.get(name);
-            if (b == null || b.capacity() < values.length) {
-                b = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(values.length, 4))
-                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-                inputs.put(name, b);
-            }
-            b.clear();
+            FloatBuffer b = staging(name, values.length);
             b.put(values);
             b.flip();
             return b;
         }
 
-        Pinned() throws OrtException {
-            try {
-                for (Map.Entry<String, long[]> e : pinnedShapes.entrySet()) {
+        FloatBuffer stage(String name, FloatBuffer values) {
+            FloatBuffer b = staging(name, values.remaining());
+            b.put(values.duplicate());
+            b.flip();
+            return b;
+        }
+
+        private FloatBuffer staging(String name, int length) {
+            FloatBuffer b = inputs.get(name);
+            if (b == null || b.capacity() < length) {
+                b = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(length, 4))
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                inputs.put(name, b);
+            }
+            b.clear();
+            return b;
+        }
+
+        /** The output tensors for this run's shapes, (re)made where a shape changed. */
+        Map<String, OnnxTensor> outputs(Map<String, long[]> wanted) throws OrtException {
+            Map<String, OnnxTensor> out = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : wanted.entrySet()) {
+                String name = e.getKey();
+                if (!java.util.Arrays.equals(shapes.get(name), e.getValue())) {
+                    OnnxTensor old = tensors.remove(name);
+                    if (old != null) {
+                        old.close();
+                    }
+                    buffers.remove(name);
+                    shapes.remove(name);
                     long n = java.util.Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
                     FloatBuffer b = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(n * 4))
                             .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-                    buffers.put(e.getKey(), b);
-                    tensors.put(e.getKey(), OnnxTensor.createTensor(env, b, e.getValue()));
+                    tensors.put(name, OnnxTensor.createTensor(env, b, e.getValue()));
+                    buffers.put(name, b);
+                    shapes.put(name, e.getValue());
                 }
-            } catch (OrtException | RuntimeException e) {
-                close();
-                throw e;
+                out.put(name, tensors.get(name));
             }
-        }
-
-        float[] read(String name) {
-            FloatBuffer b = buffers.get(name);
-            float[] a = new float[b.capacity()];
-            b.get(0, a);
-            return a;
+            return out;
         }
 
         @Override
         public void close() {
             tensors.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /**
+     * The shapes of this run's pinned outputs: fixed ones as declared, dynamic dimensions from the input
+     * dimension of the same name; an output whose dimension no input names is left to ONNX Runtime.
+     */
+    private Map<String, long[]> pinnedShapes(Map<String, Input> inputs) {
+        Map<String, Long> dims = new HashMap<>();
+        for (Map.Entry<String, Input> e : inputs.entrySet()) {
+            String[] names = inputDimNames.get(e.getKey());
+            long[] shape = e.getValue().shape();
+            for (int i = 0; names != null && i < names.length && i < shape.length; i++) {
+                if (!names[i].isEmpty()) {
+                    // A name given different sizes by different inputs predicts nothing.
+                    dims.merge(names[i], shape[i], (a, b) -> a.equals(b) ? a : -1L);
+                }
+            }
+        }
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : pinnedShapes.entrySet()) {
+            if (unpinnable.contains(e.getKey())) {
+                continue;
+            }
+            long[] shape = e.getValue().clone();
+            String[] names = outputDimNames.get(e.getKey());
+            boolean known = true;
+            for (int i = 0; i < shape.length && known; i++) {
+                if (shape[i] <= 0) {
+                    Long d = dims.get(names[i]);
+                    known = d != null && d > 0;
+                    shape[i] = known ? d : -1;
+                }
+            }
+            if (known) {
+                out.put(e.getKey(), shape);
+            }
+        }
+        return out;
     }
 
     private Pinned takePinned() throws OrtException {
@@ -194,9 +271,81 @@ public final class GraphRunner {
      *         it is of another type than float, float16, bfloat16, int32 or int64
      */
     public Map<String, float[]> run(Map<String, Input> inputs) {
+        try (Held held = runHeld(inputs)) {
+            long t0 = System.nanoTime();
+            Map<String, float[]> out = new LinkedHashMap<>();
+            for (String name : held.values.keySet()) {
+                out.put(name, held.floats(name));
+            }
+            timer.step(GraphTimer.COPY_OUT, System.nanoTime() - t0);
+            return out;
+        }
+    }
+
+    /**
+     * The outputs of one run, left where ONNX Runtime wrote them: fixed-shape float outputs stay in the
+     * runner's pinned direct buffers, lent to the caller until {@link #close()}, so they can be read in
+     * place or fed to the next graph without a copy ({@link Input#floats(FloatBuffer, long...)}). Other
+     * outputs were converted to float once. Views taken with {@link #get} must not be used after close:
+     * the buffers then serve later runs.
+     */
+    public final class Held implements AutoCloseable {
+        private final Map<String, FloatBuffer> values;
+        private Pinned pinned;
+
+        private Held(Map<String, FloatBuffer> values, Pinned pinned) {
+            this.values = values;
+            this.pinned = pinned;
+        }
+
+        /**
+         * A read-only view of an output (position 0, all its values, row-major).
+         *
+         * @throws IllegalArgumentException when the graph has no such output
+         * @throws IllegalStateException after {@link #close()}
+         */
+        public synchronized FloatBuffer get(String name) {
+            if (pinned == null && values.get(name) != null && values.get(name).isDirect()) {
+                throw new IllegalStateException(key + " output '" + name + "' read after its buffers were returned");
+            }
+            FloatBuffer b = values.get(name);
+            if (b == null) {
+                throw new IllegalArgumentException(key + " has no output '" + name + "'");
+            }
+            return b.asReadOnlyBuffer();
+        }
+
+        /** An output copied into a new array. */
+        public float[] floats(String name) {
+            FloatBuffer b = get(name);
+            float[] a = new float[b.remaining()];
+            b.get(a);
+            return a;
+        }
+
+        /** An output's first value (scores, logits of shape [1] or [1,1]). */
+        public float first(String name) {
+            return get(name).get(0);
+        }
+
+        /** Gives the buffers back to the runner. Idempotent. */
+        @Override
+        public synchronized void close() {
+            givePinned(pinned);
+            pinned = null;
+        }
+    }
+
+    /**
+     * Runs the graph and lends its outputs in place (see {@link Held}); the caller closes the result.
+     *
+     * @throws io.grpc.StatusRuntimeException as {@link #run}
+     */
+    public Held runHeld(Map<String, Input> inputs) {
         long t0 = System.nanoTime();
         Map<String, OnnxTensor> tensors = new HashMap<>();
         Pinned pinned = null;
+        boolean lent = false;
         try {
             pinned = takePinned();
             for (Map.Entry<String, Input> e : inputs.entrySet()) {
@@ -204,28 +353,75 @@ public final class GraphRunner {
             }
             long t1 = System.nanoTime();
             timer.step(GraphTimer.COPY_IN, t1 - t0);
-            try (OrtSession.Result r = pinned.tensors.isEmpty() ? session.run(tensors)
-                    : session.run(tensors, pinned.tensors)) {
+            Map<String, long[]> shapes = pinnedShapes(inputs);
+            Map<String, OnnxTensor> outputs = pinned.outputs(shapes);
+            try (OrtSession.Result r = run(tensors, outputs, shapes)) {
                 long t2 = System.nanoTime();
                 // ONNX Runtime's own time, without the copies on either side.
                 timer.record(key, t2 - t1);
-                Map<String, float[]> out = new LinkedHashMap<>();
+                Map<String, FloatBuffer> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> v : r) {
-                    boolean ours = pinned.tensors.containsKey(v.getKey());
-                    out.put(v.getKey(), ours ? pinned.read(v.getKey()) : floats(v.getKey(), (OnnxTensor) v.getValue()));
+                    boolean mine = outputs.containsKey(v.getKey()) && !unpinnable.contains(v.getKey());
+                    out.put(v.getKey(), mine ? pinned.buffers.get(v.getKey())
+                            : FloatBuffer.wrap(floats(v.getKey(), (OnnxTensor) v.getValue())));
                 }
-                for (String name : pinned.tensors.keySet()) {
-                    out.computeIfAbsent(name, pinned::read);
+                for (String name : outputs.keySet()) {
+                    if (!unpinnable.contains(name)) {
+                        out.putIfAbsent(name, pinned.buffers.get(name));
+                    }
                 }
                 timer.step(GraphTimer.COPY_OUT, System.nanoTime() - t2);
-                return out;
+                lent = true;
+                return new Held(out, pinned);
             }
         } catch (OrtException e) {
             throw Errors.internal(key + " failed: " + e.getMessage(), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
-            givePinned(pinned);
+            if (!lent) {
+                givePinned(pinned);
+            }
         }
+    }
+
+    /**
+     * Runs with the pinned outputs; when a dynamic output's shape was predicted wrong (ONNX Runtime refuses
+     * the buffer), those outputs are never pinned again and the run is repeated without them.
+     */
+    private OrtSession.Result run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs,
+            Map<String, long[]> shapes) throws OrtException {
+        if (outputs.isEmpty()) {
+            return session.run(inputs);
+        }
+        try {
+            return session.run(inputs, others(outputs), outputs);
+        } catch (OrtException e) {
+            List<String> guessed = shapes.keySet().stream().filter(n -> java.util.Arrays.stream(pinnedShapes.get(n))
+                    .anyMatch(d -> d <= 0)).toList();
+            if (guessed.isEmpty()) {
+                throw e;
+            }
+            // ONNX Runtime names the output whose buffer had the wrong shape; if it does not, none is trusted.
+            List<String> named = guessed.stream().filter(n -> String.valueOf(e.getMessage())
+                    .contains("output '" + n + "'")).toList();
+            if (!named.isEmpty()) {
+                guessed = named;
+            }
+            unpinnable.addAll(guessed);
+            org.jboss.logging.Logger.getLogger(GraphRunner.class).infof("%s: output(s) %s are not the size their "
+                    + "dimension names suggest; ONNX Runtime allocates them from now on (the error above is expected)",
+                    key, guessed);
+            Map<String, OnnxTensor> fixed = new LinkedHashMap<>(outputs);
+            fixed.keySet().removeAll(guessed);
+            return fixed.isEmpty() ? session.run(inputs) : session.run(inputs, others(fixed), fixed);
+        }
+    }
+
+    /** The graph's outputs ONNX Runtime allocates itself in a run with these pinned ones. */
+    private java.util.Set<String> others(Map<String, OnnxTensor> pinned) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(session.getOutputNames());
+        names.removeAll(pinned.keySet());
+        return names;
     }
 
     /** Reports a host-side step of this graph's caller (e.g. preprocessing) to the same timer. */
@@ -236,9 +432,19 @@ public final class GraphRunner {
     private OnnxTensor tensor(String name, Input in, Pinned buffers) {
         OnnxJavaType declared = inputTypes.get(name);
         try {
-            if (in.data() instanceof float[] f && (declared == null || declared == OnnxJavaType.FLOAT)) {
+            boolean asFloat = declared == null || declared == OnnxJavaType.FLOAT;
+            if (in.data() instanceof float[] f && asFloat) {
                 // Staged in this run's reused direct buffer, which ONNX Runtime reads in place.
                 return OnnxTensor.createTensor(env, buffers.stage(name, f), in.shape());
+            }
+            if (in.data() instanceof FloatBuffer b) {
+                if (asFloat) {
+                    boolean inPlace = b.isDirect() && b.order() == java.nio.ByteOrder.nativeOrder();
+                    return OnnxTensor.createTensor(env, inPlace ? b : buffers.stage(name, b), in.shape());
+                }
+                float[] f = new float[b.remaining()];
+                b.duplicate().get(f);
+                return tensor(f, in.shape(), declared);
             }
             return tensor(in.data(), in.shape(), declared);
         } catch (OrtException | IllegalArgumentException | ArithmeticException e) {

@@ -42,7 +42,9 @@ public final class FeatureCache {
         return byFrame.size();
     }
 
+    /** Drops every entry and gives back its buffers. */
     public synchronized void clear() {
+        byFrame.values().forEach(Sam2Model.Features::close);
         byFrame.clear();
     }
 }

@@ -1,11 +1,13 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.BufferPool;
 import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphRunner.Held;
 import dev.refseg.inference.GraphRunner.Input;
 import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
-import java.util.Arrays;
+import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
@@ -15,25 +17,39 @@ import java.util.Map;
  * {@code cond_frame_id_diff}. The host binarises prompted masks and substitutes the absent-object mask.
  * The raw graph runs ({@link #encodeGraph}, {@link #decode}, {@link #attend}, {@link #encodeMemory}) are
  * public and overridable so tests can inject wiring faults.
+ * <p>
+ * Tensors are not copied between graphs: the encoder's outputs stay in its runner's buffers for as long
+ * as the frame's {@link FrameFeatures} are open, the attention output goes to the decoder and the
+ * decoder's mask to the memory encoder in place, and the bank is assembled in pooled direct buffers.
+ * What outlives a frame is copied once: the memory features and the object pointer.
  */
 public class NvidiaSam2 implements Sam2Model {
-    /** Encoder outputs for one frame. Shapes: pixFeat/visionFeats [1,256,64,64], hr0 [1,32,256,256], hr1 [1,64,128,128], pos [4096,1,256]. */
-    public record FrameFeatures(int frameIdx, float[] pixFeat, float[] hr0, float[] hr1, float[] visionFeats,
-            float[] visionPosEmbed) implements Features {
+    /**
+     * Encoder outputs for one frame, read in place from the encoder's buffers until {@link #close()}.
+     * Shapes: pixFeat/visionFeats [1,256,64,64], hr0 [1,32,256,256], hr1 [1,64,128,128], pos [4096,1,256].
+     */
+    public record FrameFeatures(int frameIdx, FloatBuffer pixFeat, FloatBuffer hr0, FloatBuffer hr1,
+            FloatBuffer visionFeats, FloatBuffer visionPosEmbed, Held outputs) implements Features {
+        @Override
+        public void close() {
+            outputs.close();
+        }
     }
 
-    /** Decoder outputs: objPtr [256], maskForMem [1024*1024], predMask [256*256] logits, iou, occLogit. */
-    public record DecoderOutput(float[] objPtr, float[] maskForMem, float[] predMask, float iou, float occLogit) {
-    }
-
-    /** Memory encoder outputs: features [64*64*64]; posEnc [4096*64] and temporalCode [7*64] are constants. */
-    public record MemoryOutput(float[] features, float[] posEnc, float[] temporalCode) {
+    /**
+     * Decoder outputs: objPtr [256], maskForMem [1024*1024] (in place until {@code outputs} is closed),
+     * predMask [256*256] logits, iou, occLogit.
+     */
+    public record DecoderOutput(float[] objPtr, FloatBuffer maskForMem, float[] predMask, float iou, float occLogit,
+            Held outputs) {
     }
 
     /** SAM 2's label for a padding point: no prompt on tracking frames. */
     private static final float[] NO_POINT = {0, 0};
     private static final float[] NO_LABEL = {-1};
     private static final int TOKENS = 64 * 64;
+    /** The memory encoder's mask input side. */
+    private static final int MASK_SIDE = 1024;
 
     private final GraphRunner encoder;
     private final GraphRunner decoder;
@@ -41,6 +57,8 @@ public class NvidiaSam2 implements Sam2Model {
     private final GraphRunner memoryEncoder;
     /** maskmem_pos_enc + temporal_code[k], [4096*64] for each k: model constants, computed on first use. */
     private volatile float[][] memoryPosByIndex;
+    /** Bank inputs and host-made masks, assembled each frame into reused direct buffers. */
+    private final BufferPool scratch = new BufferPool(4);
 
     public NvidiaSam2(GraphRunner encoder, GraphRunner decoder, GraphRunner attention, GraphRunner memoryEncoder) {
         this.encoder = encoder;
@@ -86,7 +104,7 @@ public class NvidiaSam2 implements Sam2Model {
     @Override
     public Decoded decodeBox(Features f, float[] boxPoints) {
         FrameFeatures ff = (FrameFeatures) f;
-        return decoded(decode(boxPoints, new float[] {2, 3}, ff.visionFeats(), ff));
+        return decoded(decode(boxPoints, new float[] {2, 3}, ff.visionFeats(), ff), null);
     }
 
     @Override
@@ -94,90 +112,120 @@ public class NvidiaSam2 implements Sam2Model {
         FrameFeatures ff = (FrameFeatures) f;
         long t0 = System.nanoTime();
         float[] pointers = pointers(sel);
-        float[] memories = memories(sel);
-        float[] positions = memoryPositions(sel);
+        FloatBuffer memories = memories(sel);
+        FloatBuffer positions = memoryPositions(sel);
         attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
-        float[] embed = attend(ff, pointers, sel.pointers().size(), memories, sel.memories().size(), positions,
-                sel.condFrameIdDiff());
-        return decoded(decode(NO_POINT, NO_LABEL, embed, ff));
+        Held embed;
+        try {
+            embed = attend(ff, pointers, sel.pointers().size(), memories, sel.memories().size(), positions,
+                    sel.condFrameIdDiff());
+        } finally {
+            scratch.give(memories);
+            scratch.give(positions);
+        }
+        try {
+            return decoded(decode(NO_POINT, NO_LABEL, embed.get("image_embed"), ff), embed);
+        } catch (RuntimeException e) {
+            embed.close();
+            throw e;
+        }
     }
 
     @Override
     public float[] memory(Features f, Decoded out, boolean prompted) {
-        float[] forMem;
-        if (prompted) {
-            // Prompted frames store a binarised mask (binarize_mask_from_pts_for_mem_enc).
-            forMem = binarise(out.maskForMem(), out.present());
-        } else {
-            // An absent object gets the no-object memory input: sigmoid(NO_OBJ_SCORE) * 20 - 10 = -10.
-            forMem = out.present() ? out.maskForMem() : filled(out.maskForMem().length, -10f);
+        if (!prompted && out.present()) {
+            return remember(f, out.maskForMem(), out.objectScore());
         }
-        return remember(f, forMem, out.objectScore());
+        // Prompted frames store a binarised mask (binarize_mask_from_pts_for_mem_enc); an absent object
+        // gets the no-object memory input, sigmoid(NO_OBJ_SCORE) * 20 - 10 = -10, everywhere.
+        FloatBuffer forMem = scratch.take(MASK_SIDE * MASK_SIDE);
+        try {
+            FloatBuffer logits = out.maskForMem();
+            for (int i = 0; i < forMem.limit(); i++) {
+                forMem.put(i, prompted && out.present() && logits.get(i) > 0 ? 10f : -10f);
+            }
+            return remember(f, forMem, out.objectScore());
+        } finally {
+            scratch.give(forMem);
+        }
     }
 
     @Override
     public float[] maskMemory(Features f, BinaryMask mask, Decoded out) {
         // A given mask is a present object: SAM 2 scores a mask input as +10 when it has any pixel.
-        return remember(f, Sam2Image.maskForMemory(mask), 10f);
+        return remember(f, FloatBuffer.wrap(Sam2Image.maskForMemory(mask)), 10f);
     }
 
     /** The raw backbone feature goes to the memory encoder, never the memory-conditioned one. */
-    private float[] remember(Features f, float[] forMem, float objectScore) {
-        MemoryOutput m = encodeMemory(forMem, ((FrameFeatures) f).pixFeat(), objectScore);
-        if (memoryPosByIndex == null) {
-            memoryPosByIndex = TemporalPositions.byRow(m.posEnc(), m.temporalCode(), TOKENS);
+    private float[] remember(Features f, FloatBuffer forMem, float objectScore) {
+        try (Held m = encodeMemory(forMem, ((FrameFeatures) f).pixFeat(), objectScore)) {
+            if (memoryPosByIndex == null) {
+                memoryPosByIndex = TemporalPositions.byRow(m.floats("maskmem_pos_enc"), m.floats("temporal_code"),
+                        TOKENS);
+            }
+            // The one copy a frame keeps: its memory outlives the memory encoder's buffers.
+            return m.floats("maskmem_features");
         }
-        return m.features();
     }
 
-    private static Decoded decoded(DecoderOutput o) {
-        return new Decoded(o.objPtr(), o.maskForMem(), o.predMask(), Sam2Image.LOW_RES, o.iou(), o.occLogit());
+    /** @param attention the memory attention's outputs the decoder read (null on a prompted frame) */
+    private static Decoded decoded(DecoderOutput o, Held attention) {
+        return new Decoded(o.objPtr(), o.maskForMem(), o.predMask(), Sam2Image.LOW_RES, o.iou(), o.occLogit(), () -> {
+            o.outputs().close();
+            if (attention != null) {
+                attention.close();
+            }
+        });
     }
 
+    /** @return the frame's features, in the encoder's buffers until closed */
     public FrameFeatures encodeGraph(int frameIdx, float[] image) {
-        Map<String, float[]> out = encoder.run(Map.of("image", Input.floats(image, 1, 3, 1024, 1024)));
+        Held out = encoder.runHeld(Map.of("image", Input.floats(image, 1, 3, 1024, 1024)));
         return new FrameFeatures(frameIdx, out.get("pix_feat"), out.get("high_res_feat0"), out.get("high_res_feat1"),
-                out.get("vision_feats"), out.get("vision_pos_embed"));
+                out.get("vision_feats"), out.get("vision_pos_embed"), out);
     }
 
     /**
      * @param points [P*2] x,y pairs in 1024 space; labels [P] (2/3 box corners, 1/0 clicks, -1 padding)
      * @param imageEmbed [1,256,64,64]: vision_feats on a conditioning frame, memory attention's output otherwise
      */
-    public DecoderOutput decode(float[] points, float[] labels, float[] imageEmbed, FrameFeatures f) {
+    public DecoderOutput decode(float[] points, float[] labels, FloatBuffer imageEmbed, FrameFeatures f) {
         int p = labels.length;
-        Map<String, float[]> out = decoder.run(Map.of(
+        Held out = decoder.runHeld(Map.of(
                 "point_coords", Input.floats(points, 1, p, 2), "point_labels", Input.floats(labels, 1, p),
                 "image_embed", Input.floats(imageEmbed, 1, 256, 64, 64),
                 "high_res_feats_0", Input.floats(f.hr0(), 1, 32, 256, 256),
                 "high_res_feats_1", Input.floats(f.hr1(), 1, 64, 128, 128)));
-        return new DecoderOutput(out.get("obj_ptr"), out.get("mask_for_mem"), out.get("pred_mask"),
-                out.get("iou")[0], out.get("occ_logit")[0]);
+        return new DecoderOutput(out.floats("obj_ptr"), out.get("mask_for_mem"), out.floats("pred_mask"),
+                out.first("iou"), out.first("occ_logit"), out);
     }
 
     /**
      * @param pointers  [P*256], conditioning pointer first, then t-1, t-2, ...
      * @param memories  [N*64*64*64], conditioning memories first, then oldest to newest
      * @param memoryPos [(N*4096 + 4P)*64], each memory's pos_enc + temporal code; pointer rows are placeholders
+     * @return the outputs, image_embed [1,256,64,64], in place until closed
      */
-    public float[] attend(FrameFeatures f, float[] pointers, int p, float[] memories, int n, float[] memoryPos,
+    public Held attend(FrameFeatures f, float[] pointers, int p, FloatBuffer memories, int n, FloatBuffer memoryPos,
             float condFrameIdDiff) {
-        Map<String, float[]> out = attention.run(Map.of(
+        return attention.runHeld(Map.of(
                 "current_vision_feat", Input.floats(f.visionFeats(), 1, 256, 64, 64),
                 "current_vision_pos_embed", Input.floats(f.visionPosEmbed(), TOKENS, 1, 256),
                 "memory_0", Input.floats(pointers, 1, p, 256), "memory_1", Input.floats(memories, 1, n, 64, 64, 64),
                 "memory_pos_embed", Input.floats(memoryPos, 1, (long) n * TOKENS + 4L * p, 64),
                 "cond_frame_id_diff", Input.floats(new float[] {condFrameIdDiff})));
-        return out.get("image_embed");
     }
 
-    /** @param pixFeat the raw backbone feature of the frame (never the memory-conditioned one) */
-    public MemoryOutput encodeMemory(float[] maskForMem, float[] pixFeat, float occLogit) {
-        Map<String, float[]> out = memoryEncoder.run(Map.of(
+    /**
+     * @param pixFeat the raw backbone feature of the frame (never the memory-conditioned one)
+     * @return maskmem_features [1,64,64,64], maskmem_pos_enc [4096,1,64] and temporal_code [7,1,1,64], in
+     *         place until closed
+     */
+    public Held encodeMemory(FloatBuffer maskForMem, FloatBuffer pixFeat, float occLogit) {
+        return memoryEncoder.runHeld(Map.of(
                 "mask_for_mem", Input.floats(maskForMem, 1, 1, 1024, 1024),
                 "pix_feat", Input.floats(pixFeat, 1, 256, 64, 64),
                 "occ_logit", Input.floats(new float[] {occLogit}, 1, 1)));
-        return new MemoryOutput(out.get("maskmem_features"), out.get("maskmem_pos_enc"), out.get("temporal_code"));
     }
 
     private static float[] pointers(MemoryBank.Selection sel) {
@@ -188,40 +236,28 @@ public class NvidiaSam2 implements Sam2Model {
         return p;
     }
 
-    private static float[] memories(MemoryBank.Selection sel) {
-        int size = TOKENS * 64;
-        float[] m = new float[sel.memories().size() * size];
-        for (int i = 0; i < sel.memories().size(); i++) {
-            System.arraycopy(sel.memories().get(i).features(), 0, m, i * size, size);
+    private FloatBuffer memories(MemoryBank.Selection sel) {
+        FloatBuffer m = scratch.take(sel.memories().size() * TOKENS * 64);
+        for (MemoryBank.Entry e : sel.memories()) {
+            m.put(e.features());
         }
-        return m;
+        return m.flip();
     }
 
     /**
      * Each memory's position: maskmem_pos_enc + temporal_code[index]; then 4 rows per pointer, which the
      * exported graph overwrites with its own pointer encoding (placeholders here).
      */
-    private float[] memoryPositions(MemoryBank.Selection sel) {
+    private FloatBuffer memoryPositions(MemoryBank.Selection sel) {
         int n = sel.memories().size();
-        int block = TOKENS * 64;
-        float[] pos = new float[(n * TOKENS + 4 * sel.pointers().size()) * 64];
+        FloatBuffer pos = scratch.take((n * TOKENS + 4 * sel.pointers().size()) * 64);
         for (int i = 0; i < n; i++) {
-            System.arraycopy(memoryPosByIndex[sel.temporalIndex()[i]], 0, pos, i * block, block);
+            pos.put(memoryPosByIndex[sel.temporalIndex()[i]]);
         }
-        return pos;
-    }
-
-    private static float[] binarise(float[] maskForMem, boolean present) {
-        float[] b = new float[maskForMem.length];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = present && maskForMem[i] > 0 ? 10f : -10f;
+        // Zeros in the pointer rows, as a fresh array had (the graph writes its own there).
+        while (pos.hasRemaining()) {
+            pos.put(0f);
         }
-        return b;
-    }
-
-    private static float[] filled(int n, float v) {
-        float[] b = new float[n];
-        Arrays.fill(b, v);
-        return b;
+        return pos.flip();
     }
 }

@@ -1,6 +1,7 @@
 package dev.refseg.sam2;
 
 import dev.refseg.mask.BinaryMask;
+import java.nio.FloatBuffer;
 
 /**
  * One SAM 2.1 export family behind the operations {@link Sam2Tracker} needs. The tracker owns the video
@@ -11,23 +12,40 @@ import dev.refseg.mask.BinaryMask;
  * Implementations are stateless apart from model constants computed once, and thread-safe.
  */
 public interface Sam2Model {
-    /** One frame's encoder outputs; only the family that made them reads their contents. */
-    interface Features {
+    /**
+     * One frame's encoder outputs; only the family that made them reads their contents. They may live in
+     * the encoder's reused buffers: whoever holds them closes them once the frame is done.
+     */
+    interface Features extends AutoCloseable {
         int frameIdx();
+
+        /** Gives back the buffers the features are read from. Idempotent. */
+        @Override
+        default void close() {
+        }
     }
 
     /**
-     * One decoder run.
+     * One decoder run, open until the frame's memory is made ({@link #memory}); then closed.
      *
      * @param objPtr      [256] object pointer
-     * @param maskForMem  the mask the memory encoder takes, as the family's decoder gives it ([S*S] logits)
+     * @param maskForMem  the mask the memory encoder takes, as the family's decoder gives it ([S*S] logits),
+     *                    possibly in place in the decoder's buffers
      * @param lowResMask  [lowResSize*lowResSize] mask logits for the output mask
      * @param objectScore object score logit: the object is present iff it is &gt; 0
+     * @param resources   what {@link #close()} gives back (graph outputs read in place); null for none
      */
-    record Decoded(float[] objPtr, float[] maskForMem, float[] lowResMask, int lowResSize, float iou,
-            float objectScore) {
+    record Decoded(float[] objPtr, FloatBuffer maskForMem, float[] lowResMask, int lowResSize, float iou,
+            float objectScore, Runnable resources) implements AutoCloseable {
         public boolean present() {
             return objectScore > 0;
+        }
+
+        @Override
+        public void close() {
+            if (resources != null) {
+                resources.run();
+            }
         }
     }
 

@@ -73,7 +73,12 @@ public final class Sam2Tracker {
             return !cache.isFull();
         }
         float[] image = model.preprocess(frame.rgb(), frame.width(), frame.height(), null);
-        return cache.put(model.encode(frame.index(), image));
+        Sam2Model.Features f = model.encode(frame.index(), image);
+        if (!cache.put(f)) {
+            f.close();
+            return false;
+        }
+        return true;
     }
 
     /** Prompts an object with a box (frame pixels) on one frame; that frame becomes a conditioning frame. */
@@ -81,11 +86,16 @@ public final class Sam2Tracker {
         checkFrame(s, frameIdx);
         Sam2Model.Features f = features(s, frameIdx);
         // A box is two points labelled 2 and 3, in the model's SxS space, before any clicks.
-        Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
-        boolean present = out.present();
-        EncodedMask mask = encode(s, out);
-        remember(s, objId, frameIdx, model.memory(f, out, true), out.objPtr(), present, true);
-        TrackedMask result = new TrackedMask(objId, mask, present ? out.iou() : 0, present);
+        boolean present;
+        EncodedMask mask;
+        float iou;
+        try (Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()))) {
+            present = out.present();
+            iou = out.iou();
+            mask = encode(s, out);
+            remember(s, objId, frameIdx, model.memory(f, out, true), out.objPtr(), present, true);
+        }
+        TrackedMask result = new TrackedMask(objId, mask, present ? iou : 0, present);
         track(s, objId).promptMasks.put(frameIdx, result);
         return result;
     }
@@ -106,8 +116,9 @@ public final class Sam2Tracker {
             throw Errors.invalid("prompt.mask", "is empty");
         }
         Sam2Model.Features f = features(s, frameIdx);
-        Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()));
-        remember(s, objId, frameIdx, model.maskMemory(f, mask, out), out.objPtr(), true, true);
+        try (Sam2Model.Decoded out = model.decodeBox(f, Sam2Image.boxPoints(box, s.width, s.height, model.imageSize()))) {
+            remember(s, objId, frameIdx, model.maskMemory(f, mask, out), out.objPtr(), true, true);
+        }
         TrackedMask result = new TrackedMask(objId, EncodedMask.of(mask), 1f, true);
         track(s, objId).promptMasks.put(frameIdx, result);
         return result;
@@ -158,7 +169,12 @@ public final class Sam2Tracker {
             }
             DecodedFrame frame = s.frames.apply(next);
             s.lookaheadImage = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.lookaheadImage);
-            return model.encode(next, s.lookaheadImage);
+            Sam2Model.Features f = model.encode(next, s.lookaheadImage);
+            if (s.isClosed()) {
+                f.close(); // the call ended meanwhile: nobody will take them
+                return null;
+            }
+            return f;
         });
         s.ahead = new TrackerState.Ahead(next, task);
         lookahead.execute(task);
@@ -193,11 +209,12 @@ public final class Sam2Tracker {
 
     private TrackedMask trackFrame(TrackerState s, TrackerState.ObjectTrack o, int t, boolean reverse) {
         Sam2Model.Features f = features(s, t);
-        Sam2Model.Decoded out = model.decodeTracked(f, o.bank.select(t, reverse), t, s.numFrames);
-        boolean present = out.present();
-        // An absent object (object score <= 0) gets an empty mask; the family stores its no-object memory.
-        remember(s, o.objId, t, model.memory(f, out, false), out.objPtr(), present, false);
-        return new TrackedMask(o.objId, encode(s, out), present ? out.iou() : 0, present);
+        try (Sam2Model.Decoded out = model.decodeTracked(f, o.bank.select(t, reverse), t, s.numFrames)) {
+            boolean present = out.present();
+            // An absent object (object score <= 0) gets an empty mask; the family stores its no-object memory.
+            remember(s, o.objId, t, model.memory(f, out, false), out.objPtr(), present, false);
+            return new TrackedMask(o.objId, encode(s, out), present ? out.iou() : 0, present);
+        }
     }
 
     /** The decoder's mask at frame size, encoded without a full-size image; empty when absent. */
@@ -219,13 +236,16 @@ public final class Sam2Tracker {
     private Sam2Model.Features features(TrackerState s, int t) {
         if (s.lastFeatures == null || s.lastFeatures.frameIdx() != t) {
             Sam2Model.Features ready = s.ahead != null && s.ahead.frameIdx() == t ? awaitAhead(s) : s.prefetched.take(t);
-            if (ready != null) {
-                s.lastFeatures = ready;
-                return ready;
+            if (ready == null) {
+                DecodedFrame frame = s.frames.apply(t);
+                s.imageBuffer = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.imageBuffer);
+                ready = model.encode(t, s.imageBuffer);
             }
-            DecodedFrame frame = s.frames.apply(t);
-            s.imageBuffer = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.imageBuffer);
-            s.lastFeatures = model.encode(t, s.imageBuffer);
+            // The previous frame is done: its features' buffers can serve the next encode.
+            if (s.lastFeatures != null) {
+                s.lastFeatures.close();
+            }
+            s.lastFeatures = ready;
         }
         return s.lastFeatures;
     }

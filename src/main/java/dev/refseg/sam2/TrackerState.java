@@ -75,12 +75,25 @@ public final class TrackerState implements AutoCloseable {
     public void close() {
         closed = true;
         if (ahead != null) {
-            // A running encode finishes on its own and its result is dropped; a queued one never starts.
+            // A queued encode never starts; a running one closes its own result (it sees closed).
             ahead.task().cancel(false);
+            if (ahead.task().isDone() && !ahead.task().isCancelled()) {
+                try {
+                    Sam2Model.Features f = ahead.task().get();
+                    if (f != null) {
+                        f.close();
+                    }
+                } catch (java.util.concurrent.ExecutionException | InterruptedException ignored) {
+                    // it failed or was interrupted: nothing to give back
+                }
+            }
             ahead = null;
         }
         objects.clear();
-        lastFeatures = null;
+        if (lastFeatures != null) {
+            lastFeatures.close();
+            lastFeatures = null;
+        }
         imageBuffer = null;
     }
 }

@@ -130,7 +130,7 @@ public class TransformersSam2 implements Sam2Model {
 
     @Override
     public float[] memory(Features features, Decoded out, boolean prompted) {
-        return remember(features, out.maskForMem(), out.objectScore(), prompted);
+        return remember(features, array(out.maskForMem()), out.objectScore(), prompted);
     }
 
     @Override
@@ -163,8 +163,18 @@ public class TransformersSam2 implements Sam2Model {
 
     private Decoded decodeGraph(FrameFeatures ff, float[] featsCond, float[] points, int[] labels) {
         Map<String, float[]> out = decode(ff.feats0(), ff.feats1(), featsCond, points, labels);
-        return new Decoded(out.get("object_pointer"), out.get("high_res_mask"), out.get("low_res_mask"), 4 * f,
-                out.get("iou")[0], out.get("object_score_logits")[0]);
+        return new Decoded(out.get("object_pointer"), java.nio.FloatBuffer.wrap(out.get("high_res_mask")),
+                out.get("low_res_mask"), 4 * f, out.get("iou")[0], out.get("object_score_logits")[0], null);
+    }
+
+    /** The values of a buffer made by {@link #decodeGraph} (its own array, not copied). */
+    private static float[] array(java.nio.FloatBuffer b) {
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.limit() == b.array().length) {
+            return b.array();
+        }
+        float[] a = new float[b.remaining()];
+        b.duplicate().get(a);
+        return a;
     }
 
     public FrameFeatures encodeGraph(int frameIdx, float[] image) {

@@ -147,6 +147,48 @@ class GraphRunnerTest {
         }
     }
 
+    /**
+     * Held outputs stay where ONNX Runtime wrote them, also for a dynamic dimension named like an input's,
+     * and feed the next run in place; an output whose dynamic shape the names predict wrongly still comes
+     * back right (the run is repeated without pinning it).
+     */
+    @Test
+    void heldOutputsAreReadInPlaceAndFedOn() throws Exception {
+        GraphBuilder g = new GraphBuilder("held");
+        GraphBuilder.Value x = g.input("x", DType.FLOAT, "n", 2);
+        g.output("twice", g.add(x, x), DType.FLOAT, "n", 2);
+        // Declared [n, 2] but really [2n, 2]: the name predicts the wrong size.
+        g.output("stacked", g.concat(0, x, x), DType.FLOAT, "n", 2);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(g.build(), new OrtSession.SessionOptions())) {
+            GraphRunner r = new GraphRunner("test.held", env, s, GraphTimer.NONE);
+            for (int n : new int[] {1, 3, 1}) {
+                float[] in = new float[2 * n];
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = i + n;
+                }
+                try (GraphRunner.Held first = r.runHeld(Map.of("x", Input.floats(in, n, 2)))) {
+                    java.nio.FloatBuffer twice = first.get("twice");
+                    assertTrue(twice.isDirect(), "read in place");
+                    assertEquals(2 * n, twice.remaining());
+                    for (int i = 0; i < in.length; i++) {
+                        assertEquals(2 * in[i], twice.get(i));
+                    }
+                    float[] stacked = first.floats("stacked");
+                    assertEquals(4 * n, stacked.length);
+                    assertEquals(in[0], stacked[2 * n]);
+                    // The held output fed to the next run as it is.
+                    try (GraphRunner.Held second = r.runHeld(Map.of("x", Input.floats(twice, n, 2)))) {
+                        assertEquals(4 * in[in.length - 1], second.get("twice").get(in.length - 1));
+                    }
+                    GraphRunner.Held closed = first;
+                    closed.close();
+                    assertThrows(IllegalStateException.class, () -> closed.get("twice"));
+                }
+            }
+        }
+    }
+
     private static void assertInternalNaming(StatusRuntimeException e, String what) {
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
         String d = e.getStatus().getDescription();

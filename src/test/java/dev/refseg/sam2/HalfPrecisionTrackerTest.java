@@ -72,8 +72,13 @@ class HalfPrecisionTrackerTest {
     /** The values really cross the boundary as float16: rounded, within half a float16 unit of fp32's. */
     private static void assertFeaturesRoundedToHalf(SyntheticClip clip, TrackerHarness fp32, TrackerHarness fp16) {
         float[] image = Sam2Image.preprocess(clip.frames().get(24), clip.width(), clip.height(), null);
-        float[] a = TrackerHarness.graphs(fp32.models).encodeGraph(24, image).pixFeat();
-        float[] b = TrackerHarness.graphs(fp16.models).encodeGraph(24, image).pixFeat();
+        float[] a;
+        float[] b;
+        try (NvidiaSam2.FrameFeatures fa = TrackerHarness.graphs(fp32.models).encodeGraph(24, image);
+                NvidiaSam2.FrameFeatures fb = TrackerHarness.graphs(fp16.models).encodeGraph(24, image)) {
+            a = WiringFaultTest.FaultyGraphs.array(fa.pixFeat());
+            b = WiringFaultTest.FaultyGraphs.array(fb.pixFeat());
+        }
         int rounded = 0;
         for (int i = 0; i < a.length; i++) {
             // Each pixel rounded going in (|x| <= 2.7 after normalisation), the patch mean rounded coming out:

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.refseg.eval.JandF;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
+import dev.refseg.inference.GraphRunner;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +39,7 @@ class WiringFaultTest {
     static final class FaultyGraphs extends NvidiaSam2 {
         final Fault fault;
         int attendCalls;
-        float[] lastEmbed;
+        GraphRunner.Held lastEmbed;
 
         FaultyGraphs(NvidiaSam2 real, Fault fault) {
             super(real);
@@ -45,8 +47,10 @@ class WiringFaultTest {
         }
 
         @Override
-        public float[] attend(FrameFeatures f, float[] pointers, int p, float[] memories, int n, float[] pos,
-                float diff) {
+        public GraphRunner.Held attend(FrameFeatures f, float[] pointers, int p, FloatBuffer memoryValues, int n,
+                FloatBuffer posValues, float diff) {
+            float[] memories = array(memoryValues);
+            float[] pos = array(posValues);
             attendCalls++;
             int memSize = 64 * 64 * 64;
             int posSize = 4096 * 64;
@@ -80,20 +84,28 @@ class WiringFaultTest {
                 }
                 pointers = rev;
             }
-            lastEmbed = super.attend(f, pointers, p, memories, n, pos, diff);
+            lastEmbed = super.attend(f, pointers, p, FloatBuffer.wrap(memories), n, FloatBuffer.wrap(pos), diff);
             return lastEmbed;
         }
 
+        /** The values of a bank input as an array the faults can edit. */
+        static float[] array(FloatBuffer b) {
+            float[] a = new float[b.remaining()];
+            b.duplicate().get(a);
+            return a;
+        }
+
         @Override
-        public MemoryOutput encodeMemory(float[] maskForMem, float[] pixFeat, float occLogit) {
+        public GraphRunner.Held encodeMemory(FloatBuffer maskForMem, FloatBuffer pixFeat, float occLogit) {
             if (fault == Fault.CONDITIONED_FEATURE_TO_MEMORY_ENCODER && lastEmbed != null) {
-                pixFeat = lastEmbed;
+                // Read while the frame's decoder output (and so its attention output) is still open.
+                pixFeat = lastEmbed.get("image_embed");
             }
             return super.encodeMemory(maskForMem, pixFeat, occLogit);
         }
 
         @Override
-        public DecoderOutput decode(float[] points, float[] labels, float[] imageEmbed, FrameFeatures f) {
+        public DecoderOutput decode(float[] points, float[] labels, FloatBuffer imageEmbed, FrameFeatures f) {
             if (fault == Fault.BOX_NOT_SCALED && labels.length == 2 && labels[0] == 2) {
                 // Corners left in frame pixels: undo the x * 1024 / W, y * 1024 / H scaling.
                 points = new float[] {points[0] * clip.width() / 1024f, points[1] * clip.height() / 1024f,
