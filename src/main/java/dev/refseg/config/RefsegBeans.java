@@ -45,7 +45,7 @@ public class RefsegBeans {
     OrtRuntime ortRuntime(RefsegConfig config) {
         RefsegConfig.Inference i = config.inference();
         return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit())
-                .withSpinning(i.allowSpinning());
+                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1);
     }
 
     @Produces

@@ -114,9 +114,15 @@ public interface RefsegConfig {
         @WithDefault("0")
         int deviceId();
 
-        /** ONNX Runtime intra-op threads per session; 0 = min(4, available processors). */
+        /**
+         * ONNX Runtime intra-op threads for every graph; 0 = chosen per graph: 1 for a graph under 32 MiB,
+         * else the cores divided by the runs one call keeps going at once (2 with the pipeline), at most 4.
+         */
         @WithDefault("0")
         int intraOpThreads();
+
+        /** Intra-op threads by manifest key (e.g. {@code "sam2.image_encoder"=4}), overriding intra-op-threads. */
+        java.util.Map<String, Integer> graphIntraOpThreads();
 
         /** Whether ONNX Runtime's idle intra-op threads spin waiting for work (burns cores; off by default). */
         @WithDefault("false")

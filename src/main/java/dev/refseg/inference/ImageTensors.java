@@ -48,7 +48,12 @@ public final class ImageTensors {
         }
     }
 
-    /** Resizes into the top-left tw x th of {@code dst}, whose planes are pw x ph. */
+    /**
+     * Resizes into the top-left tw x th of {@code dst}, whose planes are pw x ph. Separable: each source
+     * row is resampled horizontally once (an upscale reads each source row for several output rows) and
+     * kept while output rows still read it; the arithmetic is the plain per-pixel formula's, in the same
+     * order, so the values are the same to the bit.
+     */
     private static void fill(byte[] rgb, int w, int h, int tw, int th, int pw, int ph, float[] mean, float[] std,
             float[] dst) {
         int[] x0 = new int[tw];
@@ -66,21 +71,45 @@ public final class ImageTensors {
             bias[c] = -mean[c] / std[c];
         }
         int plane = pw * ph;
+        // Two resampled source rows, planar ([c * tw + x]); y0 and y1 never decrease, so two slots suffice.
+        float[][] rows = new float[2][3 * tw];
+        int[] rowIndex = {-1, -1};
         for (int y = 0; y < th; y++) {
-            int r0 = y0[y] * w * 3;
-            int r1 = y1[y] * w * 3;
+            float[] top = resampledRow(rgb, w, y0[y], -1, x0, x1, fx, rows, rowIndex);
+            float[] bot = resampledRow(rgb, w, y1[y], y0[y], x0, x1, fx, rows, rowIndex);
             float wy = fy[y];
-            for (int x = 0; x < tw; x++) {
-                int a = x0[x] * 3;
-                int b = x1[x] * 3;
-                float wx = fx[x];
-                for (int c = 0; c < 3; c++) {
-                    float top = (rgb[r0 + a + c] & 0xff) * (1 - wx) + (rgb[r0 + b + c] & 0xff) * wx;
-                    float bot = (rgb[r1 + a + c] & 0xff) * (1 - wx) + (rgb[r1 + b + c] & 0xff) * wx;
-                    dst[c * plane + y * pw + x] = (top * (1 - wy) + bot * wy) * scale[c] + bias[c];
+            for (int c = 0; c < 3; c++) {
+                int src = c * tw;
+                int out = c * plane + y * pw;
+                for (int x = 0; x < tw; x++) {
+                    dst[out + x] = (top[src + x] * (1 - wy) + bot[src + x] * wy) * scale[c] + bias[c];
                 }
             }
         }
+    }
+
+    /** Source row {@code k} resampled to tw columns, from the two-slot cache; the slot of {@code keep} is spared. */
+    private static float[] resampledRow(byte[] rgb, int w, int k, int keep, int[] x0, int[] x1, float[] fx,
+            float[][] rows, int[] rowIndex) {
+        for (int i = 0; i < 2; i++) {
+            if (rowIndex[i] == k) {
+                return rows[i];
+            }
+        }
+        int slot = rowIndex[0] == keep ? 1 : 0;
+        float[] v = rows[slot];
+        int tw = x0.length;
+        int r = k * w * 3;
+        for (int x = 0; x < tw; x++) {
+            int a = r + x0[x] * 3;
+            int b = r + x1[x] * 3;
+            float wx = fx[x];
+            for (int c = 0; c < 3; c++) {
+                v[c * tw + x] = (rgb[a + c] & 0xff) * (1 - wx) + (rgb[b + c] & 0xff) * wx;
+            }
+        }
+        rowIndex[slot] = k;
+        return v;
     }
 
     /** Bilinear source indices and weights for resizing {@code src} samples to {@code dst} (half-pixel centres). */

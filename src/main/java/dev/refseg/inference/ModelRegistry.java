@@ -88,8 +88,8 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s", demo ? "demo " : "", dir, sessions.keySet(), sam2,
-                conversions());
+        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s; intra-op threads %s%s", demo ? "demo " : "", dir,
+                sessions.keySet(), sam2, runtime.chosenThreads(), conversions());
     }
 
     /** Each graph with half-precision I/O once, with its converted tensors; empty when all are float. */
@@ -106,7 +106,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     private OrtSession load(String key, Path file) {
         try {
-            return runtime.load(file);
+            return runtime.load(key, file);
         } catch (ModelLoadException e) {
             throw new ModelLoadException("graph " + key + ": " + e.getMessage(), e.getCause());
         }

@@ -22,7 +22,16 @@ public final class OrtRuntime {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final List<String> requested;
     private final int deviceId;
+    /** Intra-op threads for every graph; 0: chosen per graph ({@link #threadsFor}). */
     private final int intraOpThreads;
+    /** Intra-op threads by manifest key, overriding the rest. */
+    private final java.util.Map<String, Integer> graphThreads;
+    /** Graph runs one call keeps going at once (2 with the tracking pipeline). */
+    private final int concurrentRuns;
+    /** The threads each loaded graph got, by manifest key, for the start-up log and the models command. */
+    private final java.util.Map<String, Integer> chosen = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Graph files from this size up count as large in the automatic choice. */
+    static final long LARGE_GRAPH_BYTES = 32L << 20;
     private final boolean cpuArena;
     private final long gpuMemLimit;
     /** Where sessions write ONNX Runtime profiles (null: not profiled). */
@@ -45,19 +54,20 @@ public final class OrtRuntime {
      *                    what is requested rather than to the next power of two
      */
     public OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit) {
-        this(providers, deviceId, intraOpThreads, cpuArena, gpuMemLimit, null, false);
+        this(providers, deviceId, intraOpThreads, cpuArena, gpuMemLimit, null, false, java.util.Map.of(), 1);
     }
 
     private OrtRuntime(List<String> providers, int deviceId, int intraOpThreads, boolean cpuArena, long gpuMemLimit,
-            Path profileDir, boolean spinning) {
+            Path profileDir, boolean spinning, java.util.Map<String, Integer> graphThreads, int concurrentRuns) {
+        this.graphThreads = java.util.Map.copyOf(graphThreads);
+        this.concurrentRuns = Math.max(1, concurrentRuns);
         this.profileDir = profileDir;
         this.spinning = spinning;
         this.requested = providers.stream().map(p -> p.trim().toLowerCase(Locale.ROOT)).toList();
         this.cpuArena = cpuArena;
         this.gpuMemLimit = gpuMemLimit;
         this.deviceId = deviceId;
-        this.intraOpThreads = intraOpThreads > 0 ? intraOpThreads
-                : Math.min(4, Runtime.getRuntime().availableProcessors());
+        this.intraOpThreads = Math.max(0, intraOpThreads);
     }
 
     /** Providers that actually loaded, in order, ending with "cpu". */
@@ -78,7 +88,8 @@ public final class OrtRuntime {
      * when {@link OrtSession#endProfiling()} is called, which returns its path; the caller deletes them.
      */
     public OrtRuntime withProfiling(Path dir) {
-        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir, spinning);
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, dir, spinning, graphThreads,
+                concurrentRuns);
     }
 
     /**
@@ -88,7 +99,72 @@ public final class OrtRuntime {
      * calls, the decoder and the JVM need (BENCHMARKS.md, "Spin-waiting").
      */
     public OrtRuntime withSpinning(boolean on) {
-        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, profileDir, on);
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, profileDir, on, graphThreads,
+                concurrentRuns);
+    }
+
+    /**
+     * The same runtime with intra-op threads set per graph and the automatic choice told how many runs
+     * one call keeps going at once.
+     *
+     * @param perGraph       threads by manifest key (e.g. {@code sam2.image_encoder}), each at least 1;
+     *                       they override the global setting for those graphs
+     * @param concurrentRuns graph runs of one call at the same time: 2 when tracking is pipelined, else 1
+     * @throws IllegalArgumentException naming the key when a count is below 1
+     */
+    public OrtRuntime withThreads(java.util.Map<String, Integer> perGraph, int concurrentRuns) {
+        perGraph.forEach((k, v) -> {
+            if (v == null || v < 1) {
+                throw new IllegalArgumentException("refseg.inference.graph-intra-op-threads.\"" + k + "\" is " + v
+                        + "; it must be at least 1");
+            }
+        });
+        return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, profileDir, spinning, perGraph,
+                concurrentRuns);
+    }
+
+    /**
+     * The intra-op threads a graph gets: its own setting, else the global one, else automatic: 1 for a
+     * graph under {@link #LARGE_GRAPH_BYTES} (its runs are too short to gain from splitting, and the
+     * hand-off costs more than it saves), and for a larger one the cores divided among the runs one call
+     * keeps going at once, at most 4. Concurrent calls share the cores anyway: with many of them, set 1.
+     *
+     * @param key  manifest key, or null
+     * @param file the graph file (its size is the model size that counts)
+     */
+    public int threadsFor(String key, Path file) {
+        Integer own = key == null ? null : graphThreads.get(key);
+        if (own != null) {
+            return own;
+        }
+        if (intraOpThreads > 0) {
+            return intraOpThreads;
+        }
+        long bytes;
+        try {
+            bytes = java.nio.file.Files.size(file) + externalDataBytes(file);
+        } catch (java.io.IOException e) {
+            bytes = 0;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        return bytes < LARGE_GRAPH_BYTES ? 1 : Math.max(1, Math.min(4, cores / concurrentRuns));
+    }
+
+    /** Weights stored beside the graph (file.onnx.data / file.onnx_data), which are the bulk of large exports. */
+    private static long externalDataBytes(Path file) throws java.io.IOException {
+        long n = 0;
+        for (String suffix : List.of(".data", "_data")) {
+            Path p = file.resolveSibling(file.getFileName() + suffix);
+            if (java.nio.file.Files.isRegularFile(p)) {
+                n += java.nio.file.Files.size(p);
+            }
+        }
+        return n;
+    }
+
+    /** The threads each graph loaded so far got, by manifest key. */
+    public java.util.Map<String, Integer> chosenThreads() {
+        return java.util.Map.copyOf(chosen);
     }
 
     /** Why each requested provider that could not be loaded failed, as ONNX Runtime said; empty when all loaded. */
@@ -108,7 +184,22 @@ public final class OrtRuntime {
      * @throws ModelLoadException naming the file, its size and the likely cause when ORT cannot read it
      */
     public OrtSession load(Path file) {
+        return load(null, file);
+    }
+
+    /**
+     * Loads a graph with this runtime's providers and the intra-op threads chosen for it ({@link #threadsFor}).
+     *
+     * @param key manifest key (for a per-graph thread setting), or null
+     * @throws ModelLoadException as {@link #load(Path)}
+     */
+    public OrtSession load(String key, Path file) {
+        int threads = threadsFor(key, file);
+        if (key != null) {
+            chosen.put(key, threads);
+        }
         try (OrtSession.SessionOptions opts = options()) {
+            opts.setIntraOpNumThreads(threads);
             if (profileDir != null) {
                 // One prefix per session: ORT names the file <prefix>_<time>.json, and loads can share a millisecond.
                 opts.enableProfiling(profileDir.resolve("session-" + profiled.incrementAndGet()).toString());
@@ -141,7 +232,7 @@ public final class OrtRuntime {
 
     private OrtSession.SessionOptions options() throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-        opts.setIntraOpNumThreads(intraOpThreads);
+        opts.setIntraOpNumThreads(intraOpThreads > 0 ? intraOpThreads : 1);
         opts.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
         opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         // Bounded memory: without the arena, tensors are freed after each run instead of being kept at the peak.
@@ -162,8 +253,10 @@ public final class OrtRuntime {
         loaded.add("cpu");
         if (active == null) {
             active = List.copyOf(loaded);
-            LOG.infof("ONNX Runtime %s, execution providers %s, %d intra-op threads (spin-waiting %s), CPU arena %s",
-                    env.getVersion(), active, intraOpThreads, spinning ? "on" : "off", cpuArena ? "on" : "off");
+            LOG.infof("ONNX Runtime %s, execution providers %s, intra-op threads %s (spin-waiting %s), CPU arena %s",
+                    env.getVersion(), active, intraOpThreads > 0 ? intraOpThreads
+                            : "per graph (1 under 32 MiB, else cores / " + concurrentRuns + " up to 4)",
+                    spinning ? "on" : "off", cpuArena ? "on" : "off");
         }
         return opts;
     }

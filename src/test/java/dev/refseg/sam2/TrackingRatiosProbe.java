@@ -59,8 +59,13 @@ class TrackingRatiosProbe {
             jpegs.add(out.toByteArray());
         }
         ThreadLocal<StillImageDecoder> decoders = ThreadLocal.withInitial(() -> new StillImageDecoder(1L << 26));
-        java.util.function.IntFunction<DecodedFrame> frames = i -> new DecodedFrame(i, 0, w, h,
-                decoders.get().decode(ImageDecoder.Kind.JPEG, jpegs.get(i)).rgb());
+        AtomicLong decodeNanos = new AtomicLong();
+        java.util.function.IntFunction<DecodedFrame> frames = i -> {
+            long t0 = System.nanoTime();
+            byte[] rgb = decoders.get().decode(ImageDecoder.Kind.JPEG, jpegs.get(i)).rgb();
+            decodeNanos.addAndGet(System.nanoTime() - t0);
+            return new DecodedFrame(i, 0, w, h, rgb);
+        };
         Thread[] lookaheadThread = new Thread[1];
         ExecutorService lookahead = Executors.newSingleThreadExecutor(r -> {
             lookaheadThread[0] = new Thread(r, "probe-lookahead");
@@ -79,10 +84,17 @@ class TrackingRatiosProbe {
             for (int round = -1; round < rounds; round++) {
                 for (boolean pipelined : new boolean[] {false, true}) {
                     AtomicLong ort = new AtomicLong();
+                    java.util.Map<String, AtomicLong> parts = new java.util.concurrent.ConcurrentSkipListMap<>();
                     GraphTimer timer = new GraphTimer() {
                         @Override
                         public void record(String graph, long nanos) {
                             ort.addAndGet(nanos);
+                            parts.computeIfAbsent(graph, k -> new AtomicLong()).addAndGet(nanos);
+                        }
+
+                        @Override
+                        public void step(String step, long nanos) {
+                            parts.computeIfAbsent(step, k -> new AtomicLong()).addAndGet(nanos);
                         }
                     };
                     Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, timer),
@@ -90,12 +102,20 @@ class TrackingRatiosProbe {
                     TrackerState s = tracker.init(frames, FRAMES, w, h);
                     tracker.addBox(s, 1, 0, PixelBox.of(clip.truth().get(0).get(0)));
                     ort.set(0);
+                    parts.clear();
+                    decodeNanos.set(0);
                     long a0 = Arrays.stream(mx.getThreadAllocatedBytes(ids)).sum();
                     long t0 = System.nanoTime();
                     tracker.propagate(s, (f, d, m) -> { });
                     double wall = (System.nanoTime() - t0) / 1e6 / (FRAMES - 1);
                     double alloc = (Arrays.stream(mx.getThreadAllocatedBytes(ids)).sum() - a0) / (double) (FRAMES - 1);
                     s.close();
+                    if (round == rounds - 1) {
+                        StringBuilder line = new StringBuilder(String.format("PROBE %dx%d %s parts ms/frame: decode %.2f",
+                                w, h, pipelined ? "pipelined" : "sequential", decodeNanos.get() / 1e6 / (FRAMES - 1)));
+                        parts.forEach((k, v) -> line.append(String.format(", %s %.2f", k, v.get() / 1e6 / (FRAMES - 1))));
+                        System.out.println(line);
+                    }
                     if (round < 0) {
                         continue;
                     }
