@@ -1,5 +1,6 @@
 package dev.refseg.sam2;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -38,6 +39,14 @@ public final class BankLayout {
     public record Bank(float[] memory, float[] memoryPos, float[] diffs, int pointerRowStart) {
     }
 
+    /**
+     * What {@link #assembleInto} wrote besides the two buffers.
+     *
+     * @param diffs [16] normalised time distance of each pointer slot, the input of pointer_tpos
+     */
+    public record Layout(float[] diffs, int pointerRowStart) {
+    }
+
     private record Slot(MemoryBank.Entry entry, int row) {
     }
 
@@ -53,17 +62,32 @@ public final class BankLayout {
      */
     public static Bank assemble(MemoryBank.Selection sel, int t, int numFrames, float[][] positionsByRow,
             int tokens) {
+        float[] memory = new float[rows(tokens) * Sam2Setup.MEM_DIM];
+        float[] pos = new float[memory.length];
+        Layout l = assembleInto(sel, t, numFrames, positionsByRow, tokens, FloatBuffer.wrap(memory), FloatBuffer.wrap(pos));
+        return new Bank(memory, pos, l.diffs(), l.pointerRowStart());
+    }
+
+    /** Rows of the bank for F² = {@code tokens}: 7 spatial slots and 64 pointer rows. */
+    public static int rows(int tokens) {
+        return SLOTS * tokens + MemoryBank.MAX_OBJ_PTRS * Sam2Setup.TOKENS_PER_POINTER;
+    }
+
+    /**
+     * As {@link #assemble}, into buffers the caller reuses (such as direct buffers ONNX Runtime reads in
+     * place), each of {@link #rows} x 64 values from index 0; the pointer rows of {@code memoryPos} are
+     * left for {@link #placePointerPositions(FloatBuffer, int, float[])}.
+     */
+    public static Layout assembleInto(MemoryBank.Selection sel, int t, int numFrames, float[][] positionsByRow,
+            int tokens, FloatBuffer memory, FloatBuffer pos) {
         List<Slot> slots = spatialSlots(sel, t);
         int d = Sam2Setup.MEM_DIM;
         int block = tokens * d;
         int ptrStart = SLOTS * tokens;
-        int rows = ptrStart + MemoryBank.MAX_OBJ_PTRS * Sam2Setup.TOKENS_PER_POINTER;
-        float[] memory = new float[rows * d];
-        float[] pos = new float[rows * d];
         for (int s = 0; s < SLOTS; s++) {
             Slot slot = slots.get(s);
-            System.arraycopy(slot.entry().features(), 0, memory, s * block, block);
-            System.arraycopy(positionsByRow[slot.row()], 0, pos, s * block, block);
+            memory.put(s * block, slot.entry().features(), 0, block);
+            pos.put(s * block, positionsByRow[slot.row()], 0, block);
         }
         List<MemoryBank.Entry> ptrs = sel.pointers();
         if (ptrs.isEmpty()) {
@@ -75,19 +99,23 @@ public final class BankLayout {
             MemoryBank.Entry p = ptrs.get(Math.min(i, ptrs.size() - 1));
             diffs[i] = Math.abs(t - p.frameIdx()) / span;
             for (int j = 0; j < Sam2Setup.TOKENS_PER_POINTER; j++) {
-                System.arraycopy(p.objPtr(), j * d, memory, (ptrStart + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, d);
+                memory.put((ptrStart + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, p.objPtr(), j * d, d);
             }
         }
-        return new Bank(memory, pos, diffs, ptrStart);
+        return new Layout(diffs, ptrStart);
     }
 
     /** Writes pointer_tpos's output [16 * 64] into the pointer rows: each pointer's position on its 4 tokens. */
     public static void placePointerPositions(Bank bank, float[] pointerPos) {
+        placePointerPositions(FloatBuffer.wrap(bank.memoryPos()), bank.pointerRowStart(), pointerPos);
+    }
+
+    /** As {@link #placePointerPositions(Bank, float[])}, into a bank assembled by {@link #assembleInto}. */
+    public static void placePointerPositions(FloatBuffer memoryPos, int pointerRowStart, float[] pointerPos) {
         int d = Sam2Setup.MEM_DIM;
         for (int i = 0; i < MemoryBank.MAX_OBJ_PTRS; i++) {
             for (int j = 0; j < Sam2Setup.TOKENS_PER_POINTER; j++) {
-                System.arraycopy(pointerPos, i * d, bank.memoryPos(),
-                        (bank.pointerRowStart() + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, d);
+                memoryPos.put((pointerRowStart + i * Sam2Setup.TOKENS_PER_POINTER + j) * d, pointerPos, i * d, d);
             }
         }
     }

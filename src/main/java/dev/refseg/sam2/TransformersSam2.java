@@ -1,10 +1,15 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.BufferPool;
 import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.GraphRunner.Held;
 import dev.refseg.inference.GraphRunner.Input;
 import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
@@ -22,16 +27,22 @@ import java.util.Map;
  *   <li>The graphs handle absence themselves (masks at -1024, the no-object pointer), so the decoder's
  *       {@code high_res_mask} goes to the memory encoder as it is.</li>
  * </ul>
- * The raw graph runs are public and overridable so tests can inject wiring faults.
+ * The raw graph runs are public and overridable so tests can inject wiring faults. As in
+ * {@link NvidiaSam2}, outputs are read and fed on in place (the encoder's while the frame's features are
+ * open) and the bank and tokens are laid out in pooled direct buffers; a frame's memory tokens and object
+ * pointer are the copies it keeps.
  */
 public class TransformersSam2 implements Sam2Model {
-    /** Encoder outputs for one frame: feats0 [1,32,4F,4F], feats1 [1,64,2F,2F], feats2 and feats2NoMem [1,256,F,F]. */
-    public record FrameFeatures(int frameIdx, float[] feats0, float[] feats1, float[] feats2, float[] feats2NoMem,
-            float[] visionPosEmbed) implements Features {
-    }
-
-    /** Memory encoder outputs: tokens and positions, [F² * 64] each. */
-    public record MemoryOutput(float[] tokens, float[] pos) {
+    /**
+     * Encoder outputs for one frame, in the encoder's buffers until {@link #close()}: feats0 [1,32,4F,4F],
+     * feats1 [1,64,2F,2F], feats2 and feats2NoMem [1,256,F,F], visionPosEmbed [1,256,F,F].
+     */
+    public record FrameFeatures(int frameIdx, FloatBuffer feats0, FloatBuffer feats1, FloatBuffer feats2,
+            FloatBuffer feats2NoMem, FloatBuffer visionPosEmbed, Held outputs) implements Features {
+        @Override
+        public void close() {
+            outputs.close();
+        }
     }
 
     private static final float[] NO_POINT = {0, 0};
@@ -46,8 +57,10 @@ public class TransformersSam2 implements Sam2Model {
     private final Sam2Setup setup;
     private final int s;
     private final int f;
-    /** vision_pos_embed as tokens [F² * 256]: a model constant. */
-    private volatile float[] visionPosTokens;
+    /** vision_pos_embed as tokens [F² * 256], direct: a model constant, read by every run in place. */
+    private volatile FloatBuffer visionPosTokens;
+    /** Banks and current-frame tokens, laid out each frame in reused direct buffers. */
+    private final BufferPool scratch = new BufferPool(6);
     /** The memory encoder's memory_pos + each temporal row, [7][F² * 64]: added up once, copied per frame. */
     private volatile float[][] positionsByRow;
 
@@ -105,7 +118,7 @@ public class TransformersSam2 implements Sam2Model {
     @Override
     public Decoded decodeBox(Features features, float[] boxPoints) {
         FrameFeatures ff = (FrameFeatures) features;
-        return decodeGraph(ff, ff.feats2NoMem(), boxPoints, BOX_LABELS);
+        return decodeGraph(ff, ff.feats2NoMem(), boxPoints, BOX_LABELS, null);
     }
 
     @Override
@@ -115,94 +128,114 @@ public class TransformersSam2 implements Sam2Model {
             throw new IllegalStateException("tracking before any memory was encoded");
         }
         long t0 = System.nanoTime();
-        BankLayout.Bank bank = BankLayout.assemble(sel, t, numFrames, positionsByRow, f * f);
-        attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
-        BankLayout.placePointerPositions(bank, pointerPositions(bank.diffs()));
-        long t1 = System.nanoTime();
-        if (visionPosTokens == null) {
-            visionPosTokens = tokens(ff.visionPosEmbed(), 256);
+        int values = BankLayout.rows(f * f) * Sam2Setup.MEM_DIM;
+        FloatBuffer memory = scratch.take(values);
+        FloatBuffer memoryPos = scratch.take(values);
+        FloatBuffer current = scratch.take(f * f * 256);
+        Held conditioned;
+        try {
+            BankLayout.Layout bank = BankLayout.assembleInto(sel, t, numFrames, positionsByRow, f * f, memory, memoryPos);
+            attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t0);
+            BankLayout.placePointerPositions(memoryPos, bank.pointerRowStart(), pointerPositions(bank.diffs()));
+            long t1 = System.nanoTime();
+            if (visionPosTokens == null) {
+                visionPosTokens = tokens(ff.visionPosEmbed(), 256, direct(f * f * 256)).asReadOnlyBuffer();
+            }
+            tokens(ff.feats2(), 256, current);
+            attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t1);
+            conditioned = attend(current, visionPosTokens.duplicate(), memory, memoryPos);
+        } finally {
+            scratch.give(memory);
+            scratch.give(memoryPos);
+            scratch.give(current);
         }
-        float[] current = tokens(ff.feats2(), 256);
-        attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t1);
-        float[] conditioned = attend(current, visionPosTokens, bank.memory(), bank.memoryPos());
-        return decodeGraph(ff, conditioned, NO_POINT, NO_LABEL);
+        try {
+            return decodeGraph(ff, conditioned.get("conditioned_feats"), NO_POINT, NO_LABEL, conditioned);
+        } catch (RuntimeException e) {
+            conditioned.close();
+            throw e;
+        }
+    }
+
+    private static FloatBuffer direct(int floats) {
+        return ByteBuffer.allocateDirect(Math.multiplyExact(floats, 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     @Override
     public float[] memory(Features features, Decoded out, boolean prompted) {
-        return remember(features, array(out.maskForMem()), out.objectScore(), prompted);
+        return remember(features, out.maskForMem(), out.objectScore(), prompted);
     }
 
     @Override
     public float[] maskMemory(Features features, BinaryMask mask, Decoded out) {
         // A given mask is a present object: SAM 2 scores a mask input as +10 when it has any pixel.
-        return remember(features, Sam2Image.maskForMemory(mask, s), 10f, true);
+        return remember(features, FloatBuffer.wrap(Sam2Image.maskForMemory(mask, s)), 10f, true);
     }
 
     /** The raw feats2 goes to the memory encoder, never feats2_no_mem or the memory-conditioned features. */
-    private float[] remember(Features features, float[] highResMask, float objectScore, boolean binarize) {
-        MemoryOutput m = encodeMemory(((FrameFeatures) features).feats2(), highResMask, objectScore, binarize);
-        if (positionsByRow == null) {
-            positionsByRow = TemporalPositions.byRow(m.pos(), setup.constants().temporalTable(), f * f);
+    private float[] remember(Features features, FloatBuffer highResMask, float objectScore, boolean binarize) {
+        try (Held m = encodeMemory(((FrameFeatures) features).feats2(), highResMask, objectScore, binarize)) {
+            if (positionsByRow == null) {
+                positionsByRow = TemporalPositions.byRow(m.floats("memory_pos"), setup.constants().temporalTable(), f * f);
+            }
+            // The one copy a frame keeps: its memory outlives the memory encoder's buffers.
+            return m.floats("memory_tokens");
         }
-        return m.tokens();
     }
 
-    /** [1,C,F,F] channels-first to tokens [F², 1, C]: token y·F + x, channels last. */
-    float[] tokens(float[] nchw, int channels) {
+    /** [1,C,F,F] channels-first to tokens [F², 1, C] (token y·F + x, channels last), written into {@code out}. */
+    FloatBuffer tokens(FloatBuffer nchw, int channels, FloatBuffer out) {
         int n = f * f;
-        float[] out = new float[n * channels];
         for (int c = 0; c < channels; c++) {
             int src = c * n;
             for (int p = 0; p < n; p++) {
-                out[p * channels + c] = nchw[src + p];
+                out.put(p * channels + c, nchw.get(src + p));
             }
         }
-        return out;
+        return out.clear().limit(n * channels);
     }
 
-    private Decoded decodeGraph(FrameFeatures ff, float[] featsCond, float[] points, int[] labels) {
-        Map<String, float[]> out = decode(ff.feats0(), ff.feats1(), featsCond, points, labels);
-        return new Decoded(out.get("object_pointer"), java.nio.FloatBuffer.wrap(out.get("high_res_mask")),
-                out.get("low_res_mask"), 4 * f, out.get("iou")[0], out.get("object_score_logits")[0], null);
+    /** @param attention the memory attention's outputs the decoder read (null on a prompted frame) */
+    private Decoded decodeGraph(FrameFeatures ff, FloatBuffer featsCond, float[] points, int[] labels, Held attention) {
+        Held out = decode(ff.feats0(), ff.feats1(), featsCond, points, labels);
+        return new Decoded(out.floats("object_pointer"), out.get("high_res_mask"), out.floats("low_res_mask"), 4 * f,
+                out.first("iou"), out.first("object_score_logits"), () -> {
+                    out.close();
+                    if (attention != null) {
+                        attention.close();
+                    }
+                });
     }
 
-    /** The values of a buffer made by {@link #decodeGraph} (its own array, not copied). */
-    private static float[] array(java.nio.FloatBuffer b) {
-        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.limit() == b.array().length) {
-            return b.array();
-        }
-        float[] a = new float[b.remaining()];
-        b.duplicate().get(a);
-        return a;
-    }
-
+    /** @return the frame's features, in the encoder's buffers until closed */
     public FrameFeatures encodeGraph(int frameIdx, float[] image) {
-        Map<String, float[]> out = encoder.run(Map.of("pixel_values", Input.floats(image, 1, 3, s, s)));
+        Held out = encoder.runHeld(Map.of("pixel_values", Input.floats(image, 1, 3, s, s)));
         return new FrameFeatures(frameIdx, out.get("feats0"), out.get("feats1"), out.get("feats2"),
-                out.get("feats2_no_mem"), out.get("vision_pos_embed"));
+                out.get("feats2_no_mem"), out.get("vision_pos_embed"), out);
     }
 
     /**
      * @param featsCond [1,256,F,F]: feats2_no_mem on a prompted frame, conditioned_feats on a tracked one
      * @param points    [N*2] x,y in SxS pixels; labels [N] (2/3 box corners, 1/0 clicks, -1 padding)
-     * @return the decoder's outputs by name
+     * @return the decoder's outputs, in place until closed
      */
-    public Map<String, float[]> decode(float[] feats0, float[] feats1, float[] featsCond, float[] points,
+    public Held decode(FloatBuffer feats0, FloatBuffer feats1, FloatBuffer featsCond, float[] points,
             int[] labels) {
         int n = labels.length;
-        return decoder.run(Map.of("feats0", Input.floats(feats0, 1, 32, 4L * f, 4L * f),
+        return decoder.runHeld(Map.of("feats0", Input.floats(feats0, 1, 32, 4L * f, 4L * f),
                 "feats1", Input.floats(feats1, 1, 64, 2L * f, 2L * f), "feats2_cond", Input.floats(featsCond, 1, 256, f, f),
                 "input_points", Input.floats(points, 1, 1, n, 2), "input_labels", Input.ints(labels, 1, 1, n)));
     }
 
-    /** @param feats2 the raw backbone feature [1,256,F,F]; highResMask [S*S] logits */
-    public MemoryOutput encodeMemory(float[] feats2, float[] highResMask, float objectScore, boolean binarize) {
-        Map<String, float[]> out = memoryEncoder.run(Map.of("feats2", Input.floats(feats2, 1, 256, f, f),
+    /**
+     * @param feats2 the raw backbone feature [1,256,F,F]; highResMask [S*S] logits
+     * @return memory_tokens and memory_pos, [F², 1, 64] each, in place until closed
+     */
+    public Held encodeMemory(FloatBuffer feats2, FloatBuffer highResMask, float objectScore, boolean binarize) {
+        return memoryEncoder.runHeld(Map.of("feats2", Input.floats(feats2, 1, 256, f, f),
                 "high_res_mask", Input.floats(highResMask, 1, 1, s, s),
                 "object_score_logits", Input.floats(new float[] {objectScore}, 1, 1),
                 "binarize", Input.floats(new float[] {binarize ? 1f : 0f})));
-        return new MemoryOutput(out.get("memory_tokens"), out.get("memory_pos"));
     }
 
     /** @param diffs [16] normalised pointer distances; returns pointer_pos [16 * 64] */
@@ -210,12 +243,15 @@ public class TransformersSam2 implements Sam2Model {
         return pointerTpos.run(Map.of("normalized_diffs", Input.floats(diffs, diffs.length))).get("pointer_pos");
     }
 
-    /** @param memory, memoryPos [(7F² + 64) * 64]; returns conditioned_feats [1,256,F,F] */
-    public float[] attend(float[] current, float[] currentPos, float[] memory, float[] memoryPos) {
-        long rows = memory.length / Sam2Setup.MEM_DIM;
-        return attention.run(Map.of("current_vision_features", Input.floats(current, (long) f * f, 1, 256),
+    /**
+     * @param current, currentPos tokens [F², 1, 256]; memory, memoryPos [(7F² + 64) * 64]
+     * @return conditioned_feats [1,256,F,F], in place until closed
+     */
+    public Held attend(FloatBuffer current, FloatBuffer currentPos, FloatBuffer memory, FloatBuffer memoryPos) {
+        long rows = memory.remaining() / Sam2Setup.MEM_DIM;
+        return attention.runHeld(Map.of("current_vision_features", Input.floats(current, (long) f * f, 1, 256),
                 "current_vision_position_embeddings", Input.floats(currentPos, (long) f * f, 1, 256),
                 "memory", Input.floats(memory, rows, 1, Sam2Setup.MEM_DIM),
-                "memory_pos", Input.floats(memoryPos, rows, 1, Sam2Setup.MEM_DIM))).get("conditioned_feats");
+                "memory_pos", Input.floats(memoryPos, rows, 1, Sam2Setup.MEM_DIM)));
     }
 }

@@ -1,6 +1,5 @@
 package dev.refseg.sam2;
 
-import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
@@ -38,19 +37,21 @@ import org.junit.jupiter.params.provider.CsvSource;
  *       lookahead thread).</li>
  * </ul>
  * {@code ./mvnw test -Dtest=TrackingRatiosProbe -Dgroups=probe -Dsurefire.excludedGroups=none
- * [-Dprobe.threads=N] [-Dprobe.rounds=N]}
+ * [-Dprobe.threads=N] [-Dprobe.rounds=N] [-Dprobe.families=nvidia,transformers,transformers-512]}
  */
 @Tag("probe")
 class TrackingRatiosProbe {
     private static final int FRAMES = 48;
 
     @ParameterizedTest
-    @CsvSource({"320,240", "1280,720"})
-    void ratios(int w, int h) throws Exception {
+    @CsvSource({"nvidia,320,240", "nvidia,1280,720", "transformers,320,240", "transformers-512,320,240"})
+    void ratios(String family, int w, int h) throws Exception {
+        if (!System.getProperty("probe.families", "nvidia").contains(family)) {
+            return;
+        }
         int threads = Integer.getInteger("probe.threads", 1);
         int rounds = Integer.getInteger("probe.rounds", 5);
-        Path dir = Files.createTempDirectory("ratios");
-        FixtureModels.writeAll(dir);
+        Path dir = TrackerHarness.fixtures(family.equals("transformers") ? "transformers" : family);
         SyntheticClip clip = ClipGenerator.render(ClipGenerator.randomSpec(7, w, h, FRAMES, 2, false));
         List<byte[]> jpegs = new ArrayList<>();
         for (byte[] rgb : clip.frames()) {
@@ -132,7 +133,7 @@ class TrackingRatiosProbe {
             double seq = median(seqWall);
             double pipe = median(pipeWall);
             double ortMs = median(bare);
-            System.out.printf("PROBE %dx%d intra-op %d: bare ORT %.2f ms/frame; wall sequential %.2f (%.2fx bare), "
+            System.out.printf("PROBE " + family + " %dx%d intra-op %d: bare ORT %.2f ms/frame; wall sequential %.2f (%.2fx bare), "
                     + "pipelined %.2f (%.2fx bare); pipelined/sequential frames/s %.2f; allocated per frame "
                     + "sequential %.2f MB, pipelined %.2f MB%n", w, h, threads, ortMs, seq, seq / ortMs, pipe,
                     pipe / ortMs, seq / pipe, median(seqAlloc) / 1e6, median(pipeAlloc) / 1e6);

@@ -10,6 +10,8 @@ import dev.refseg.synth.ObjectSpec;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.Shape;
 import dev.refseg.synth.SyntheticClip;
+import dev.refseg.inference.GraphRunner;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +68,7 @@ class TransformersWiringFaultTest {
         final int frameHeight;
         int attendCalls;
         FrameFeatures last;
-        float[] lastConditioned;
+        GraphRunner.Held lastConditioned;
 
         FaultyGraphs(TransformersSam2 real, Fault fault, SyntheticClip clip) {
             super(real);
@@ -82,7 +84,7 @@ class TransformersWiringFaultTest {
         }
 
         @Override
-        public Map<String, float[]> decode(float[] feats0, float[] feats1, float[] featsCond, float[] points,
+        public GraphRunner.Held decode(FloatBuffer feats0, FloatBuffer feats1, FloatBuffer featsCond, float[] points,
                 int[] labels) {
             boolean prompted = labels[0] == 2;
             if (fault == Fault.RAW_FEATS_ON_PROMPTED && prompted) {
@@ -101,14 +103,16 @@ class TransformersWiringFaultTest {
         }
 
         @Override
-        public MemoryOutput encodeMemory(float[] feats2, float[] highResMask, float objectScore, boolean binarize) {
+        public GraphRunner.Held encodeMemory(FloatBuffer feats2, FloatBuffer highResMask, float objectScore,
+                boolean binarize) {
             if (fault == Fault.BINARIZE_OFF_ON_PROMPTED && binarize) {
                 binarize = false;
             } else if (fault == Fault.BINARIZE_ON_TRACKED && !binarize) {
                 binarize = true;
             }
             if (fault == Fault.CONDITIONED_FEATURE_TO_MEMORY_ENCODER && lastConditioned != null) {
-                feats2 = lastConditioned;
+                // Read while the frame's decoder output (and so its attention output) is still open.
+                feats2 = lastConditioned.get("conditioned_feats");
             }
             return super.encodeMemory(feats2, highResMask, objectScore, binarize);
         }
@@ -126,13 +130,14 @@ class TransformersWiringFaultTest {
         }
 
         @Override
-        public float[] attend(float[] current, float[] currentPos, float[] memory, float[] memoryPos) {
+        public GraphRunner.Held attend(FloatBuffer current, FloatBuffer currentPos, FloatBuffer memoryValues,
+                FloatBuffer memoryPosValues) {
+            float[] memory = WiringFaultTest.FaultyGraphs.array(memoryValues);
+            float[] memoryPos = WiringFaultTest.FaultyGraphs.array(memoryPosValues);
             attendCalls++;
-            int block = current.length / 256 * D;
+            int block = current.remaining() / 256 * D;
             int ptrStart = 7 * block;
             int ptrBlock = Sam2Setup.TOKENS_PER_POINTER * D;
-            memory = memory.clone();
-            memoryPos = memoryPos.clone();
             switch (fault) {
                 case ZERO_PADDING -> {
                     zeroRepeats(memory, memoryPos, 0, 7, block);
@@ -176,7 +181,7 @@ class TransformersWiringFaultTest {
                 default -> {
                 }
             }
-            lastConditioned = super.attend(current, currentPos, memory, memoryPos);
+            lastConditioned = super.attend(current, currentPos, FloatBuffer.wrap(memory), FloatBuffer.wrap(memoryPos));
             return lastConditioned;
         }
 
