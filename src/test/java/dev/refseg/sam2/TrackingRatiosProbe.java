@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  *       lookahead thread).</li>
  * </ul>
  * {@code ./mvnw test -Dtest=TrackingRatiosProbe -Dgroups=probe -Dsurefire.excludedGroups=none
- * [-Dprobe.threads=N] [-Dprobe.rounds=N] [-Dprobe.families=nvidia,transformers,transformers-512]}
+ * [-Dprobe.threads=N] [-Dprobe.rounds=N] [-Dprobe.families=nvidia,transformers,transformers-512]
+ * [-Dprobe.spinning=true]}
  */
 @Tag("probe")
 class TrackingRatiosProbe {
@@ -76,7 +77,8 @@ class TrackingRatiosProbe {
         lookahead.submit(() -> { }).get();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] ids = {Thread.currentThread().getId(), lookaheadThread[0].getId()};
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, threads))) {
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, threads)
+                .withSpinning(Boolean.getBoolean("probe.spinning")))) {
             double[] seqWall = new double[rounds];
             double[] pipeWall = new double[rounds];
             double[] bare = new double[rounds];
