@@ -215,7 +215,16 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                 }
             }
             media.endOfInput();
-            return work.apply(media);
+            try {
+                return work.apply(media);
+            } catch (StatusRuntimeException e) {
+                // A frame found corrupt when it is decoded (after intake): named as the request names it.
+                String d = e.getStatus().getDescription();
+                if (d == null || !d.startsWith("frame[")) {
+                    throw e;
+                }
+                throw new StatusRuntimeException(e.getStatus().withDescription("frames[" + d.substring("frame[".length())));
+            }
         } finally {
             slots.release();
         }

@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
 /**
  * Decodes a video container or elementary stream (MP4, Matroska/WebM, H.264 Annex B) while its bytes
  * stream in, with FFmpeg's C API. Bytes go through a bounded {@link BytePipe}; one decoder thread per
- * stream demuxes and decodes and hands RGB frames, turned to their display orientation, to the sink as
- * soon as they decode. Decoding starts once the header and the first frames are in: the probe is
+ * stream demuxes and decodes and hands each picture to the sink as soon as it decodes, as FFmpeg gives
+ * it (a reference, no pixel copied or converted: the decoder thread only decodes), with the turn that
+ * shows it as displayed. Decoding starts once the header and the first frames are in: the probe is
  * bounded by {@link MediaSettings#probeBytes()} and {@link MediaSettings#analyzeDuration()}.
  * <p>
  * Nothing here waits without a bound: the decoder reads only from the pipe, which {@link #abort()} ends;
@@ -347,14 +348,14 @@ public final class ContainerDecoder implements AutoCloseable {
                     progress.incrementAndGet();
                     if (pkt.stream_index() == vs) {
                         packets++;
-                        video.send(pkt, f -> emit(f, st, streamMatrix, video));
+                        video.send(pkt, f -> emit(f, st, streamMatrix));
                     }
                     avcodec.av_packet_unref(pkt);
                 }
                 if (aborted) {
                     return;
                 }
-                video.send(null, f -> emit(f, st, streamMatrix, video));
+                video.send(null, f -> emit(f, st, streamMatrix));
             } finally {
                 avcodec.av_packet_free(pkt);
             }
@@ -373,7 +374,7 @@ public final class ContainerDecoder implements AutoCloseable {
         return m;
     }
 
-    private void emit(AVFrame f, AVStream st, int[] streamMatrix, VideoDecoder video) {
+    private void emit(AVFrame f, AVStream st, int[] streamMatrix) {
         if (orientation == null) {
             int[] m = streamMatrix != null ? streamMatrix : RgbConverter.displayMatrix(f);
             String source = streamMatrix != null ? "container display matrix" : "frame display matrix";
@@ -383,19 +384,15 @@ public final class ContainerDecoder implements AutoCloseable {
             limits.checkFrameSize("media", f.width(), f.height());
             orientation = r;
         } else if (f.width() != orientation.storedWidth() || f.height() != orientation.storedHeight()) {
-            // Checked before the pixels are converted: one frame size per stream.
+            // Checked before the frame is handed on: one frame size per stream.
             throw Errors.invalid("media.data", "frame " + framesDecoded + " of the " + label() + " stream is "
                     + f.width() + "x" + f.height() + " but its first frame is " + orientation.storedWidth() + "x"
                     + orientation.storedHeight() + " (one frame size per stream)");
         }
-        Orientation turn = orientation.toApply();
-        int w = turn.displayedWidth(f.width(), f.height());
-        int h = turn.displayedHeight(f.width(), f.height());
-        byte[] rgb = turn.apply(video.rgb(f), f.width(), f.height());
         long pts = f.best_effort_timestamp();
         long ts = pts == avutil.AV_NOPTS_VALUE ? Math.round(framesDecoded * 1e6 / (fps > 0 ? fps : 25))
                 : Math.round(pts * avutil.av_q2d(st.time_base()) * 1e6);
-        sink.accept(new DecodedFrame(framesDecoded, ts, w, h, rgb));
+        sink.accept(new VideoPicture(f, framesDecoded, ts, orientation.toApply()));
         framesDecoded++;
         progress.incrementAndGet();
     }
@@ -475,11 +472,10 @@ public final class ContainerDecoder implements AutoCloseable {
         }
     }
 
-    /** The video decoder of one stream and its RGB conversion. Used by the decoder thread only. */
+    /** The video decoder of one stream. Used by the decoder thread only. */
     private final class VideoDecoder implements AutoCloseable {
         private final AVCodecContext ctx;
         private final AVFrame frame = avutil.av_frame_alloc();
-        private final RgbConverter rgb = new RgbConverter();
         private int badPackets;
 
         VideoDecoder(AVCodecParameters par, AVStream st) {
@@ -541,17 +537,12 @@ public final class ContainerDecoder implements AutoCloseable {
             }
         }
 
-        byte[] rgb(AVFrame f) {
-            return rgb.toRgb(f);
-        }
-
         @Override
         public void close() {
             if (ctx != null) {
                 avcodec.avcodec_free_context(ctx);
             }
             avutil.av_frame_free(frame);
-            rgb.close();
         }
     }
 }

@@ -1,7 +1,10 @@
 package dev.refseg.media;
 
-/** Receives decoded frames in order. May throw a StatusRuntimeException to stop decoding (e.g. a limit). */
+/**
+ * Receives decoded container pictures in order, on the decoder thread. Owns each picture it is given
+ * (closes it, also when it throws). May throw a StatusRuntimeException to stop decoding (e.g. a limit).
+ */
 @FunctionalInterface
 public interface FrameSink {
-    void accept(DecodedFrame frame);
+    void accept(VideoPicture picture);
 }

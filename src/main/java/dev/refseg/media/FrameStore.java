@@ -1,5 +1,6 @@
 package dev.refseg.media;
 
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -7,36 +8,58 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * The frames of one session, kept compressed in a scratch file and decoded on demand: the method needs
- * random access to any frame (tiles, pivots, both propagation passes), while a 1080p RGB frame is 6 MB
- * and even compressed frames of a long stream would grow the heap without bound. The heap holds only a
- * small index per frame. Frames that arrived as JPEG/PNG keep their original bytes (decoded and turned
- * to their display orientation again when read); raw and container-decoded frames are deflated
- * losslessly at the fastest level.
+ * The frames of one session in a scratch file, decoded when they are read: the method needs random access
+ * to any frame (tiles, pivots, both propagation passes), while a 1080p RGB frame is 6 MB and even
+ * compressed frames of a long stream would grow the heap without bound. The heap holds only a small
+ * index per frame. Each frame is kept in the form that costs least to take in and still reads fast:
+ * <ul>
+ * <li>JPEG/PNG frames: the file as sent (checked at intake, decoded by FFmpeg when read, then turned to
+ * their display orientation; a file that fails to decode then ends the call naming {@code frame[i]});</li>
+ * <li>container frames: the decoder's picture as FFmpeg gives it (YUV 4:2:0 is half the bytes of RGB),
+ * planes packed, written by a {@link PictureWriter} thread, converted to RGB and turned when read;</li>
+ * <li>raw RGB24 frames: deflated at the fastest level.</li>
+ * </ul>
+ * {@link #get} may be called from several threads at once; each read decodes with native helpers of its
+ * own ({@link NativePool}).
  */
 public final class FrameStore implements AutoCloseable {
-    /** Per frame: 8 longs/ints in parallel arrays (no object per frame). */
+    /** Per-frame kinds; codes from {@link #PICTURE} on are pictures of format {@code code - PICTURE}. */
+    private static final byte RGB = 0;
+    private static final byte JPEG = 1;
+    private static final byte PNG = 2;
+    private static final byte PICTURE = 3;
+
+    /** Per frame, in parallel arrays (no object per frame). */
     private long[] offset = new long[256];
     private int[] length = new int[256];
     private long[] timestampUs = new long[256];
+    /** Displayed width and height. */
     private int[] widthHeight = new int[256 * 2];
-    /** Per frame: -1 = deflated RGB; otherwise the turn its JPEG/PNG file needs ({@link #turnCode}). */
-    private byte[] imageTurn = new byte[256];
+    private byte[] kind = new byte[256];
+    /** The turn from stored to displayed pixels ({@link #turnCode}). */
+    private byte[] turn = new byte[256];
+    /** Pixel formats of the pictures stored (a stream rarely has more than one). */
+    private final List<PictureFormat> formats = new ArrayList<>();
     private int size;
     private final Path file;
     private final FileChannel channel;
     private final ImageDecoder images;
+    private final NativePool<PictureReader> readers = new NativePool<>(PictureReader::new);
+    private PictureWriter writer;
+    private boolean aborted;
     private long end;
 
     /**
      * @param dir    where the scratch file goes; it is deleted on {@link #close()}
-     * @param images decodes the stored JPEG/PNG files again when their frames are read
+     * @param images decodes the stored JPEG/PNG files when their frames are read
      */
     public FrameStore(Path dir, ImageDecoder images) {
         this.images = images;
@@ -49,23 +72,77 @@ public final class FrameStore implements AutoCloseable {
     }
 
     /**
-     * Adds the next frame.
+     * Adds the next frame as the JPEG/PNG file it came in, checked but not decoded.
      *
-     * @param encodedFile the JPEG/PNG it came from, or null to keep the pixels (deflated)
-     * @param turn        how the file's pixels were turned to give {@code frame} (ignored without a file)
+     * @param width  displayed width (after {@code turn})
+     * @param height displayed height
+     * @param turn   how the file's stored pixels are turned to be displayed
      */
-    public synchronized void add(DecodedFrame frame, byte[] encodedFile, Orientation turn) {
-        if (frame.index() != size) {
-            throw new IllegalStateException("frame " + frame.index() + " added after " + size + " frames");
+    public synchronized void addImage(int index, long timestampUs, int width, int height, ImageDecoder.Kind kind,
+            byte[] file, Orientation turn) {
+        write(index, file);
+        index(index, timestampUs, width, height, kind == ImageDecoder.Kind.JPEG ? JPEG : PNG, turn, file.length);
+    }
+
+    /** Adds the next frame from raw pixels, deflated. */
+    public synchronized void addRgb(DecodedFrame frame) {
+        byte[] bytes = deflate(frame.rgb());
+        write(frame.index(), bytes);
+        index(frame.index(), frame.timestampUs(), frame.width(), frame.height(), RGB, Orientation.NONE, bytes.length);
+    }
+
+    /**
+     * Adds the next frame as a container picture, written on the writer thread; blocks while the writer's
+     * queue is full. Takes ownership of {@code p}.
+     *
+     * @throws io.grpc.StatusRuntimeException when an earlier write failed, or CANCELLED once aborted
+     */
+    public void addPicture(VideoPicture p) {
+        PictureWriter w;
+        long at;
+        int bytes;
+        synchronized (this) {
+            try {
+                if (aborted) {
+                    throw Status.CANCELLED.withDescription("frame storing was stopped").asRuntimeException();
+                }
+                checkNext(p.index());
+                if (writer == null) {
+                    writer = new PictureWriter(channel, size);
+                }
+                bytes = p.format().bytes();
+                if (bytes < 0) {
+                    throw new FfmpegInput.FfmpegException("cannot store " + p.format().name() + " pictures", bytes);
+                }
+                int f = formats.indexOf(p.format());
+                if (f < 0) {
+                    if (formats.size() == 255 - PICTURE) {
+                        throw new IllegalStateException("more than " + formats.size() + " pixel formats in one stream");
+                    }
+                    formats.add(p.format());
+                    f = formats.size() - 1;
+                }
+                at = end;
+                index(p.index(), p.timestampUs(), p.width(), p.height(), (byte) (PICTURE + f), p.turn(), bytes);
+                w = writer;
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
         }
-        byte[] bytes = encodedFile != null ? encodedFile : deflate(frame.rgb());
-        if (size == offset.length) {
-            int n = size * 2;
-            offset = Arrays.copyOf(offset, n);
-            length = Arrays.copyOf(length, n);
-            timestampUs = Arrays.copyOf(timestampUs, n);
-            widthHeight = Arrays.copyOf(widthHeight, n * 2);
-            imageTurn = Arrays.copyOf(imageTurn, n);
+        w.submit(p, at, bytes); // outside the lock: may wait for the writer, which readers must not
+    }
+
+    private void checkNext(int index) {
+        if (index != size) {
+            throw new IllegalStateException("frame " + index + " added after " + size + " frames");
+        }
+    }
+
+    private void write(int index, byte[] bytes) {
+        checkNext(index);
+        if (writer != null) {
+            throw new IllegalStateException("frame " + index + " is not a picture, but earlier frames were");
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -73,34 +150,57 @@ public final class FrameStore implements AutoCloseable {
                 channel.write(b, end + b.position());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store frame " + size, e);
+            throw new UncheckedIOException("cannot store frame " + index, e);
         }
-        offset[size] = end;
-        length[size] = bytes.length;
-        timestampUs[size] = frame.timestampUs();
-        widthHeight[2 * size] = frame.width();
-        widthHeight[2 * size + 1] = frame.height();
-        imageTurn[size] = encodedFile != null ? turnCode(turn) : -1;
-        end += bytes.length;
+    }
+
+    private void index(int index, long ts, int width, int height, byte code, Orientation t, int bytes) {
+        if (size == offset.length) {
+            int n = size * 2;
+            offset = Arrays.copyOf(offset, n);
+            length = Arrays.copyOf(length, n);
+            timestampUs = Arrays.copyOf(timestampUs, n);
+            widthHeight = Arrays.copyOf(widthHeight, n * 2);
+            kind = Arrays.copyOf(kind, n);
+            turn = Arrays.copyOf(turn, n);
+        }
+        offset[index] = end;
+        length[index] = bytes;
+        timestampUs[index] = ts;
+        widthHeight[2 * index] = width;
+        widthHeight[2 * index + 1] = height;
+        kind[index] = code;
+        turn[index] = turnCode(t);
+        end += bytes;
         size++;
     }
 
+    /** Frames added (a container picture may still be on its way to the file; {@link #get} waits for it). */
     public synchronized int size() {
         return size;
     }
 
-    /** Compressed bytes stored (on disk), for metrics. */
+    /** Bytes stored in the scratch file (JPEG/PNG as sent, pictures packed, RGB deflated), for metrics. */
     public synchronized long storedBytes() {
         return end;
     }
 
+    /**
+     * Frame {@code index}, decoded, in its displayed orientation.
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming {@code frame[index].data} when a JPEG/PNG
+     *                                        that passed intake's checks does not decode
+     */
     public DecodedFrame get(int index) {
         long off;
         int len;
         int w;
         int h;
-        byte turn;
+        byte code;
+        Orientation t;
         long ts;
+        PictureWriter pending;
+        PictureFormat format;
         synchronized (this) {
             if (index < 0 || index >= size) {
                 throw new IndexOutOfBoundsException("frame " + index + " of " + size);
@@ -109,9 +209,32 @@ public final class FrameStore implements AutoCloseable {
             len = length[index];
             w = widthHeight[2 * index];
             h = widthHeight[2 * index + 1];
-            turn = imageTurn[index];
+            code = kind[index];
+            t = fromTurnCode(turn[index]);
             ts = timestampUs[index];
+            pending = code >= PICTURE ? writer : null;
+            format = code >= PICTURE ? formats.get(code - PICTURE) : null;
         }
+        byte[] rgb;
+        if (format != null) {
+            pending.awaitWritten(index + 1);
+            rgb = t.apply(readers.with(r -> {
+                try {
+                    return r.read(channel, off, len, format);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read frame " + index, e);
+                }
+            }), format.width(), format.height());
+        } else {
+            byte[] bytes = read(index, off, len);
+            rgb = code == RGB ? inflate(bytes, w * h * 3)
+                    : images.decode("frame[" + index + "]", code == JPEG ? ImageDecoder.Kind.JPEG : ImageDecoder.Kind.PNG,
+                            bytes, t, w, h);
+        }
+        return new DecodedFrame(index, ts, w, h, rgb);
+    }
+
+    private byte[] read(int index, long off, int len) {
         byte[] bytes = new byte[len];
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -123,23 +246,46 @@ public final class FrameStore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read frame " + index, e);
         }
-        byte[] rgb = turn >= 0 ? images.redecode(bytes, fromTurnCode(turn)) : inflate(bytes, w * h * 3);
-        return new DecodedFrame(index, ts, w, h, rgb);
+        return bytes;
     }
 
     public synchronized long timestampUs(int index) {
         return timestampUs[index];
     }
 
-    /** Frees the scratch file. Idempotent. */
+    /** Waits until every container picture added is in the file; throws a write failure. */
+    public void flush() {
+        writer().ifPresent(PictureWriter::flush);
+    }
+
+    /**
+     * Stops storing pictures from any thread: a caller blocked in {@link #addPicture} returns, later ones
+     * are refused (CANCELLED). Frees nothing else.
+     */
+    public void abort() {
+        synchronized (this) {
+            aborted = true;
+        }
+        writer().ifPresent(PictureWriter::abort);
+    }
+
+    private synchronized java.util.Optional<PictureWriter> writer() {
+        return java.util.Optional.ofNullable(writer);
+    }
+
+    /** Frees the writer, the native readers and the scratch file. Idempotent. */
     @Override
-    public synchronized void close() {
-        size = 0;
-        try {
-            channel.close();
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // temp file: nothing else to do
+    public void close() {
+        writer().ifPresent(PictureWriter::close); // before the file: its thread may be writing
+        readers.close();
+        synchronized (this) {
+            size = 0;
+            try {
+                channel.close();
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // temp file: nothing else to do
+            }
         }
     }
 

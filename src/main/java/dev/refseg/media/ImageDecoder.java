@@ -5,24 +5,31 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
 /**
- * Turns one client frame (JPEG, PNG or raw RGB24) into packed RGB in its display orientation, enforcing
- * the size limits before any pixel is decoded (the header gives the size, so a small file cannot expand
- * into a huge frame). JPEG and PNG are checked for structure ({@link ImageHeader}: a truncated file is
- * an error, not a partly grey frame) and decoded by FFmpeg ({@link StillImageDecoder}), so they give
- * the pixels the {@code ffmpeg} command gives; the EXIF orientation a file declares is applied unless
- * the call keeps the stored orientation. Owns native decoder state: one per session, used by one thread
- * at a time (synchronized), closed with the session.
+ * Client frames (JPEG, PNG or raw RGB24): checked at intake without decoding a pixel, decoded when the
+ * frame is read. The check enforces the size limits from the header (a small file cannot expand into a
+ * huge frame), the structure ({@link ImageHeader}: a truncated file is an error, not a partly grey frame)
+ * and reads the EXIF orientation, so the displayed size is known at once. Decoding is FFmpeg's
+ * ({@link StillImageDecoder}), so frames give the pixels the {@code ffmpeg} command gives, turned as the
+ * file declares unless the call keeps the stored orientation. A file whose pixels turn out corrupt when
+ * decoded is reported then, naming its frame. Decoders are native: one per thread reading at once
+ * ({@link NativePool}), freed by {@link #close()}.
  */
 public final class ImageDecoder implements AutoCloseable {
     public enum Kind { JPEG, PNG, RGB24 }
 
     /**
-     * A decoded client frame.
+     * A client frame as intake accepted it.
      *
-     * @param frame       the pixels as they will be used (displayed orientation unless kept as stored)
-     * @param orientation what the file declared and whether it was applied; null for raw RGB24
+     * @param kind        what the data is
+     * @param width       displayed width (after the turn the file declares, unless kept as stored)
+     * @param height      displayed height
+     * @param orientation what the file declared and whether it is applied; null for raw RGB24
      */
-    public record Result(DecodedFrame frame, OrientationReport orientation) {
+    public record Checked(Kind kind, int width, int height, OrientationReport orientation) {
+        /** How the stored pixels are turned to give the frame. */
+        public Orientation turn() {
+            return orientation == null ? Orientation.NONE : orientation.toApply();
+        }
     }
 
     private static final byte[] JPEG_MAGIC = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF};
@@ -30,11 +37,12 @@ public final class ImageDecoder implements AutoCloseable {
 
     private final IntakeLimits limits;
     private final boolean keepStoredOrientation;
-    private StillImageDecoder still;
+    private final NativePool<StillImageDecoder> decoders;
 
     public ImageDecoder(IntakeLimits limits, boolean keepStoredOrientation) {
         this.limits = limits;
         this.keepStoredOrientation = keepStoredOrientation;
+        this.decoders = new NativePool<>(() -> new StillImageDecoder(limits.maxDecodePixels()));
     }
 
     /** What the bytes are, by their signature; null when neither JPEG nor PNG. */
@@ -49,17 +57,21 @@ public final class ImageDecoder implements AutoCloseable {
     }
 
     /**
+     * Checks a client frame without decoding its pixels.
+     *
      * @param field    the request field, for messages (e.g. "frame[3]")
      * @param declared the format the client declared, or null to detect it
+     * @param width    the client's width (raw RGB24 only)
+     * @param height   the client's height (raw RGB24 only)
      * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for bad data, RESOURCE_EXHAUSTED over a size limit
      */
-    public Result decode(String field, int index, long timestampUs, Kind declared, byte[] data, int width,
-            int height) {
+    public Checked check(String field, Kind declared, byte[] data, int width, int height) {
         if (data.length == 0) {
             throw Errors.invalid(field + ".data", "is empty");
         }
         if (declared == Kind.RGB24) {
-            return new Result(raw(field, index, timestampUs, data, width, height), null);
+            checkRaw(field, data, width, height);
+            return new Checked(Kind.RGB24, width, height, null);
         }
         Kind actual = sniff(data);
         if (actual == null) {
@@ -69,19 +81,49 @@ public final class ImageDecoder implements AutoCloseable {
         if (declared != null && declared != actual) {
             throw Errors.invalid(field + ".format", "says " + declared + " but the data is a " + actual + " file");
         }
-        return encoded(field, index, timestampUs, actual, data);
+        ImageHeader header;
+        try {
+            header = ImageHeader.read(actual, data);
+        } catch (ImageHeader.Malformed e) {
+            throw Errors.invalid(field + ".data", "corrupt " + actual + ": " + e.getMessage(), e);
+        } catch (ImageHeader.Unsupported e) {
+            throw Errors.invalid(field + ".data", e.getMessage(), e);
+        }
+        limits.checkFrameSize(field, header.width(), header.height());
+        OrientationReport o = OrientationReport.decide(header.declared(), null, "EXIF orientation",
+                keepStoredOrientation, header.width(), header.height());
+        Orientation turn = o.toApply();
+        return new Checked(actual, turn.displayedWidth(header.width(), header.height()),
+                turn.displayedHeight(header.width(), header.height()), o);
     }
 
     /**
-     * Decodes a file accepted by {@link #decode} again (the frame store keeps files, not pixels) and turns
-     * it as it was turned then.
+     * Decodes a file {@link #check} accepted and turns it as it was turned then. Safe from several
+     * threads at once.
+     *
+     * @param frame  the frame, for messages (e.g. "frame[3]")
+     * @param turn   the turn from stored to displayed pixels
+     * @param width  the displayed width intake accepted
+     * @param height the displayed height intake accepted
+     * @return packed RGB24, {@code width * height * 3} bytes
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming {@code frame.data} when FFmpeg refuses the
+     *                                        pixels or they decode to another size than the header declared
      */
-    public synchronized byte[] redecode(byte[] file, Orientation turn) {
-        StillImageDecoder.Picture p = still().decode(sniff(file), file);
+    public byte[] decode(String frame, Kind kind, byte[] file, Orientation turn, int width, int height) {
+        StillImageDecoder.Picture p;
+        try {
+            p = decoders.with(d -> d.decode(kind, file));
+        } catch (FfmpegInput.FfmpegException e) {
+            throw Errors.invalid(frame + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
+        }
+        if (turn.displayedWidth(p.width(), p.height()) != width || turn.displayedHeight(p.width(), p.height()) != height) {
+            throw Errors.invalid(frame + ".data", "corrupt " + kind + ": the header says " + turn.displayedWidth(width, height)
+                    + "x" + turn.displayedHeight(width, height) + " but the pixels decode to " + p.width() + "x" + p.height());
+        }
         return turn.apply(p.rgb(), p.width(), p.height());
     }
 
-    private DecodedFrame raw(String field, int index, long timestampUs, byte[] data, int width, int height) {
+    private void checkRaw(String field, byte[] data, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw Errors.invalid(field + ".width/height", "raw RGB24 needs a positive width and height, got "
                     + width + "x" + height);
@@ -92,49 +134,12 @@ public final class ImageDecoder implements AutoCloseable {
             throw Errors.invalid(field + ".data", "raw RGB24 " + width + "x" + height + " needs " + expected
                     + " bytes, got " + data.length);
         }
-        return new DecodedFrame(index, timestampUs, width, height, data);
     }
 
-    private synchronized Result encoded(String field, int index, long timestampUs, Kind kind, byte[] data) {
-        ImageHeader header;
-        try {
-            header = ImageHeader.read(kind, data);
-        } catch (ImageHeader.Malformed e) {
-            throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
-        } catch (ImageHeader.Unsupported e) {
-            throw Errors.invalid(field + ".data", e.getMessage(), e);
-        }
-        limits.checkFrameSize(field, header.width(), header.height());
-        StillImageDecoder.Picture p;
-        try {
-            p = still().decode(kind, data);
-        } catch (FfmpegInput.FfmpegException e) {
-            throw Errors.invalid(field + ".data", "corrupt " + kind + ": " + e.getMessage(), e);
-        }
-        if (p.width() != header.width() || p.height() != header.height()) {
-            throw Errors.invalid(field + ".data", "corrupt " + kind + ": the header says " + header.width() + "x"
-                    + header.height() + " but the pixels decode to " + p.width() + "x" + p.height());
-        }
-        OrientationReport o = OrientationReport.decide(p.declared(), p.matrix(), "EXIF orientation",
-                keepStoredOrientation, p.width(), p.height());
-        Orientation turn = o.toApply();
-        return new Result(new DecodedFrame(index, timestampUs, turn.displayedWidth(p.width(), p.height()),
-                turn.displayedHeight(p.width(), p.height()), turn.apply(p.rgb(), p.width(), p.height())), o);
-    }
-
-    private StillImageDecoder still() {
-        if (still == null) {
-            still = new StillImageDecoder(limits.maxDecodePixels());
-        }
-        return still;
-    }
-
+    /** Frees the decoders (one still in use is freed when its read ends). Idempotent. */
     @Override
-    public synchronized void close() {
-        if (still != null) {
-            still.close();
-            still = null;
-        }
+    public void close() {
+        decoders.close();
     }
 
     /** Packed RGB of any BufferedImage; the common 3-byte BGR layout is converted without per-pixel calls. */

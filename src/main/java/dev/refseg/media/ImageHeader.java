@@ -4,17 +4,21 @@ import java.util.zip.CRC32;
 
 /**
  * What a JPEG or PNG file declares, read from its structure without decoding a pixel: the kind, the
- * stored size, and whether the file is whole. A JPEG is walked marker by marker up to its end-of-image
- * marker (every segment length in range, the entropy-coded data skipped to the next marker); a PNG chunk
- * by chunk up to IEND, each chunk's CRC checked (ISO/IEC 10918-1 Annex B; PNG spec §5). A file that ends
- * early or breaks its own structure is reported, so a truncated upload is an error rather than a frame
- * with a grey bottom.
+ * stored size, the EXIF orientation, and whether the file is whole. A JPEG is walked marker by marker up
+ * to its end-of-image marker (every segment length in range, the entropy-coded data skipped to the next
+ * marker); a PNG chunk by chunk up to IEND, each chunk's CRC checked (ISO/IEC 10918-1 Annex B; PNG spec
+ * §5). A file that ends early or breaks its own structure is reported, so a truncated upload is an error
+ * rather than a frame with a grey bottom. The orientation is taken as FFmpeg's decoders take it
+ * ({@link ExifOrientation}): in a JPEG from the first APP1 "Exif" segment that reads whole; in a PNG from
+ * the last eXIf chunk, which must read whole (FFmpeg refuses the file otherwise).
  *
- * @param kind   JPEG or PNG
- * @param width  stored width in pixels (before any orientation the file declares)
- * @param height stored height in pixels
+ * @param kind     JPEG or PNG
+ * @param width    stored width in pixels (before any orientation the file declares)
+ * @param height   stored height in pixels
+ * @param declared the turn its EXIF orientation declares; NONE when it declares none (or 1, or a value
+ *                 outside 1–8)
  */
-public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
+public record ImageHeader(ImageDecoder.Kind kind, int width, int height, Orientation declared) {
 
     /** The file's structure is broken; the message says where. */
     public static final class Malformed extends RuntimeException {
@@ -44,6 +48,7 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
         int n = d.length;
         int width = -1;
         int height = -1;
+        int exif = -1; // the EXIF orientation value, once a segment has read whole
         int i = 2; // after SOI
         while (i < n) {
             if ((d[i] & 0xff) != 0xFF) {
@@ -60,7 +65,7 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
                 if (width < 0) {
                     throw new Malformed("no frame header (SOF) before the end-of-image marker");
                 }
-                return new ImageHeader(ImageDecoder.Kind.JPEG, width, height);
+                return new ImageHeader(ImageDecoder.Kind.JPEG, width, height, Orientation.fromExif(exif));
             }
             if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
                 continue; // standalone markers
@@ -89,12 +94,25 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
                     throw new Malformed("frame header declares " + width + "x" + height + " pixels");
                 }
             }
+            if (marker == 0xE1 && exif < 0 && len >= 8 && d[i + 2] == 'E' && d[i + 3] == 'x' && d[i + 4] == 'i'
+                    && d[i + 5] == 'f') {
+                exif = jpegExif(d, i + 8, len - 8); // after the length, "Exif" and two bytes of padding
+            }
             i += len;
             if (marker == 0xDA) {
                 i = skipEntropyCoded(d, i);
             }
         }
         throw new Malformed("the data ends after " + n + " bytes, before the end-of-image marker (truncated)");
+    }
+
+    /** The orientation value of one APP1 Exif block, or -1 when it does not read whole (the next one may). */
+    private static int jpegExif(byte[] d, int off, int len) {
+        try {
+            return ExifOrientation.read(d, off, len);
+        } catch (ExifOrientation.Invalid e) {
+            return -1;
+        }
     }
 
     /** A marker as written in the file: 0xFF and its code in two hex digits (0xFFC0, 0xFF00). */
@@ -130,12 +148,14 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
 
     private static final byte[] IHDR = {'I', 'H', 'D', 'R'};
     private static final byte[] IEND = {'I', 'E', 'N', 'D'};
+    private static final byte[] EXIF = {'e', 'X', 'I', 'f'};
 
     private static ImageHeader png(byte[] d) {
         int n = d.length;
         int i = 8; // after the signature
         int width = -1;
         int height = -1;
+        int exifAt = -1; // the last eXIf chunk
         CRC32 crc = new CRC32();
         while (i + 12 <= n) {
             long len = u32(d, i);
@@ -163,12 +183,25 @@ public record ImageHeader(ImageDecoder.Kind kind, int width, int height) {
                 }
                 width = (int) w;
                 height = (int) h;
+            } else if (same(d, type, EXIF)) {
+                exifAt = i;
             } else if (same(d, type, IEND)) {
-                return new ImageHeader(ImageDecoder.Kind.PNG, width, height);
+                return new ImageHeader(ImageDecoder.Kind.PNG, width, height, pngExif(d, exifAt));
             }
             i += 12 + (int) len;
         }
         throw new Malformed("the data ends after " + n + " bytes, before the IEND chunk (truncated)");
+    }
+
+    private static Orientation pngExif(byte[] d, int chunk) {
+        if (chunk < 0) {
+            return Orientation.NONE;
+        }
+        try {
+            return Orientation.fromExif(ExifOrientation.read(d, chunk + 8, (int) u32(d, chunk)));
+        } catch (ExifOrientation.Invalid e) {
+            throw new Malformed("the eXIf chunk at byte " + chunk + " is not valid EXIF (" + e.getMessage() + ")");
+        }
     }
 
     private static boolean same(byte[] d, int at, byte[] tag) {

@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Everything one session receives: frames (as images, or decoded from container chunks) into a
- * {@link FrameStore}, and the audio track. Enforces the per-session limits and the stream rules
- * (frames numbered 0, 1, 2, ... in order; one frame size per stream; frames or media, not both).
- * Not thread-safe for callers: one intake thread feeds it; the container decoder thread only calls the
- * synchronized frame sink.
+ * Everything one session receives: frames (images checked but not decoded, or pictures decoded from
+ * container chunks) into a {@link FrameStore}, and the audio track. Enforces the per-session limits and
+ * the stream rules (frames numbered 0, 1, 2, ... in order; one displayed frame size per stream; frames or
+ * media, not both). Not thread-safe for callers: one intake thread feeds it; the container decoder
+ * thread only calls the frame sink, whose shared checks are synchronized.
  */
 public final class IntakeSession implements AutoCloseable {
     private final IntakeLimits limits;
@@ -96,12 +96,16 @@ public final class IntakeSession implements AutoCloseable {
             throw Errors.invalid(field + ".timestamp_us", "is " + ts + ", not after the previous frame's "
                     + lastTimestampUs);
         }
-        ImageDecoder.Result r = images.decode(field, next, ts, declared, data, width, height);
-        if (r.orientation() != null && imageOrientation == null) {
-            imageOrientation = r.orientation();
+        ImageDecoder.Checked c = images.check(field, declared, data, width, height);
+        if (c.orientation() != null && imageOrientation == null) {
+            imageOrientation = c.orientation();
         }
-        accept(field, r.frame(), r.orientation() == null ? null : data,
-                r.orientation() == null ? Orientation.NONE : r.orientation().toApply());
+        admit(field, c.width(), c.height(), ts);
+        if (c.kind() == ImageDecoder.Kind.RGB24) {
+            store.addRgb(new DecodedFrame(next, ts, width, height, data));
+        } else {
+            store.addImage(next, ts, c.width(), c.height(), c.kind(), data, c.turn());
+        }
     }
 
     /**
@@ -156,11 +160,12 @@ public final class IntakeSession implements AutoCloseable {
         audio.add(c);
     }
 
-    /** The client half-closed: flush the decoders. */
+    /** The client half-closed: flush the decoders and the frame store. */
     public void endOfInput() {
         if (container != null) {
             container.finish();
         }
+        store.flush();
         audio.decode();
         inputComplete = true;
     }
@@ -208,6 +213,7 @@ public final class IntakeSession implements AutoCloseable {
      */
     public void abort() {
         aborted = true;
+        store.abort(); // a decoder waiting to hand over a frame
         ContainerDecoder c = container;
         if (c != null) {
             c.abort();
@@ -215,22 +221,29 @@ public final class IntakeSession implements AutoCloseable {
         audio.abort();
     }
 
-    private void acceptDecoded(DecodedFrame f) {
-        checkFrameCount("media.data", f.index() + 1);
-        accept("media.data", f, null, Orientation.NONE);
+    /** A container frame, on the decoder thread: checked, then handed to the store (which owns it from here). */
+    private void acceptDecoded(VideoPicture p) {
+        try {
+            checkFrameCount("media.data", p.index() + 1);
+            admit("media.data", p.width(), p.height(), p.timestampUs());
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        store.addPicture(p);
     }
 
-    private synchronized void accept(String field, DecodedFrame f, byte[] encoded, Orientation turn) {
+    /** The stream rule every frame must meet: one (displayed) frame size per stream. */
+    private synchronized void admit(String field, int w, int h, long timestampUs) {
         if (store.size() == 0) {
-            width = f.width();
-            height = f.height();
-            firstTimestampUs = f.timestampUs();
-        } else if (f.width() != width || f.height() != height) {
-            throw Errors.invalid(field, "is " + f.width() + "x" + f.height() + " but the stream's first frame is "
+            width = w;
+            height = h;
+            firstTimestampUs = timestampUs;
+        } else if (w != width || h != height) {
+            throw Errors.invalid(field, "is " + w + "x" + h + " but the stream's first frame is "
                     + width + "x" + height + " (one frame size per stream)");
         }
-        lastTimestampUs = f.timestampUs();
-        store.add(f, encoded, turn);
+        lastTimestampUs = timestampUs;
     }
 
     private void checkMessageBytes(String field, int bytes) {
@@ -248,6 +261,7 @@ public final class IntakeSession implements AutoCloseable {
     /** Frees the decoder, the stored frames and the scratch files. Idempotent. */
     @Override
     public void close() {
+        store.abort(); // first: the decoder thread may be waiting to hand over a frame
         if (container != null) {
             container.close();
         }

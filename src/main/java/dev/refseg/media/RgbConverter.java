@@ -30,10 +30,17 @@ final class RgbConverter implements AutoCloseable {
     byte[] toRgb(AVFrame frame) {
         int w = frame.width();
         int h = frame.height();
-        avutil.av_frame_unref(rgb);
-        rgb.format(avutil.AV_PIX_FMT_RGB24);
-        rgb.width(w);
-        rgb.height(h);
+        if (rgb.buf(0) == null || rgb.width() != w || rgb.height() != h) {
+            // Kept between frames of one size; rows unpadded (align 1) so they come out in one copy.
+            avutil.av_frame_unref(rgb);
+            rgb.format(avutil.AV_PIX_FMT_RGB24);
+            rgb.width(w);
+            rgb.height(h);
+            int ret = avutil.av_frame_get_buffer(rgb, 1);
+            if (ret < 0) {
+                throw new FfmpegInput.FfmpegException("cannot allocate " + w + "x" + h + " RGB pixels", ret);
+            }
+        }
         int ret = swscale.sws_scale_frame(sws, rgb, frame);
         if (ret < 0) {
             throw new FfmpegInput.FfmpegException("cannot convert " + w + "x" + h + " pixels of format "

@@ -130,8 +130,18 @@ class PropagateTest {
     }
 
     static Collector propagate(PropagateStart start, int cancelAfter) throws InterruptedException {
+        return propagate(channel, start, frames, cancelAfter);
+    }
+
+    /** A whole Propagate call of {@code frames} on {@code ch}, to its end. */
+    static Collector propagate(ManagedChannel ch, PropagateStart start, List<Frame> frames) throws InterruptedException {
+        return propagate(ch, start, frames, -1);
+    }
+
+    private static Collector propagate(ManagedChannel ch, PropagateStart start, List<Frame> frames, int cancelAfter)
+            throws InterruptedException {
         Collector c = new Collector(cancelAfter);
-        var in = PropagationGrpc.newStub(channel).propagate(c);
+        var in = PropagationGrpc.newStub(ch).propagate(c);
         in.onNext(PropagateRequest.newBuilder().setStart(start).build());
         for (Frame f : frames) {
             in.onNext(PropagateRequest.newBuilder().setFrame(f).build());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.refseg.inference.InferenceBackend;
-import dev.refseg.media.ImageDecoder;
 import dev.refseg.media.VideoWriter;
 import dev.refseg.media.WavWriter;
 import dev.refseg.segment.SessionSlots;
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class SegmentIntakeTest {
     static SyntheticClip clip;
-    static List<byte[]> jpegs = new ArrayList<>();
+    static List<byte[]> jpegs;
     static byte[] mp4;
     static StreamClient client;
 
@@ -54,11 +53,7 @@ class SegmentIntakeTest {
     @BeforeAll
     static void setUp() throws Exception {
         clip = SampleClip.render();
-        for (byte[] rgb : clip.frames()) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            ImageIO.write(ImageDecoder.toImage(rgb, clip.width(), clip.height()), "jpg", b);
-            jpegs.add(b.toByteArray());
-        }
+        jpegs = TextClips.jpegs(clip);
         Path f = Files.createTempFile("sample", ".mp4");
         VideoWriter.write(f, clip.frames(), clip.width(), clip.height(), clip.spec().fps());
         mp4 = Files.readAllBytes(f);

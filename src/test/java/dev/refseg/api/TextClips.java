@@ -60,6 +60,21 @@ final class TextClips {
         return out;
     }
 
+    /** The clip's frames as JPEG files (ImageIO's encoder). */
+    static List<byte[]> jpegs(SyntheticClip clip) {
+        List<byte[]> out = new ArrayList<>();
+        for (byte[] rgb : clip.frames()) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            try {
+                ImageIO.write(ImageDecoder.toImage(rgb, clip.width(), clip.height()), "jpg", b);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            out.add(b.toByteArray());
+        }
+        return out;
+    }
+
     static List<SegmentRequest> requests(String text, SegmentOptions options, List<Frame> frames) {
         List<SegmentRequest> r = new ArrayList<>();
         r.add(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText(text).setOptions(options)).build());

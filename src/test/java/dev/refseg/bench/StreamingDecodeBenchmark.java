@@ -46,7 +46,10 @@ class StreamingDecodeBenchmark {
                 long t0 = System.nanoTime();
                 try (ContainerDecoder d = new ContainerDecoder(Files.createTempDirectory(dir, "w"),
                         ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, Arrays.copyOf(file, 16), IntakeLimits.defaults(),
-                        1L << 30, MediaSettings.defaults(), fr -> firstFrameNanos.compareAndSet(0, System.nanoTime()))) {
+                        1L << 30, MediaSettings.defaults(), fr -> {
+                            firstFrameNanos.compareAndSet(0, System.nanoTime());
+                            fr.close();
+                        })) {
                     for (int off = 0; off < file.length; off += CHUNK) {
                         long due = t0 + (long) (seconds * 1e9 * off / file.length);
                         long wait = due - System.nanoTime();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +24,26 @@ class ContainerDecoderTest {
     @TempDir
     static Path dir;
 
+    /** Converts on the decoder thread (its only user), so the tests see the pixels the store would give. */
+    static final RgbConverter rgb = new RgbConverter();
+
     @BeforeAll
     static void render() {
         clip = SampleClip.render();
+    }
+
+    @AfterAll
+    static void freeConverter() {
+        rgb.close();
+    }
+
+    /** A sink that keeps every picture as RGB, turned as displayed. */
+    static FrameSink collect(List<DecodedFrame> out) {
+        return p -> {
+            try (p) {
+                out.add(p.toRgb(rgb));
+            }
+        };
     }
 
     private List<DecodedFrame> stream(byte[] file, ContainerFormat declared, int chunk, IntakeLimits limits)
@@ -33,7 +51,7 @@ class ContainerDecoderTest {
         List<DecodedFrame> out = new ArrayList<>();
         Path work = Files.createTempDirectory(dir, "work");
         try (ContainerDecoder d = new ContainerDecoder(work, declared, Arrays.copyOf(file, Math.min(16, file.length)),
-                limits, 1L << 30, MediaSettings.defaults(), out::add)) {
+                limits, 1L << 30, MediaSettings.defaults(), collect(out))) {
             for (int off = 0; off < file.length; off += chunk) {
                 d.write(Arrays.copyOfRange(file, off, Math.min(file.length, off + chunk)));
             }
@@ -79,7 +97,7 @@ class ContainerDecoderTest {
                 ContainerFormat.CONTAINER_FORMAT_MP4}) {
             List<DecodedFrame> out = java.util.Collections.synchronizedList(new ArrayList<>());
             try (ContainerDecoder d = new ContainerDecoder(Files.createTempDirectory(dir, "work"), declared,
-                    Arrays.copyOf(file, 16), IntakeLimits.defaults(), 1L << 30, MediaSettings.defaults(), out::add)) {
+                    Arrays.copyOf(file, 16), IntakeLimits.defaults(), 1L << 30, MediaSettings.defaults(), collect(out))) {
                 for (int off = 0; off < file.length; off += 4096) {
                     d.write(Arrays.copyOfRange(file, off, Math.min(file.length, off + 4096)));
                 }
@@ -120,7 +138,7 @@ class ContainerDecoderTest {
         List<DecodedFrame> out = new ArrayList<>();
         try (ContainerDecoder d = new ContainerDecoder(Files.createTempDirectory(dir, "work"),
                 ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED, Arrays.copyOf(h264, 16), IntakeLimits.defaults(), 1L << 30,
-                MediaSettings.defaults(), out::add)) {
+                MediaSettings.defaults(), collect(out))) {
             d.write(h264);
             d.finish();
             assertEquals("frame display matrix", d.orientation().source());

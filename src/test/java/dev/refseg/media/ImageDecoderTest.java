@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +54,22 @@ class ImageDecoderTest {
         }
     }
 
+    /** A frame as intake checks it and a read decodes it. */
+    record Decoded(ImageDecoder.Checked checked, byte[] rgb) {
+        int width() {
+            return checked.width();
+        }
+
+        OrientationReport orientation() {
+            return checked.orientation();
+        }
+    }
+
+    static Decoded decode(ImageDecoder d, byte[] file) {
+        ImageDecoder.Checked c = d.check("frame[0]", null, file, 0, 0);
+        return new Decoded(c, d.decode("frame[0]", c.kind(), file, c.turn(), c.width(), c.height()));
+    }
+
     static int maxDiff(byte[] a, byte[] b) {
         assertEquals(a.length, b.length);
         int m = 0;
@@ -71,10 +86,10 @@ class ImageDecoderTest {
     void jpegVariantsDecodeAsFfmpegDoes(String name) throws Exception {
         byte[] jpeg = resource(name + ".jpg");
         Ppm ref = Ppm.parse(resource(name + ".ppm"));
-        ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, jpeg, 0, 0);
-        assertEquals(ref.width(), r.frame().width());
-        assertEquals(ref.height(), r.frame().height());
-        int diff = maxDiff(ref.rgb(), r.frame().rgb());
+        Decoded r = decode(decoder, jpeg);
+        assertEquals(ref.width(), r.width());
+        assertEquals(ref.height(), r.checked().height());
+        int diff = maxDiff(ref.rgb(), r.rgb());
         assertTrue(diff <= 2, name + ": differs from FFmpeg's decode by up to " + diff + " levels");
         assertEquals(Orientation.NONE, r.orientation().declared());
     }
@@ -92,31 +107,12 @@ class ImageDecoderTest {
 
     /** The JPEG with an APP1 Exif segment carrying the orientation, right after SOI. */
     static byte[] withExif(byte[] jpeg, int value) {
-        byte[] tiff = exif(value);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(jpeg, 0, 2);
-        int len = 2 + 6 + tiff.length;
-        out.write(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (len >> 8), (byte) len}, 0, 4);
-        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(tiff);
-        out.write(jpeg, 2, jpeg.length - 2);
-        return out.toByteArray();
+        return ExifOrientationTest.jpegWithApp1(jpeg, exif(value));
     }
 
     /** The PNG with an eXIf chunk carrying the orientation, right after IHDR. */
     static byte[] withExifChunk(byte[] png, int value) {
-        byte[] tiff = exif(value);
-        int ihdrEnd = 8 + 12 + 13;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(png, 0, ihdrEnd);
-        ByteBuffer chunk = ByteBuffer.allocate(12 + tiff.length);
-        chunk.putInt(tiff.length).put("eXIf".getBytes(StandardCharsets.ISO_8859_1)).put(tiff);
-        CRC32 crc = new CRC32();
-        crc.update(chunk.array(), 4, 4 + tiff.length);
-        chunk.putInt((int) crc.getValue());
-        out.writeBytes(chunk.array());
-        out.write(png, ihdrEnd, png.length - ihdrEnd);
-        return out.toByteArray();
+        return ExifOrientationTest.pngWithExif(png, exif(value));
     }
 
     @Test
@@ -129,32 +125,44 @@ class ImageDecoderTest {
             byte[] expected = want.apply(ref.rgb(), ref.width(), ref.height());
             int w = want.displayedWidth(ref.width(), ref.height());
             for (byte[] file : List.of(withExif(jpeg, v), withExifChunk(png, v))) {
-                ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, file, 0, 0);
+                Decoded r = decode(decoder, file);
                 assertEquals(want, r.orientation().declared(), "EXIF " + v);
                 assertEquals(v != 1, r.orientation().applied(), "EXIF " + v);
-                assertEquals(w, r.frame().width(), "EXIF " + v);
-                int d = maxDiff(expected, r.frame().rgb());
+                assertEquals(w, r.width(), "EXIF " + v);
+                int d = maxDiff(expected, r.rgb());
                 assertTrue(d <= 2, "EXIF " + v + " pixels not turned as declared (" + (file[0] == (byte) 0xFF ? "JPEG" : "PNG")
                         + ", up to " + d + " levels off)");
                 if (v != 1) {
                     assertEquals("EXIF orientation", r.orientation().source());
                 }
                 // Kept as stored on request, and still reported.
-                ImageDecoder.Result k = keeping.decode("frame[0]", 0, 0, null, file, 0, 0);
-                assertEquals(ref.width(), k.frame().width());
-                assertTrue(maxDiff(ref.rgb(), k.frame().rgb()) <= 2);
+                Decoded k = decode(keeping, file);
+                assertEquals(ref.width(), k.width());
+                assertTrue(maxDiff(ref.rgb(), k.rgb()) <= 2);
                 assertEquals(want, k.orientation().declared());
                 assertTrue(!k.orientation().applied());
             }
         }
     }
 
+    /** Reads from several threads at once each decode with their own decoder and give the same pixels. */
     @Test
-    void storedFramesDecodeAgainTurned() throws Exception {
+    void concurrentDecodesAgree() throws Exception {
         byte[] file = withExif(resource("baseline-420.jpg"), 6);
-        ImageDecoder.Result r = decoder.decode("frame[0]", 0, 0, null, file, 0, 0);
-        byte[] again = decoder.redecode(file, r.orientation().toApply());
-        assertEquals(0, maxDiff(r.frame().rgb(), again));
+        Decoded once = decode(decoder, file);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<byte[]>> again = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                again.add(pool.submit(() -> decoder.decode("frame[0]", ImageDecoder.Kind.JPEG, file,
+                        once.checked().turn(), once.width(), once.checked().height())));
+            }
+            for (java.util.concurrent.Future<byte[]> f : again) {
+                assertEquals(0, maxDiff(once.rgb(), f.get()));
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     static byte[] png(Ppm p) throws IOException {
@@ -166,7 +174,7 @@ class ImageDecoderTest {
     // ---- broken files -----------------------------------------------------------------------------
 
     private static StatusRuntimeException refused(byte[] file) {
-        return assertThrows(StatusRuntimeException.class, () -> decoder.decode("frame[7]", 7, 0, null, file, 0, 0));
+        return assertThrows(StatusRuntimeException.class, () -> decoder.check("frame[7]", null, file, 0, 0));
     }
 
     @Test
@@ -183,6 +191,21 @@ class ImageDecoderTest {
             assertTrue(e.getStatus().getDescription().startsWith("frame[7].data: corrupt "),
                     e.getStatus().getDescription());
         }
+    }
+
+    /**
+     * Intake checks structure, not pixels: a JPEG whose scan data is corrupt is accepted, and the read
+     * that decodes it fails naming the frame.
+     */
+    @Test
+    void corruptScanDataIsAcceptedThenRefusedWhenDecoded() throws Exception {
+        byte[] bad = CorruptJpeg.damageScan(resource("baseline-420.jpg"));
+        ImageDecoder.Checked c = decoder.check("frame[7]", null, bad, 0, 0);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> decoder.decode("frame[7]", c.kind(), bad, c.turn(), c.width(), c.height()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("frame[7].data: corrupt JPEG: cannot decode"),
+                e.getStatus().getDescription());
     }
 
     /** Offset of the first frame header (SOFn) marker's 0xFF, walking the segments before the scan. */
@@ -232,12 +255,12 @@ class ImageDecoderTest {
         IntakeLimits small = new IntakeLimits(1 << 20, 67, 45, 10, 10, 1 << 20, 1 << 20);
         byte[] file = withExif(resource("baseline-420.jpg"), 6); // displays 45x67
         try (ImageDecoder d = new ImageDecoder(small, false)) {
-            assertEquals(45, d.decode("frame[0]", 0, 0, null, file, 0, 0).frame().width());
+            assertEquals(45, d.check("frame[0]", null, file, 0, 0).width());
         }
         IntakeLimits tiny = new IntakeLimits(1 << 20, 60, 45, 10, 10, 1 << 20, 1 << 20);
         try (ImageDecoder d = new ImageDecoder(tiny, false)) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> d.decode("frame[0]", 0, 0, null, file, 0, 0));
+                    () -> d.check("frame[0]", null, file, 0, 0));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("frame[0].width: frame width 67 exceeds the limit "
                     + "refseg.limits.max-width = 60"), e.getStatus().getDescription());
