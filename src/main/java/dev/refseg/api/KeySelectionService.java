@@ -248,10 +248,11 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
                     responses.onNext(result);
                     responses.onCompleted();
                     metrics.call(rpc, "OK");
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     StatusRuntimeException s = e instanceof StatusRuntimeException sre ? sre
+                            : e instanceof Error err ? dev.refseg.errors.Errors.ofError(err)
                             : Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
-                    if (s.getStatus().getCode() == Status.Code.INTERNAL) {
+                    if (s.getStatus().getCode() == Status.Code.INTERNAL || e instanceof Error) {
                         LOG.errorf(e, "%s failed", rpc);
                     }
                     metrics.call(rpc, s.getStatus().getCode().name());

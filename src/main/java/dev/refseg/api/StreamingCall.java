@@ -103,6 +103,10 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
                 requestNext();
             } catch (RuntimeException e) {
                 end(e);
+            } catch (Error e) {
+                // e.g. direct buffer memory exhausted: this call ends and frees its session, the server goes on.
+                LOG.errorf(e, "%s call failed", rpc);
+                end(dev.refseg.errors.Errors.ofError(e));
             }
         });
     }
@@ -125,6 +129,9 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
                 end(null);
             } catch (RuntimeException e) {
                 end(e);
+            } catch (Error e) {
+                LOG.errorf(e, "%s call failed", rpc);
+                end(dev.refseg.errors.Errors.ofError(e));
             }
         });
     }

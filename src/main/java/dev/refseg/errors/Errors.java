@@ -57,4 +57,19 @@ public final class Errors {
     public static StatusRuntimeException internal(String message, Throwable cause) {
         return Status.INTERNAL.withDescription(message).withCause(cause).asRuntimeException();
     }
+
+    /**
+     * The status a call ends with when its work threw an Error instead of an exception: out of memory
+     * (typically direct buffer memory, which the JVM caps at the heap size unless -XX:MaxDirectMemorySize
+     * says otherwise) is RESOURCE_EXHAUSTED, since other calls go on once this one's memory is freed;
+     * anything else INTERNAL.
+     */
+    public static StatusRuntimeException ofError(Error e) {
+        if (e instanceof OutOfMemoryError) {
+            return Status.RESOURCE_EXHAUSTED.withDescription("server memory: " + e.getMessage()
+                    + "; this call was ended and its memory freed (fewer concurrent calls, or a larger memory budget, "
+                    + "see README \"scripts/refseg\")").withCause(e).asRuntimeException();
+        }
+        return internal("internal error: " + e, e);
+    }
 }

@@ -21,17 +21,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one loaded graph with named inputs and copies every output out once as a float array. Values are
- * converted at the boundary to the element type the graph declares, so one adapter drives fp32 and
- * half-precision exports alike: float data goes in as float, float16 (IEEE half, round to nearest;
- * magnitudes of 65520 and more become infinity), bfloat16 (round to nearest) or double; int data as int32 or
- * int64, long data as int64 or int32; boolean data as bool. Every output comes back as float: float16
- * and bfloat16 widened exactly, int32/int64 converted (exact up to 2^24), float as is. Shapes are
- * row-major, one entry per dimension, and must hold exactly as many values as the data. Float outputs
- * whose shape the graph fixes are written by ONNX Runtime straight into direct buffers the runner reuses
- * (pinned outputs; up to {@link #MAX_IDLE} sets kept, one per overlapping run), so each such output costs
- * one copy into its returned array; float inputs are staged in the same set's direct buffers, which ONNX
- * Runtime reads in place (one copy in, no allocation). Thread-safe (ORT sessions are; each run takes its own buffer set).
+ * Runs one loaded graph with named inputs. Values are converted at the boundary to the element type the
+ * graph declares, so one adapter drives fp32 and half-precision exports alike: float data goes in as
+ * float, float16 (IEEE half, round to nearest; magnitudes of 65520 and more become infinity), bfloat16
+ * (round to nearest) or double; int data as int32 or int64, long data as int64 or int32; boolean data as
+ * bool. Outputs come back as float: float16 and bfloat16 widened exactly, int32/int64 converted (exact up
+ * to 2^24), float as is. Shapes are row-major, one entry per dimension, and must hold exactly as many
+ * values as the data.
+ * <p>
+ * No tensor is copied more than it must be: float outputs whose shape is fixed, or whose dynamic
+ * dimensions are named like an input's, are written by ONNX Runtime into direct buffers the runner reuses
+ * (pinned outputs; up to {@link #MAX_IDLE} sets kept, one per overlapping or lent run); {@link #runHeld}
+ * lends them in place, {@link #run} copies each out once. Float inputs given as heap arrays are staged in
+ * reused direct buffers; direct buffers (another run's held output) are read in place. Thread-safe (ORT
+ * sessions are; each run takes its own buffer sets).
  */
 public final class GraphRunner {
     /**
@@ -128,15 +131,11 @@ public final class GraphRunner {
     }
 
     /**
-     * One set of output tensors over our own direct buffers: ONNX Runtime writes into them, so an output
-     * is read in place instead of from a fresh native buffer copied twice. An output's buffer is made again
-     * when its (dynamic) shape changes.
+     * Direct buffers float inputs are staged in (grown when an input gets bigger), by input name: ONNX
+     * Runtime reads them in place. Only needed during a run, so they go back as soon as it ends, while the
+     * outputs of the run may stay lent.
      */
-    private final class Pinned implements AutoCloseable {
-        final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-        final Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
-        final Map<String, long[]> shapes = new HashMap<>();
-        /** Direct buffers float inputs are staged in (grown when an input gets bigger), by input name. */
+    private static final class Staging {
         final Map<String, FloatBuffer> inputs = new HashMap<>();
 
         /** The input's values in a direct buffer ONNX Runtime reads in place (no copy of its own). */
@@ -164,6 +163,17 @@ public final class GraphRunner {
             b.clear();
             return b;
         }
+    }
+
+    /**
+     * One set of output tensors over our own direct buffers: ONNX Runtime writes into them, so an output
+     * is read in place instead of from a fresh native buffer copied twice. An output's buffer is made again
+     * when its (dynamic) shape changes.
+     */
+    private final class Pinned implements AutoCloseable {
+        final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        final Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        final Map<String, long[]> shapes = new HashMap<>();
 
         /** The output tensors for this run's shapes, (re)made where a shape changed. */
         Map<String, OnnxTensor> outputs(Map<String, long[]> wanted) throws OrtException {
@@ -233,6 +243,20 @@ public final class GraphRunner {
         return out;
     }
 
+    private final java.util.concurrent.ConcurrentLinkedQueue<Staging> idleStaging =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private Staging takeStaging() {
+        Staging st = idleStaging.poll();
+        return st != null ? st : new Staging();
+    }
+
+    private void giveStaging(Staging st) {
+        if (st != null && idleStaging.size() < MAX_IDLE) {
+            idleStaging.offer(st);
+        }
+    }
+
     private Pinned takePinned() throws OrtException {
         Pinned p = idle.poll();
         return p != null ? p : new Pinned();
@@ -251,6 +275,7 @@ public final class GraphRunner {
 
     /** Frees the idle output buffers; the runner stays usable (it allocates again when run). */
     public void releaseBuffers() {
+        idleStaging.clear();
         for (Pinned p; (p = idle.poll()) != null;) {
             p.close();
         }
@@ -345,11 +370,12 @@ public final class GraphRunner {
         long t0 = System.nanoTime();
         Map<String, OnnxTensor> tensors = new HashMap<>();
         Pinned pinned = null;
+        Staging staging = takeStaging();
         boolean lent = false;
         try {
             pinned = takePinned();
             for (Map.Entry<String, Input> e : inputs.entrySet()) {
-                tensors.put(e.getKey(), tensor(e.getKey(), e.getValue(), pinned));
+                tensors.put(e.getKey(), tensor(e.getKey(), e.getValue(), staging));
             }
             long t1 = System.nanoTime();
             timer.step(GraphTimer.COPY_IN, t1 - t0);
@@ -378,6 +404,7 @@ public final class GraphRunner {
             throw Errors.internal(key + " failed: " + e.getMessage(), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
+            giveStaging(staging);
             if (!lent) {
                 givePinned(pinned);
             }
@@ -429,7 +456,7 @@ public final class GraphRunner {
         timer.step(step, nanos);
     }
 
-    private OnnxTensor tensor(String name, Input in, Pinned buffers) {
+    private OnnxTensor tensor(String name, Input in, Staging buffers) {
         OnnxJavaType declared = inputTypes.get(name);
         try {
             boolean asFloat = declared == null || declared == OnnxJavaType.FLOAT;
