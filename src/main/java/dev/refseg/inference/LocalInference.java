@@ -50,6 +50,7 @@ import java.util.function.Consumer;
  * tracking over the received frames.
  */
 public final class LocalInference implements InferenceBackend {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LocalInference.class);
     private final IntakeLimits limits;
     private final long maxMediaBytes;
     private final Path workRoot;
@@ -296,11 +297,18 @@ public final class LocalInference implements InferenceBackend {
 
         @Override
         public PrefetchResult prefetch(Prefetch request) {
-            for (int i = 0; i < request.getFrameIndicesCount(); i++) {
-                DecodedFrame f = frame(request.getFrameIndices(i), "prefetch.frame_indices[" + i + "]");
-                if (!tracker.prefetch(f, prefetched)) {
-                    break;
+            try {
+                for (int i = 0; i < request.getFrameIndicesCount(); i++) {
+                    DecodedFrame f = frame(request.getFrameIndices(i), "prefetch.frame_indices[" + i + "]");
+                    if (!tracker.prefetch(f, prefetched)) {
+                        break;
+                    }
                 }
+            } catch (OutOfMemoryError e) {
+                // Prefetching only saves time: under memory pressure it gives its buffers back and tracking
+                // encodes the frames when it reaches them.
+                prefetched.clear();
+                LOG.warnf("prefetch stopped, its frames freed: %s", e.getMessage());
             }
             return PrefetchResult.newBuilder().setFramesCached(prefetched.size()).setFull(prefetched.isFull()).build();
         }
