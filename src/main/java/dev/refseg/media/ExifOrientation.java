@@ -12,7 +12,10 @@ package dev.refseg.media;
  * anything else is none.</li>
  * </ul>
  * One simplification: a MakerNote (0x927C) is checked as opaque bytes, where FFmpeg first tries to read
- * it as an IFD; the two differ only for a MakerNote that overruns the block.
+ * it as an IFD; the two differ only for a MakerNote that overruns the block. One limit FFmpeg lacks: a
+ * block whose IFDs point to each other so that reading it visits more than {@link #MAX_VISITS} entries
+ * (a camera's has a few hundred; nested IFDs of N entries pointing to the next cost N⁴) is refused as
+ * not whole, so that reading it stays cheap (the frame store keeps files without EXIF, {@link ExifStrip}).
  */
 final class ExifOrientation {
     /** The block is not whole TIFF; the message says where it breaks. */
@@ -31,6 +34,9 @@ final class ExifOrientation {
     /** Nesting FFmpeg follows: IFD0's entries are depth 0, an entry deeper than 3 breaks the block. */
     private static final int MAX_DEPTH = 3;
     private static final int MAX_ENTRIES = 4096;
+    /** Entries one block may make us visit, over all its IFDs and repeats. */
+    static final int MAX_VISITS = 16_384;
+    private int visits;
 
     private final byte[] d;
     private final int base;
@@ -93,6 +99,9 @@ final class ExifOrientation {
     }
 
     private void entry(int at, int depth) throws Invalid {
+        if (++visits > MAX_VISITS) {
+            throw new Invalid("its IFDs make a reader visit more than " + MAX_VISITS + " entries");
+        }
         if (depth > MAX_DEPTH) {
             throw new Invalid("IFDs nest more than " + MAX_DEPTH + " deep");
         }

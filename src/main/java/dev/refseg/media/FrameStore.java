@@ -72,7 +72,7 @@ public final class FrameStore implements AutoCloseable {
     }
 
     /**
-     * Adds the next frame as the JPEG/PNG file it came in, checked but not decoded.
+     * Adds the next frame as the JPEG/PNG file it came in, checked but not decoded, less its EXIF blocks.
      *
      * @param width  displayed width (after {@code turn})
      * @param height displayed height
@@ -80,8 +80,10 @@ public final class FrameStore implements AutoCloseable {
      */
     public synchronized void addImage(int index, long timestampUs, int width, int height, ImageDecoder.Kind kind,
             byte[] file, Orientation turn) {
-        write(index, file);
-        index(index, timestampUs, width, height, kind == ImageDecoder.Kind.JPEG ? JPEG : PNG, turn, file.length);
+        // Kept without its EXIF blocks: the turn is known, and FFmpeg's EXIF reader is slow on crafted ones.
+        byte[] kept = ExifStrip.without(kind, file);
+        write(index, kept);
+        index(index, timestampUs, width, height, kind == ImageDecoder.Kind.JPEG ? JPEG : PNG, turn, kept.length);
     }
 
     /** Adds the next frame from raw pixels, deflated. */
