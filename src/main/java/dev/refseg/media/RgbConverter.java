@@ -15,6 +15,8 @@ import org.bytedeco.javacpp.IntPointer;
  * default. One converter per decoder thread; not thread-safe.
  */
 final class RgbConverter implements AutoCloseable {
+    /** libavutil/frame.h (a macro the JavaCPP presets do not map). */
+    private static final int AV_FRAME_FLAG_INTERLACED = 1 << 3;
     private final SwsContext sws;
     private final AVFrame rgb;
 
@@ -41,6 +43,9 @@ final class RgbConverter implements AutoCloseable {
                 throw new FfmpegInput.FfmpegException("cannot allocate " + w + "x" + h + " RGB pixels", ret);
             }
         }
+        // Converted as one picture, as the ffmpeg command's scaler does by default: an Adam7 PNG is whole
+        // once decoded, yet flagged interlaced, and swscale then refuses a progressive destination.
+        frame.flags(frame.flags() & ~AV_FRAME_FLAG_INTERLACED);
         int ret = swscale.sws_scale_frame(sws, rgb, frame);
         if (ret < 0) {
             throw new FfmpegInput.FfmpegException("cannot convert " + w + "x" + h + " pixels of format "

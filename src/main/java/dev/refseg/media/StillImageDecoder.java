@@ -21,6 +21,8 @@ import org.bytedeco.ffmpeg.global.avutil;
  * thread-safe. {@link #close()} frees it.
  */
 public final class StillImageDecoder implements AutoCloseable {
+    /** libavutil/frame.h (a macro the JavaCPP presets do not map). */
+    private static final int AV_FRAME_FLAG_CORRUPT = 1;
     /**
      * One decoded picture.
      *
@@ -66,6 +68,12 @@ public final class StillImageDecoder implements AutoCloseable {
             }
             if (ret < 0) {
                 throw new FfmpegInput.FfmpegException("cannot decode", ret);
+            }
+            if (frame.decode_error_flags() != 0 || (frame.flags() & AV_FRAME_FLAG_CORRUPT) != 0) {
+                // A decoder that concealed damage (a PNG whose data ends before its last row) still gives a
+                // picture; an incomplete picture is a corrupt frame, as a truncated JPEG is.
+                throw new FfmpegInput.FfmpegException("cannot decode: the picture is incomplete (flags "
+                        + frame.decode_error_flags() + ")", avutil.AVERROR_INVALIDDATA());
             }
             int[] m = RgbConverter.displayMatrix(frame);
             Orientation o = m == null ? Orientation.NONE : Orientation.fromDisplayMatrix(m);
