@@ -55,6 +55,12 @@ public class RefsegBeans {
         requireRunnableRole(config.role());
         ModelRegistry models = config.models().dir().map(d -> ModelRegistry.load(d, runtime))
                 .orElseGet(() -> ModelRegistry.demo(runtime));
+        try {
+            runtime.checkGraphKeys(models.graphs());
+        } catch (RuntimeException e) {
+            models.close();
+            throw e;
+        }
         if (config.models().warmUp()) {
             try {
                 LOG.info(ModelSmoke.warmUp(models));
@@ -93,6 +99,8 @@ public class RefsegBeans {
             }
         };
         RefsegConfig.Media m = config.media();
+        LOG.infof("Tracking pipelined (frame t+1 encoded while frame t is tracked): %s (refseg.inference.pipeline)",
+                config.inference().pipeline() ? "on" : "off");
         return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
                 timer, config.inference().prefetchFrames(),
                 new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false),

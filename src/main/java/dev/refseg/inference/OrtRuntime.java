@@ -32,6 +32,8 @@ public final class OrtRuntime {
     private final java.util.Map<String, Integer> chosen = new java.util.concurrent.ConcurrentHashMap<>();
     /** Graph files from this size up count as large in the automatic choice. */
     static final long LARGE_GRAPH_BYTES = 32L << 20;
+    /** Most intra-op threads a graph may be given (more only adds threads that wait for cores). */
+    public static final int MAX_THREADS = 64;
     private final boolean cpuArena;
     private final long gpuMemLimit;
     /** Where sessions write ONNX Runtime profiles (null: not profiled). */
@@ -67,7 +69,11 @@ public final class OrtRuntime {
         this.cpuArena = cpuArena;
         this.gpuMemLimit = gpuMemLimit;
         this.deviceId = deviceId;
-        this.intraOpThreads = Math.max(0, intraOpThreads);
+        if (intraOpThreads < 0 || intraOpThreads > MAX_THREADS) {
+            throw new IllegalArgumentException("refseg.inference.intra-op-threads is " + intraOpThreads
+                    + "; use 0 (chosen per graph) or 1 to " + MAX_THREADS);
+        }
+        this.intraOpThreads = intraOpThreads;
     }
 
     /** Providers that actually loaded, in order, ending with "cpu". */
@@ -114,9 +120,9 @@ public final class OrtRuntime {
      */
     public OrtRuntime withThreads(java.util.Map<String, Integer> perGraph, int concurrentRuns) {
         perGraph.forEach((k, v) -> {
-            if (v == null || v < 1) {
+            if (v == null || v < 1 || v > MAX_THREADS) {
                 throw new IllegalArgumentException("refseg.inference.graph-intra-op-threads.\"" + k + "\" is " + v
-                        + "; it must be at least 1");
+                        + "; it must be 1 to " + MAX_THREADS);
             }
         });
         return new OrtRuntime(requested, deviceId, intraOpThreads, cpuArena, gpuMemLimit, profileDir, spinning, perGraph,
@@ -162,9 +168,24 @@ public final class OrtRuntime {
         return n;
     }
 
+    /**
+     * Refuses per-graph thread settings for graphs the model directory does not have (a misspelt key
+     * would otherwise be ignored without a word).
+     *
+     * @param graphs manifest keys of the loaded graphs
+     * @throws IllegalArgumentException naming each unknown key and the graphs there are
+     */
+    public void checkGraphKeys(java.util.Set<String> graphs) {
+        List<String> unknown = graphThreads.keySet().stream().filter(k -> !graphs.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("refseg.inference.graph-intra-op-threads names no loaded graph: "
+                    + unknown + " (the graphs: " + new java.util.TreeSet<>(graphs) + ")");
+        }
+    }
+
     /** The threads each graph loaded so far got, by manifest key. */
     public java.util.Map<String, Integer> chosenThreads() {
-        return java.util.Map.copyOf(chosen);
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(chosen));
     }
 
     /** Why each requested provider that could not be loaded failed, as ONNX Runtime said; empty when all loaded. */

@@ -53,6 +53,23 @@ class IntraOpThreadsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> global.withThreads(Map.of("sam2.image_encoder", 0), 1));
         assertTrue(e.getMessage().contains("\"sam2.image_encoder\" is 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> global.withThreads(Map.of("sam2.image_encoder", 65), 1));
+        for (int bad : new int[] {-1, OrtRuntime.MAX_THREADS + 1, 1000}) {
+            IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                    () -> new OrtRuntime(List.of("cpu"), 0, bad));
+            assertTrue(g.getMessage().startsWith("refseg.inference.intra-op-threads is " + bad), g.getMessage());
+        }
         assertTrue(Files.exists(small));
+    }
+
+    @Test
+    void aKeyNamingNoGraphIsRefused() {
+        OrtRuntime r = new OrtRuntime(List.of("cpu"), 0, 0).withThreads(Map.of("sam2.imag_encoder", 2,
+                "sam2.mask_decoder", 1), 2);
+        r.checkGraphKeys(java.util.Set.of("sam2.mask_decoder", "sam2.imag_encoder"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> r.checkGraphKeys(java.util.Set.of("sam2.image_encoder", "sam2.mask_decoder")));
+        assertTrue(e.getMessage().contains("[sam2.imag_encoder]") && e.getMessage().contains("sam2.image_encoder"),
+                e.getMessage());
     }
 }
