@@ -22,8 +22,25 @@ public final class ImageTensors {
             float[] out) {
         checkSizes(w, h, tw, th, tw, th);
         float[] dst = out != null && out.length == 3 * tw * th ? out : new float[3 * tw * th];
-        fill(rgb, w, h, tw, th, tw, th, mean, std, dst);
+        fill(rgb, w, h, tw, th, tw, th, mean, std, java.nio.FloatBuffer.wrap(dst));
         return dst;
+    }
+
+    /**
+     * As {@link #normalizedNchw(byte[], int, int, int, int, float[], float[], float[])}, written into
+     * {@code out} from index 0 (a direct buffer a graph then reads in place: no staging copy); its limit is
+     * set to 3 * tw * th.
+     *
+     * @throws IllegalArgumentException when a side is below 1 or {@code out} is too small
+     */
+    public static java.nio.FloatBuffer normalizedNchw(byte[] rgb, int w, int h, int tw, int th, float[] mean,
+            float[] std, java.nio.FloatBuffer out) {
+        checkSizes(w, h, tw, th, tw, th);
+        if (out.capacity() < 3 * tw * th) {
+            throw new IllegalArgumentException("a buffer of " + out.capacity() + " values cannot hold 3x" + tw + "x" + th);
+        }
+        fill(rgb, w, h, tw, th, tw, th, mean, std, out);
+        return out.clear().limit(3 * tw * th);
     }
 
     /**
@@ -37,7 +54,7 @@ public final class ImageTensors {
             float[] std) {
         checkSizes(w, h, tw, th, pw, ph);
         float[] dst = new float[3 * pw * ph];
-        fill(rgb, w, h, tw, th, pw, ph, mean, std, dst);
+        fill(rgb, w, h, tw, th, pw, ph, mean, std, java.nio.FloatBuffer.wrap(dst));
         return dst;
     }
 
@@ -55,7 +72,7 @@ public final class ImageTensors {
      * order, so the values are the same to the bit.
      */
     private static void fill(byte[] rgb, int w, int h, int tw, int th, int pw, int ph, float[] mean, float[] std,
-            float[] dst) {
+            java.nio.FloatBuffer dst) {
         int[] x0 = new int[tw];
         int[] x1 = new int[tw];
         float[] fx = new float[tw];
@@ -74,16 +91,17 @@ public final class ImageTensors {
         // Two resampled source rows, planar ([c * tw + x]); y0 and y1 never decrease, so two slots suffice.
         float[][] rows = new float[2][3 * tw];
         int[] rowIndex = {-1, -1};
+        float[] line = new float[tw];
         for (int y = 0; y < th; y++) {
             float[] top = resampledRow(rgb, w, y0[y], -1, x0, x1, fx, rows, rowIndex);
             float[] bot = resampledRow(rgb, w, y1[y], y0[y], x0, x1, fx, rows, rowIndex);
             float wy = fy[y];
             for (int c = 0; c < 3; c++) {
                 int src = c * tw;
-                int out = c * plane + y * pw;
                 for (int x = 0; x < tw; x++) {
-                    dst[out + x] = (top[src + x] * (1 - wy) + bot[src + x] * wy) * scale[c] + bias[c];
+                    line[x] = (top[src + x] * (1 - wy) + bot[src + x] * wy) * scale[c] + bias[c];
                 }
+                dst.put(c * plane + y * pw, line, 0, tw);
             }
         }
     }

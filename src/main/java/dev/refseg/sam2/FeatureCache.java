@@ -11,6 +11,8 @@ import java.util.Map;
 public final class FeatureCache {
     private final int capacity;
     private final Map<Integer, Sam2Model.Features> byFrame = new HashMap<>();
+    /** The [1,3,S,S] input buffer this cache's prefetches reuse (they run one at a time). */
+    java.nio.FloatBuffer image;
 
     public FeatureCache(int capacity) {
         this.capacity = Math.max(0, capacity);

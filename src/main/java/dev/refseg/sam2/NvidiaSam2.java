@@ -5,6 +5,7 @@ import dev.refseg.inference.GraphRunner;
 import dev.refseg.inference.GraphRunner.Held;
 import dev.refseg.inference.GraphRunner.Input;
 import dev.refseg.inference.GraphTimer;
+import dev.refseg.inference.ImageTensors;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
 import java.nio.FloatBuffer;
@@ -89,15 +90,16 @@ public class NvidiaSam2 implements Sam2Model {
     }
 
     @Override
-    public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
+    public FloatBuffer preprocess(byte[] rgb, int w, int h, FloatBuffer reuse) {
         long t0 = System.nanoTime();
-        float[] image = Sam2Image.preprocess(rgb, w, h, reuse);
+        FloatBuffer image = Sam2Image.preprocess(rgb, w, h, Sam2Image.SIZE, ImageTensors.IMAGENET_MEAN,
+                ImageTensors.IMAGENET_STD, reuse);
         encoder.step(GraphTimer.SAM2_PREPROCESS, System.nanoTime() - t0);
         return image;
     }
 
     @Override
-    public Features encode(int frameIdx, float[] image) {
+    public Features encode(int frameIdx, FloatBuffer image) {
         return encodeGraph(frameIdx, image);
     }
 
@@ -179,7 +181,7 @@ public class NvidiaSam2 implements Sam2Model {
     }
 
     /** @return the frame's features, in the encoder's buffers until closed */
-    public FrameFeatures encodeGraph(int frameIdx, float[] image) {
+    public FrameFeatures encodeGraph(int frameIdx, FloatBuffer image) {
         Held out = encoder.runHeld(Map.of("image", Input.floats(image, 1, 3, 1024, 1024)));
         return new FrameFeatures(frameIdx, out.get("pix_feat"), out.get("high_res_feat0"), out.get("high_res_feat1"),
                 out.get("vision_feats"), out.get("vision_pos_embed"), out);

@@ -24,6 +24,18 @@ public final class Sam2Image {
         return preprocess(rgb, w, h, SIZE, ImageTensors.IMAGENET_MEAN, ImageTensors.IMAGENET_STD, out);
     }
 
+    /**
+     * Packed RGB (h x w) to NCHW [1,3,size,size] in {@code out} (a direct buffer the encoder reads in place;
+     * a new one when null or too small), (x/255 - mean) / std per channel.
+     */
+    public static java.nio.FloatBuffer preprocess(byte[] rgb, int w, int h, int size, float[] mean, float[] std,
+            java.nio.FloatBuffer out) {
+        java.nio.FloatBuffer dst = out != null && out.capacity() >= 3 * size * size ? out
+                : java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(3 * size * size, 4))
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        return ImageTensors.normalizedNchw(rgb, w, h, size, size, mean, std, dst);
+    }
+
     /** Packed RGB (h x w) to NCHW [1,3,size,size], (x/255 - mean) / std per channel; reuses {@code out} when it fits. */
     public static float[] preprocess(byte[] rgb, int w, int h, int size, float[] mean, float[] std, float[] out) {
         return ImageTensors.normalizedNchw(rgb, w, h, size, size, mean, std, out);

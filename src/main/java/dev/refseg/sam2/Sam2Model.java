@@ -55,11 +55,14 @@ public interface Sam2Model {
     /** The encoder's square input side S in pixels. */
     int imageSize();
 
-    /** Packed RGB (h x w) to the encoder's normalised [1,3,S,S] input; reuses {@code reuse} when it fits. */
-    float[] preprocess(byte[] rgb, int w, int h, float[] reuse);
+    /**
+     * Packed RGB (h x w) to the encoder's normalised [1,3,S,S] input, written straight into a direct
+     * buffer the encoder reads in place: {@code reuse} when it holds 3·S² values, else a new one.
+     */
+    FloatBuffer preprocess(byte[] rgb, int w, int h, FloatBuffer reuse);
 
-    /** Runs the image encoder on a preprocessed frame. */
-    Features encode(int frameIdx, float[] image);
+    /** Runs the image encoder on a preprocessed frame ([1,3,S,S]; read in place when direct). */
+    Features encode(int frameIdx, FloatBuffer image);
 
     /** Decodes a box prompt, [x1, y1, x2, y2] in SxS pixels, on a conditioning frame. */
     Decoded decodeBox(Features f, float[] boxPoints);

@@ -72,8 +72,9 @@ public final class Sam2Tracker {
         if (cache.isFull() || cache.contains(frame.index())) {
             return !cache.isFull();
         }
-        float[] image = model.preprocess(frame.rgb(), frame.width(), frame.height(), null);
-        Sam2Model.Features f = model.encode(frame.index(), image);
+        // Prefetches of one session run one after the other, so the cache's one input buffer serves them all.
+        cache.image = model.preprocess(frame.rgb(), frame.width(), frame.height(), cache.image);
+        Sam2Model.Features f = model.encode(frame.index(), cache.image);
         if (!cache.put(f)) {
             f.close();
             return false;

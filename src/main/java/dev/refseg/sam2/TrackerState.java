@@ -35,10 +35,13 @@ public final class TrackerState implements AutoCloseable {
     Sam2Model.Features lastFeatures;
     /** Encoder outputs computed before tracking began (taken as frames are reached). */
     FeatureCache prefetched = new FeatureCache(0);
-    /** Reused [1,3,S,S] input buffer. */
-    float[] imageBuffer;
-    /** The lookahead task's own [1,3,S,S] input buffer (it runs beside the caller's encodes). */
-    float[] lookaheadImage;
+    /** Reused [1,3,S,S] input buffer (direct: the encoder reads it in place). */
+    java.nio.FloatBuffer imageBuffer;
+    /**
+     * The lookahead task's own [1,3,S,S] input buffer (it runs beside the caller's encodes). Not pooled:
+     * a task still running when the call ends may still read it, so it goes with the state, to the GC.
+     */
+    java.nio.FloatBuffer lookaheadImage;
     /** The frame being encoded ahead, or null. */
     Ahead ahead;
     private volatile boolean closed;

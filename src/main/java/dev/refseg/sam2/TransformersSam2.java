@@ -103,15 +103,16 @@ public class TransformersSam2 implements Sam2Model {
     }
 
     @Override
-    public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
+    public FloatBuffer preprocess(byte[] rgb, int w, int h, FloatBuffer reuse) {
         long t0 = System.nanoTime();
-        float[] image = Sam2Image.preprocess(rgb, w, h, s, setup.constants().mean(), setup.constants().std(), reuse);
+        FloatBuffer image = Sam2Image.preprocess(rgb, w, h, s, setup.constants().mean(), setup.constants().std(),
+                reuse);
         encoder.step(GraphTimer.SAM2_PREPROCESS, System.nanoTime() - t0);
         return image;
     }
 
     @Override
-    public Features encode(int frameIdx, float[] image) {
+    public Features encode(int frameIdx, FloatBuffer image) {
         return encodeGraph(frameIdx, image);
     }
 
@@ -208,7 +209,7 @@ public class TransformersSam2 implements Sam2Model {
     }
 
     /** @return the frame's features, in the encoder's buffers until closed */
-    public FrameFeatures encodeGraph(int frameIdx, float[] image) {
+    public FrameFeatures encodeGraph(int frameIdx, FloatBuffer image) {
         Held out = encoder.runHeld(Map.of("pixel_values", Input.floats(image, 1, 3, s, s)));
         return new FrameFeatures(frameIdx, out.get("feats0"), out.get("feats1"), out.get("feats2"),
                 out.get("feats2_no_mem"), out.get("vision_pos_embed"), out);

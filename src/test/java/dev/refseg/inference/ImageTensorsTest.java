@@ -17,8 +17,15 @@ class ImageTensorsTest {
         r.nextBytes(rgb);
         float[] mean = {0.485f, 0.456f, 0.406f};
         float[] std = {0.229f, 0.224f, 0.225f};
-        assertArrayEquals(plain(rgb, w, h, tw, th, tw, th, mean, std),
-                ImageTensors.normalizedNchw(rgb, w, h, tw, th, mean, std, null));
+        float[] want = plain(rgb, w, h, tw, th, tw, th, mean, std);
+        assertArrayEquals(want, ImageTensors.normalizedNchw(rgb, w, h, tw, th, mean, std, (float[]) null));
+        // Straight into a direct buffer, as the SAM 2 encoder's input is written.
+        java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * want.length + 8)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        java.nio.FloatBuffer written = ImageTensors.normalizedNchw(rgb, w, h, tw, th, mean, std, direct);
+        float[] got = new float[written.remaining()];
+        written.get(got);
+        assertArrayEquals(want, got);
         assertArrayEquals(plain(rgb, w, h, tw, th, tw + 3, th + 2, mean, std),
                 ImageTensors.paddedNchw(rgb, w, h, tw, th, tw + 3, th + 2, mean, std));
     }

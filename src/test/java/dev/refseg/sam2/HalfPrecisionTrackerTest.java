@@ -74,8 +74,8 @@ class HalfPrecisionTrackerTest {
         float[] image = Sam2Image.preprocess(clip.frames().get(24), clip.width(), clip.height(), null);
         float[] a;
         float[] b;
-        try (NvidiaSam2.FrameFeatures fa = TrackerHarness.graphs(fp32.models).encodeGraph(24, image);
-                NvidiaSam2.FrameFeatures fb = TrackerHarness.graphs(fp16.models).encodeGraph(24, image)) {
+        try (NvidiaSam2.FrameFeatures fa = TrackerHarness.graphs(fp32.models).encodeGraph(24, java.nio.FloatBuffer.wrap(image));
+                NvidiaSam2.FrameFeatures fb = TrackerHarness.graphs(fp16.models).encodeGraph(24, java.nio.FloatBuffer.wrap(image))) {
             a = WiringFaultTest.FaultyGraphs.array(fa.pixFeat());
             b = WiringFaultTest.FaultyGraphs.array(fb.pixFeat());
         }

@@ -85,12 +85,12 @@ class PipelinedTrackingTest {
         }
 
         @Override
-        public float[] preprocess(byte[] rgb, int w, int h, float[] reuse) {
+        public java.nio.FloatBuffer preprocess(byte[] rgb, int w, int h, java.nio.FloatBuffer reuse) {
             return real.preprocess(rgb, w, h, reuse);
         }
 
         @Override
-        public Features encode(int frameIdx, float[] image) {
+        public Features encode(int frameIdx, java.nio.FloatBuffer image) {
             open.incrementAndGet();
             return new Counted(real.encode(frameIdx, image), open, new boolean[1]);
         }

@@ -78,7 +78,7 @@ class TransformersWiringFaultTest {
         }
 
         @Override
-        public FrameFeatures encodeGraph(int frameIdx, float[] image) {
+        public FrameFeatures encodeGraph(int frameIdx, FloatBuffer image) {
             last = super.encodeGraph(frameIdx, image);
             return last;
         }
