@@ -66,6 +66,10 @@ public final class EvalCli {
         if (!Files.isDirectory(gtRoot)) {
             throw new IOException("ground-truth folder not found: " + gtRoot);
         }
+        if (!Files.isDirectory(predRoot)) {
+            throw new IOException("prediction folder not found: " + predRoot);
+        }
+        int predicted = 0;
         List<String> rows = new ArrayList<>();
         List<JandF> all = new ArrayList<>();
         List<BinaryMask> avsPred = new ArrayList<>();
@@ -83,8 +87,9 @@ public final class EvalCli {
             for (Path f : frames) {
                 LabelPng g = LabelPng.read(f);
                 Path p = predRoot.resolve(seq).resolve(f.getFileName().toString());
-                LabelPng pr = Files.exists(p) ? LabelPng.read(p)
-                        : new LabelPng(g.height(), g.width(), new int[g.labels().length]);
+                boolean there = Files.exists(p);
+                predicted += there ? 1 : 0;
+                LabelPng pr = there ? LabelPng.read(p) : new LabelPng(g.height(), g.width(), new int[g.labels().length]);
                 gts.add(g);
                 preds.add(pr);
                 ids.addAll(g.objectIds());
@@ -104,6 +109,11 @@ public final class EvalCli {
                 avsPred.add(foreground(preds.get(i)));
                 avsTruth.add(foreground(gts.get(i)));
             }
+        }
+        if (predicted == 0) {
+            // A mistyped folder would otherwise score as empty masks: plausible numbers for nothing.
+            throw new IOException("no predicted mask under " + predRoot + " for any ground-truth frame (expected "
+                    + predRoot + "/<sequence>/<frame>.png, as in " + gtRoot + ")");
         }
         double mj = all.stream().mapToDouble(JandF::jMean).average().orElse(0);
         double mf = all.stream().mapToDouble(JandF::fMean).average().orElse(0);

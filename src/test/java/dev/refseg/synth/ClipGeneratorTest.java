@@ -71,10 +71,21 @@ class ClipGeneratorTest {
         assertEquals(0, rc, buf.toString());
         assertTrue(buf.toString().contains("J&F 1.0000"), buf.toString());
         assertTrue(Files.size(dir.resolve("clip.mp4")) > 0);
-        // An empty prediction folder scores 0 on every object.
+        // A prediction folder with no mask for any frame (empty, or a mistyped path) is refused, not scored:
+        // frames where an object is absent from both would otherwise score J = 1 and give plausible numbers.
         Path none = Files.createDirectories(dir.resolve("none"));
-        EvalCli.Report r = EvalCli.evaluate(none, dir.resolve("truth"), false);
-        assertEquals(0.0, r.meanJ(), 1e-9);
+        java.io.IOException empty = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> EvalCli.evaluate(none, dir.resolve("truth"), false));
+        assertTrue(empty.getMessage().startsWith("no predicted mask under"), empty.getMessage());
+        ByteArrayOutputStream typo = new ByteArrayOutputStream();
+        assertEquals(1, EvalCli.run(new String[] {"--pred", dir.resolve("truht").toString(), "--gt",
+                dir.resolve("truth").toString()}, new PrintStream(typo)));
+        assertTrue(typo.toString().contains("prediction folder not found"), typo.toString());
+        // One predicted frame is enough to score: the missing ones count as empty masks.
+        Path one = Files.createDirectories(dir.resolve("one/clip"));
+        Files.copy(dir.resolve("truth/clip/00000.png"), one.resolve("00000.png"));
+        EvalCli.Report r = EvalCli.evaluate(dir.resolve("one"), dir.resolve("truth"), false);
+        assertTrue(r.meanJ() > 0 && r.meanJ() < 1, "J " + r.meanJ());
         assertEquals(2 + 1, r.rows().size());
     }
 }
