@@ -196,6 +196,11 @@ public final class ContainerDecoder implements AutoCloseable {
      * reports any failure.
      */
     public void finish() {
+        String cut = boxes == null ? null : boxes.atEnd();
+        if (cut != null) {
+            abort();
+            throw Errors.invalid("media.data", "truncated MP4: " + cut);
+        }
         pipe.endOfInput();
         awaitDecoder();
         if (failure != null && streamFailed && spool != null && framesDecoded == 0 && !aborted) {

@@ -17,6 +17,9 @@ final class Mp4BoxWalk {
     private final byte[] header = new byte[16];
     private int have;
     private boolean toEnd;
+    /** The last whole box header read: its type and where it starts. */
+    private String lastType = "";
+    private long lastStart;
 
     /**
      * Takes the next bytes of the stream.
@@ -65,8 +68,29 @@ final class Mp4BoxWalk {
             broken = "the top-level box at byte " + next + " declares size " + size;
             return;
         }
+        lastType = new String(header, 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+        lastStart = next;
         next += size;
         have = 0;
+    }
+
+    /**
+     * Called once the stream has ended: whether it ended where a box ends. A file cut inside its last box
+     * (a fragmented MP4's last 'mdat', say) still demuxes the fragments before it, so without this the cut
+     * would pass for a shorter video.
+     *
+     * @return where the data stops short (with the box), or null when it ends on a box boundary, runs into
+     *         a box declared to the end of the file, or was already reported broken
+     */
+    String atEnd() {
+        if (broken != null || toEnd || (next == seen && have == 0)) {
+            return null;
+        }
+        if (have == 0) {
+            return "the data ends after " + seen + " bytes, inside its '" + lastType + "' box (bytes " + lastStart
+                    + " to " + next + ")";
+        }
+        return "the data ends after " + seen + " bytes, inside the header of the box at byte " + next;
     }
 
     private long u32(int at) {

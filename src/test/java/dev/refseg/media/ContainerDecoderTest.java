@@ -230,6 +230,43 @@ class ContainerDecoderTest {
         assertTrue(e.getStatus().getDescription().contains("truncated MP4"), e.getStatus().getDescription());
     }
 
+    /** A fragmented MP4 (moof + mdat per GOP, as cameras and live encoders write) cut inside its last mdat. */
+    @Test
+    void fragmentedMp4CutInItsLastFragmentIsInvalidArgument() throws Exception {
+        Path mp4 = dir.resolve("frag.mp4");
+        try (org.bytedeco.javacv.FFmpegFrameRecorder rec = new org.bytedeco.javacv.FFmpegFrameRecorder(mp4.toFile(),
+                320, 240, 0)) {
+            rec.setFormat("mp4");
+            rec.setFrameRate(10);
+            rec.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P);
+            rec.setVideoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264);
+            rec.setGopSize(10);
+            rec.setVideoOption("threads", "1");
+            rec.setOption("movflags", "frag_keyframe+empty_moov");
+            rec.start();
+            org.bytedeco.javacv.Frame f = new org.bytedeco.javacv.Frame(320, 240, org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3);
+            for (byte[] rgb : clip.frames()) {
+                java.nio.ByteBuffer buf = (java.nio.ByteBuffer) f.image[0];
+                for (int y = 0; y < 240; y++) {
+                    buf.position(y * f.imageStride);
+                    buf.put(rgb, y * 320 * 3, 320 * 3);
+                }
+                buf.rewind();
+                rec.record(f, org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24);
+            }
+            rec.stop();
+        }
+        byte[] all = Files.readAllBytes(mp4);
+        assertEquals(clip.frameCount(), stream(all, ContainerFormat.CONTAINER_FORMAT_MP4, 4096, IntakeLimits.defaults())
+                .size(), "the whole file decodes");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stream(Arrays.copyOf(all, all.length - 700), ContainerFormat.CONTAINER_FORMAT_MP4, 4096,
+                        IntakeLimits.defaults()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("media.data: truncated MP4: the data ends after "
+                + (all.length - 700) + " bytes, inside its 'mdat' box"), e.getStatus().getDescription());
+    }
+
     @Test
     void oversizedVideoIsResourceExhausted() throws Exception {
         Path mp4 = dir.resolve("big.mp4");
