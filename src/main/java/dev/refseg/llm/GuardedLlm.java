@@ -344,6 +344,9 @@ public final class GuardedLlm implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdown();
+        // Queued questions go first: cancelling a running one frees its thread, which would otherwise take the
+        // next queued question before that one's own cancel reached it.
+        pool.getQueue().drainTo(new java.util.ArrayList<>());
         List.copyOf(live).forEach(f -> f.cancel(true));
         pool.shutdownNow();
     }
