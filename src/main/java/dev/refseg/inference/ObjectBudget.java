@@ -5,8 +5,8 @@ import io.grpc.StatusRuntimeException;
 
 /**
  * How many objects this process tracks at once ({@code refseg.limits.max-tracked-objects}). Each
- * tracked object keeps its own SAM 2 memory bank — about 2 MB per remembered frame at SAM 2.1's sizes,
- * some 30 frames, ~60 MB of heap per object — so the number of objects, not the number of calls, is what
+ * tracked object keeps its own SAM 2 memory bank — about 1 MB per remembered frame at SAM 2.1's sizes,
+ * some 32 frames, ~35 MB of heap per object — so the number of objects, not the number of calls, is what
  * runs a server out of memory: one Propagate call with 64 prompts did. A call that would pass the
  * budget is refused at once with RESOURCE_EXHAUSTED naming the key (the client may retry later), rather
  * than queued.
