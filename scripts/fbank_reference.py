@@ -4,6 +4,8 @@
 Run once with Debian's Python (apt-get install python3-torchaudio) from the repository root:
     /usr/bin/python3 scripts/fbank_reference.py
 It writes src/test/resources/fbank/<settings>-<signal>.f32 (little-endian float32, frames x 128, row-major).
+For the intake case, first write the intake's waveform with
+    ./mvnw test -Dtest=KaldiFbankTest#writeIntakeWaveform -Dgroups=probe -Dsurefire.excludedGroups=none
 The signals are rebuilt in the test from the same formulas (the noise from the same integer generator),
 so only the expected filterbanks are stored. torchaudio runs in float64 here, as the Java port computes: in
 float32 its FFT's rounding alone moves quiet mel bins by up to 3.4 (log domain) against its own float64
@@ -54,7 +56,15 @@ SETTINGS = {
 }
 
 os.makedirs(OUT, exist_ok=True)
-for name, samples in signals().items():
+cases = signals()
+# A 44.1 kHz stereo track as the intake turns it into 16 kHz mono, written by the Java test's
+# writeIntakeWaveform (the resampler is the intake's, so its output is the input here).
+intake = os.path.join(OUT, "intake-44k1-stereo.f32")
+if os.path.exists(intake):
+    with open(intake, "rb") as fh:
+        data = fh.read()
+    cases["intake-44k1-stereo"] = list(struct.unpack("<%df" % (len(data) // 4), data))
+for name, samples in cases.items():
     # The float32 PCM a client sends, computed on in float64.
     wave = torch.tensor(samples, dtype=torch.float32).to(torch.float64).unsqueeze(0)
     for setting, fbank in SETTINGS.items():

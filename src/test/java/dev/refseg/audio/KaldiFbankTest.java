@@ -79,6 +79,74 @@ class KaldiFbankTest {
         assertTrue(worst <= 1e-3, settings + " " + signal + ": max abs difference " + worst);
     }
 
+    /** 0.5 s of 44.1 kHz stereo (440 Hz left, a 300 to 3000 Hz sweep right) as 16-bit PCM chunks. */
+    static byte[] stereo44k1() {
+        int n = 22_050;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            double t = i / 44_100.0;
+            b.putShort((short) Math.round(32767 * 0.4 * Math.sin(2 * Math.PI * 440 * t)));
+            b.putShort((short) Math.round(32767 * 0.3 * Math.sin(2 * Math.PI * (300 * t + 2700 * t * t))));
+        }
+        return b.array();
+    }
+
+    /** The intake's 16 kHz mono of {@link #stereo44k1}: downmixed and resampled as every audio track is. */
+    static float[] throughIntake() {
+        dev.refseg.media.AudioTrack track = new dev.refseg.media.AudioTrack(dev.refseg.media.IntakeLimits.defaults());
+        try {
+            track.add(dev.refseg.v1.AudioChunk.newBuilder().setEncoding(dev.refseg.v1.AudioEncoding.AUDIO_ENCODING_PCM_S16LE)
+                    .setData(com.google.protobuf.ByteString.copyFrom(stereo44k1())).setSampleRateHz(44_100).setChannels(2)
+                    .build());
+            return track.decode();
+        } finally {
+            track.close();
+        }
+    }
+
+    /**
+     * A 44.1 kHz stereo track through the intake, then the filterbank: the intake's waveform is the one
+     * the reference was computed on (stored by {@link #writeIntakeWaveform}, so a change in the resampler
+     * shows here first), and the filterbank of it matches torchaudio's for both settings.
+     */
+    @ParameterizedTest
+    @CsvSource({"beats", "ast"})
+    void stereo44k1ThroughTheIntake(String settings) throws Exception {
+        float[] pcm = throughIntake();
+        float[] stored = reference("intake-44k1-stereo");
+        assertEquals(stored.length, pcm.length, "16 kHz samples");
+        for (int i = 0; i < pcm.length; i++) {
+            assertEquals(stored[i], pcm[i], 1e-6f, "sample " + i);
+        }
+        float[][] got = new KaldiFbank(settings.equals("beats") ? KaldiFbank.BEATS : KaldiFbank.AST).compute(pcm);
+        float[] want = reference(settings + "-intake-44k1-stereo");
+        assertEquals(want.length, got.length * 128, "frames");
+        double worst = 0;
+        for (int t = 0; t < got.length; t++) {
+            for (int m = 0; m < 128; m++) {
+                worst = Math.max(worst, Math.abs(got[t][m] - want[t * 128 + m]));
+            }
+        }
+        System.out.printf("fbank %s intake-44k1-stereo: max abs difference %.2e%n", settings, worst);
+        assertTrue(worst <= 1e-3, settings + ": max abs difference " + worst);
+    }
+
+    /**
+     * Not part of the suite: writes the intake's waveform for {@code scripts/fbank_reference.py}
+     * ({@code ./mvnw test -Dtest=KaldiFbankTest#writeIntakeWaveform -Dgroups=probe -Dsurefire.excludedGroups=none},
+     * then run the script).
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("probe")
+    void writeIntakeWaveform() throws Exception {
+        float[] pcm = throughIntake();
+        ByteBuffer b = ByteBuffer.allocate(pcm.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : pcm) {
+            b.putFloat(v);
+        }
+        java.nio.file.Files.write(java.nio.file.Path.of("src/test/resources/fbank/intake-44k1-stereo.f32"), b.array());
+    }
+
     @Test
     void framesFollowSnipEdges() {
         KaldiFbank f = new KaldiFbank(KaldiFbank.BEATS);
