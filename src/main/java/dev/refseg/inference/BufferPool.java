@@ -19,11 +19,22 @@ public final class BufferPool {
         this.maxIdle = maxIdle;
     }
 
+    /**
+     * A new direct buffer of {@code floats} values in native order, the layout ONNX Runtime reads and writes
+     * in place.
+     *
+     * @throws ArithmeticException when the bytes do not fit an int
+     */
+    public static FloatBuffer direct(long floats) {
+        return ByteBuffer.allocateDirect(Math.toIntExact(Math.multiplyExact(floats, 4L))).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
     /** A buffer of {@code floats} values (position 0, limit {@code floats}); contents undefined. */
     public FloatBuffer take(int floats) {
         FloatBuffer b = idle.poll();
         if (b == null || b.capacity() < floats) {
-            b = ByteBuffer.allocateDirect(Math.multiplyExact(floats, 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            b = direct(floats);
         }
         b.clear().limit(floats);
         return b;

@@ -156,8 +156,7 @@ public final class GraphRunner {
         private FloatBuffer staging(String name, int length) {
             FloatBuffer b = inputs.get(name);
             if (b == null || b.capacity() < length) {
-                b = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(length, 4))
-                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                b = BufferPool.direct(length);
                 inputs.put(name, b);
             }
             b.clear();
@@ -188,8 +187,7 @@ public final class GraphRunner {
                     buffers.remove(name);
                     shapes.remove(name);
                     long n = java.util.Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
-                    FloatBuffer b = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(n * 4))
-                            .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                    FloatBuffer b = BufferPool.direct(n);
                     tensors.put(name, OnnxTensor.createTensor(env, b, e.getValue()));
                     buffers.put(name, b);
                     shapes.put(name, e.getValue());
@@ -351,6 +349,17 @@ public final class GraphRunner {
         /** An output's first value (scores, logits of shape [1] or [1,1]). */
         public float first(String name) {
             return get(name).get(0);
+        }
+
+        /** What gives back several runs' outputs at once (null entries are skipped), e.g. when a frame is done. */
+        public static Runnable closing(Held... outputs) {
+            return () -> {
+                for (Held h : outputs) {
+                    if (h != null) {
+                        h.close();
+                    }
+                }
+            };
         }
 
         /** Gives the buffers back to the runner. Idempotent. */

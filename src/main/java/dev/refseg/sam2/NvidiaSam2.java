@@ -172,12 +172,8 @@ public class NvidiaSam2 implements Sam2Model {
 
     /** @param attention the memory attention's outputs the decoder read (null on a prompted frame) */
     private static Decoded decoded(DecoderOutput o, Held attention) {
-        return new Decoded(o.objPtr(), o.maskForMem(), o.predMask(), Sam2Image.LOW_RES, o.iou(), o.occLogit(), () -> {
-            o.outputs().close();
-            if (attention != null) {
-                attention.close();
-            }
-        });
+        return new Decoded(o.objPtr(), o.maskForMem(), o.predMask(), Sam2Image.LOW_RES, o.iou(), o.occLogit(),
+                Held.closing(o.outputs(), attention));
     }
 
     /** @return the frame's features, in the encoder's buffers until closed */

@@ -31,8 +31,7 @@ public final class Sam2Image {
     public static java.nio.FloatBuffer preprocess(byte[] rgb, int w, int h, int size, float[] mean, float[] std,
             java.nio.FloatBuffer out) {
         java.nio.FloatBuffer dst = out != null && out.capacity() >= 3 * size * size ? out
-                : java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(3 * size * size, 4))
-                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                : dev.refseg.inference.BufferPool.direct(3L * size * size);
         return ImageTensors.normalizedNchw(rgb, w, h, size, size, mean, std, dst);
     }
 

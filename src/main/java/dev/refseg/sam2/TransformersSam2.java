@@ -7,8 +7,6 @@ import dev.refseg.inference.GraphRunner.Input;
 import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 
@@ -140,7 +138,7 @@ public class TransformersSam2 implements Sam2Model {
             BankLayout.placePointerPositions(memoryPos, bank.pointerRowStart(), pointerPositions(bank.diffs()));
             long t1 = System.nanoTime();
             if (visionPosTokens == null) {
-                visionPosTokens = tokens(ff.visionPosEmbed(), 256, direct(f * f * 256)).asReadOnlyBuffer();
+                visionPosTokens = tokens(ff.visionPosEmbed(), 256, BufferPool.direct((long) f * f * 256)).asReadOnlyBuffer();
             }
             tokens(ff.feats2(), 256, current);
             attention.step(GraphTimer.BANK_ASSEMBLY, System.nanoTime() - t1);
@@ -156,10 +154,6 @@ public class TransformersSam2 implements Sam2Model {
             conditioned.close();
             throw e;
         }
-    }
-
-    private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(Math.multiplyExact(floats, 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     @Override
@@ -200,12 +194,7 @@ public class TransformersSam2 implements Sam2Model {
     private Decoded decodeGraph(FrameFeatures ff, FloatBuffer featsCond, float[] points, int[] labels, Held attention) {
         Held out = decode(ff.feats0(), ff.feats1(), featsCond, points, labels);
         return new Decoded(out.floats("object_pointer"), out.get("high_res_mask"), out.floats("low_res_mask"), 4 * f,
-                out.first("iou"), out.first("object_score_logits"), () -> {
-                    out.close();
-                    if (attention != null) {
-                        attention.close();
-                    }
-                });
+                out.first("iou"), out.first("object_score_logits"), Held.closing(out, attention));
     }
 
     /** @return the frame's features, in the encoder's buffers until closed */
