@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""A small Python client for refseg's Segment RPC.
+"""A small Python client for refseg's Segment and AudioReferent.Describe RPCs.
 
 Stubs are generated from ../../proto at first use (Debian: python3-grpcio, python3-grpc-tools).
 
     python3 clients/python/refseg_client.py --target localhost:9000 --text "the red disc" \
         --mp4 clip.mp4 [--wav audio.wav] [--frames DIR] [--masks OUT_DIR]
+    python3 clients/python/refseg_client.py --audio --mp4 clip.mp4 --wav audio.wav --masks OUT_DIR
+    python3 clients/python/refseg_client.py --describe --wav audio.wav --frames DIR
 
-Prints one line per event; with --masks, writes each received mask as OUT_DIR/<object>/<frame>.png.
+Prints one line per event; with --masks, writes each received mask as OUT_DIR/<object>/<frame>.png (and
+for --audio the union of the sounding objects as OUT_DIR/sounding/<frame>.png). --describe names what
+makes the sound in audio.wav, looking at 5 frames of DIR spread over the video.
 """
 import argparse
 import glob
@@ -36,10 +40,24 @@ def load_stubs():
     return media_pb2, segmenter_pb2, segmenter_pb2_grpc
 
 
-def requests(text, mp4=None, frames_dir=None, wav=None, chunk=64 * 1024):
-    """The request stream: Start, then the video (MP4 chunks or image frames), then the audio."""
+def load_stage_stubs():
+    """The (messages, services) modules of stages.proto (AudioReferent, KeySelection, Propagation)."""
+    load_stubs()
+    from refseg.v1 import stages_pb2, stages_pb2_grpc
+    return stages_pb2, stages_pb2_grpc
+
+
+def requests(text=None, mp4=None, frames_dir=None, wav=None, chunk=64 * 1024, audio_objects=0):
+    """The request stream: Start, then the video (MP4 chunks or image frames), then the audio.
+
+    Without text the referent is the sound (an audio referent, up to audio_objects sounding objects,
+    0 = the server's default of 1): the audio is the wav, or else the MP4's own audio track."""
     media_pb2, segmenter_pb2, _ = load_stubs()
-    yield segmenter_pb2.SegmentRequest(start=segmenter_pb2.Start(text=text))
+    if text is None:
+        start = segmenter_pb2.Start(audio=segmenter_pb2.AudioReferentSpec(max_objects=audio_objects))
+    else:
+        start = segmenter_pb2.Start(text=text)
+    yield segmenter_pb2.SegmentRequest(start=start)
     if mp4:
         with open(mp4, "rb") as f:
             while True:
@@ -65,6 +83,31 @@ def segment(target, request_iter, timeout=600):
         stub = segmenter_pb2_grpc.SegmenterStub(channel)
         for event in stub.Segment(request_iter, timeout=timeout):
             yield event
+
+
+def describe(target, wav, frame_files, max_objects=0, timeout=600):
+    """AudioReferent.Describe: which visible objects make the sound of the wav, looking at the frames
+    (their indices are their positions in the list). Returns the DescribeResponse."""
+    import grpc
+    media_pb2, _, _ = load_stubs()
+    stages_pb2, stages_pb2_grpc = load_stage_stubs()
+    frames = []
+    for i, path in enumerate(frame_files):
+        with open(path, "rb") as f:
+            frames.append(media_pb2.Frame(index=i, data=f.read()))
+    with open(wav, "rb") as f:
+        audio = [media_pb2.AudioChunk(data=f.read())]
+    with grpc.insecure_channel(target) as channel:
+        stub = stages_pb2_grpc.AudioReferentStub(channel)
+        return stub.Describe(stages_pb2.DescribeRequest(audio=audio, frames=frames, max_objects=max_objects),
+                             timeout=timeout)
+
+
+def spread(files, count):
+    """count files spread evenly over the list, first and last included."""
+    if len(files) <= count:
+        return list(files)
+    return [files[round(i * (len(files) - 1) / (count - 1))] for i in range(count)]
 
 
 def propagate(target, frames_dir, prompts, include_png=False, timeout=600):
@@ -173,17 +216,36 @@ def write_png(path, rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", default="localhost:9000")
-    ap.add_argument("--text", required=True, help="the sentence naming the object")
+    who = ap.add_mutually_exclusive_group(required=True)
+    who.add_argument("--text", help="the sentence naming the object")
+    who.add_argument("--audio", action="store_true", help="segment what makes the sound (audio referent)")
+    who.add_argument("--describe", action="store_true",
+                     help="only name what makes the sound of --wav, looking at 5 of the --frames")
+    ap.add_argument("--objects", type=int, default=0, help="audio: most sounding objects (0 = server default, 1)")
     ap.add_argument("--mp4", help="video file to stream (MP4, MKV, WebM or raw H.264)")
     ap.add_argument("--frames", help="folder of JPEG/PNG frames, in name order")
     ap.add_argument("--wav", help="audio file to send with the video")
     ap.add_argument("--masks", help="folder to write received masks to")
     args = ap.parse_args()
+    if args.describe:
+        if not args.wav or not args.frames:
+            ap.error("--describe needs --wav and --frames")
+        files = sorted(os.path.join(args.frames, p) for p in os.listdir(args.frames)
+                       if p.lower().endswith((".jpg", ".jpeg", ".png")))
+        print(str(describe(args.target, args.wav, spread(files, 5), args.objects)).replace("\n", " "))
+        return
     if not args.mp4 and not args.frames:
         ap.error("give --mp4 or --frames")
-    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav)):
+    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav,
+                                               audio_objects=args.objects)):
         kind = event.WhichOneof("event")
         print(kind, str(getattr(event, kind)).replace("\n", " "))
+        if kind == "mask" and args.masks and event.mask.HasField("sounding"):
+            out = os.path.join(args.masks, "sounding")
+            os.makedirs(out, exist_ok=True)
+            h, w = event.mask.sounding.size
+            write_png(os.path.join(out, "%05d.png" % event.mask.frame_index),
+                      rle_decode(event.mask.sounding.counts, h, w))
         if kind == "mask" and args.masks:
             for obj in event.mask.objects:
                 out = os.path.join(args.masks, str(obj.object_id))

@@ -3,6 +3,7 @@
 Environment: REFSEG_TARGET (default localhost:9000), REFSEG_SAMPLE (a folder written by
 `refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav).
 """
+import glob
 import os
 import subprocess
 import sys
@@ -121,6 +122,47 @@ class TextReferentTest(unittest.TestCase):
             self.assertEqual(["%05d.png" % i for i in range(48)], written)
             j = mean_iou(os.path.join(out, "1"), os.path.join(SAMPLE, "truth", "clip"), 2, 48)
             self.assertGreaterEqual(j, 0.85, "mean J %.3f" % j)
+
+
+class AudioReferentTest(unittest.TestCase):
+    """The sample's red disc makes the only sound (440 Hz, the fixture tagger's "Bell"); no LLM is
+    configured, so the label->object table names it."""
+
+    def test_describe_names_the_sounding_object(self):
+        frames = rc.spread(sorted(glob.glob(os.path.join(SAMPLE, "frames", "*.jpg"))), 5)
+        answer = rc.describe(TARGET, os.path.join(SAMPLE, "audio.wav"), frames)
+        self.assertEqual(["red"], [r.text for r in answer.referents])
+        ref = answer.referents[0]
+        self.assertEqual("Bell", ref.labels[0].name)
+        from refseg.v1 import events_pb2
+        self.assertEqual(events_pb2.FALLBACK_KIND_NO_LLM, ref.fallback.kind)
+        self.assertIn(ref.frame_index, range(len(frames)))
+        self.assertAlmostEqual(4.8, answer.audio_seconds, places=2)
+        self.assertEqual("beats", answer.tagger)
+        self.assertEqual("Bell", answer.labels[0].name)
+
+    def test_describe_without_audio_is_invalid_argument(self):
+        stages_pb2, stages_grpc = rc.load_stage_stubs()
+        media_pb2 = rc.load_stubs()[0]
+        with open(os.path.join(SAMPLE, "frames", "00000.jpg"), "rb") as f:
+            frame = media_pb2.Frame(index=0, data=f.read())
+        with grpc.insecure_channel(TARGET) as channel:
+            with self.assertRaises(grpc.RpcError) as err:
+                stages_grpc.AudioReferentStub(channel).Describe(stages_pb2.DescribeRequest(frames=[frame]), timeout=60)
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, err.exception.code())
+        self.assertTrue(err.exception.details().startswith("audio:"), err.exception.details())
+
+    def test_segments_what_makes_the_sound(self):
+        with tempfile.TemporaryDirectory() as out:
+            run = subprocess.run([sys.executable, "refseg_client.py", "--target", TARGET, "--audio",
+                                  "--mp4", os.path.join(SAMPLE, "clip.mp4"), "--wav", os.path.join(SAMPLE, "audio.wav"),
+                                  "--masks", out], capture_output=True, text=True, timeout=600)
+            self.assertEqual(0, run.returncode, run.stderr)
+            kinds = [line.split(" ", 1)[0] for line in run.stdout.splitlines()]
+            self.assertLess(kinds.index("referent"), kinds.index("key_frame"))
+            self.assertEqual(48, kinds.count("mask"))
+            j = mean_iou(os.path.join(out, "sounding"), os.path.join(SAMPLE, "truth", "clip"), 1, 48)
+            self.assertGreaterEqual(j, 0.85, "mean IoU %.3f" % j)
 
 
 if __name__ == "__main__":

@@ -53,42 +53,37 @@ import org.jboss.logging.Logger;
 @GrpcService
 public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static final Logger LOG = Logger.getLogger(KeySelectionService.class);
-    static final int MAX_FRAMES = 16;
     /** Longest candidate phrase accepted, in characters (it is quoted in the LLM's prompt). */
     static final int MAX_PHRASE_CHARS = 200;
 
-    private final ExecutorService workers;
     private final RefsegConfig config;
     private final InferenceBackend inference;
-    private final SessionSlots slots;
-    private final SegmentMetrics metrics;
     private final SelectionLlm llm;
+    private final StageCalls calls;
 
     public KeySelectionService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
             SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
-        this.workers = workers;
         this.config = config;
         this.inference = inference;
-        this.slots = slots;
-        this.metrics = metrics;
         this.llm = llm;
+        this.calls = new StageCalls(workers, inference, slots, metrics);
     }
 
     @Override
     public void selectKeyFrame(SelectKeyFrameRequest request, StreamObserver<KeyFrame> responses) {
-        run("SelectKeyFrame", responses, questions -> {
+        calls.run("SelectKeyFrame", responses, questions -> {
             String referent = referent(request.getReferent());
-            List<Integer> indices = indices(request.getFramesList());
-            return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
-                    media -> keyFrame(referent, indices, media, request.getOmitReasoning(), questions));
+            List<Integer> indices = StageCalls.indices(request.getFramesList());
+            return calls.withFrames("key-selection", request.getFramesList(), request.getKeepStoredOrientation(),
+                    media -> { }, media -> keyFrame(referent, indices, media, request.getOmitReasoning(), questions));
         });
     }
 
     @Override
     public void selectKeyBox(SelectKeyBoxRequest request, StreamObserver<KeyBox> responses) {
-        run("SelectKeyBox", responses, questions -> {
+        calls.run("SelectKeyBox", responses, questions -> {
             String referent = referent(request.getReferent());
-            List<Integer> indices = indices(request.getFramesList());
+            List<Integer> indices = StageCalls.indices(request.getFramesList());
             int pivot = indices.indexOf(Fields.index("pivot_frame_index", request.getPivotFrameIndex()));
             if (pivot < 0) {
                 throw Errors.invalid("pivot_frame_index", request.getPivotFrameIndex() + " is not the index of one of "
@@ -104,8 +99,8 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
             StartValidator.unit("box_threshold", request.getBoxThreshold());
             StartValidator.unit("text_threshold", request.getTextThreshold());
             Fields.uint("max_candidates", request.getMaxCandidates(), 0, StartValidator.MAX_CANDIDATES);
-            return withFrames(request.getFramesList(), request.getKeepStoredOrientation(),
-                    media -> keyBox(referent, indices, pivot, request, media, questions));
+            return calls.withFrames("key-selection", request.getFramesList(), request.getKeepStoredOrientation(),
+                    media -> { }, media -> keyBox(referent, indices, pivot, request, media, questions));
         });
     }
 
@@ -198,102 +193,6 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private static Candidates detect(MediaSession media, String referent, int position, float box, float text, int max) {
         return media.detect(Detect.newBuilder().setFrameIndex(position).setCaption(referent).setBoxThreshold(box)
                 .setTextThreshold(text).setMaxCandidates(max).build());
-    }
-
-    /** Opens a media session holding the frames (renumbered 0..n-1), runs {@code work}, always closes it. */
-    private <T> T withFrames(List<Frame> frames, boolean keepStoredOrientation, Function<MediaSession, T> work) {
-        slots.acquire();
-        try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag("key-selection")
-                .setKeepStoredOrientation(keepStoredOrientation).build())) {
-            for (int i = 0; i < frames.size(); i++) {
-                try {
-                    // Renumbered and without timestamps (checked in indices()): the frames may come in any order.
-                    media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
-                } catch (StatusRuntimeException e) {
-                    throw new StatusRuntimeException(e.getStatus().withDescription(asFramesField(i,
-                            e.getStatus().getDescription())));
-                }
-            }
-            media.endOfInput();
-            try {
-                return work.apply(media);
-            } catch (StatusRuntimeException e) {
-                // A frame found corrupt when it is decoded (after intake): named as the request names it.
-                String d = e.getStatus().getDescription();
-                if (d == null || !d.startsWith("frame[")) {
-                    throw e;
-                }
-                throw new StatusRuntimeException(e.getStatus().withDescription("frames[" + d.substring("frame[".length())));
-            }
-        } finally {
-            slots.release();
-        }
-    }
-
-    /**
-     * Runs one call on a session worker. When the client cancels or the deadline passes, the call's LLM
-     * question is abandoned at once (request aborted, slot freed) and the call ends CANCELLED.
-     */
-    private <T> void run(String rpc, StreamObserver<T> responses, Function<AskedQuestions, T> work) {
-        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
-        AskedQuestions questions = new AskedQuestions();
-        call.setOnCancelHandler(questions::cancelAll);
-        try {
-            workers.execute(() -> {
-                try {
-                    T result = work.apply(questions);
-                    if (call.isCancelled()) {
-                        throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
-                    }
-                    responses.onNext(result);
-                    responses.onCompleted();
-                    metrics.call(rpc, "OK");
-                } catch (RuntimeException | Error e) {
-                    StatusRuntimeException s = e instanceof StatusRuntimeException sre ? sre
-                            : e instanceof Error err ? dev.refseg.errors.Errors.ofError(err)
-                            : Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
-                    if (s.getStatus().getCode() == Status.Code.INTERNAL || e instanceof Error) {
-                        LOG.errorf(e, "%s failed", rpc);
-                    }
-                    metrics.call(rpc, s.getStatus().getCode().name());
-                    responses.onError(s);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            responses.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
-        }
-    }
-
-    /**
-     * The media session names the i-th frame "frame[i]" (it holds them renumbered 0..n-1); the client sent
-     * it as "frames[i]" of this request.
-     */
-    private static String asFramesField(int i, String description) {
-        String session = "frame[" + i + "]";
-        return description != null && description.startsWith(session)
-                ? "frames[" + i + "]" + description.substring(session.length())
-                : "frames[" + i + "]: " + description;
-    }
-
-    /**
-     * The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1; each
-     * timestamp checked as Segment checks it (not negative), though the frames need not be in time order.
-     */
-    private static List<Integer> indices(List<Frame> frames) {
-        if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
-            throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
-        }
-        List<Integer> out = new ArrayList<>();
-        Set<Integer> seen = new HashSet<>();
-        for (int i = 0; i < frames.size(); i++) {
-            int index = Fields.index("frames[" + i + "].index", frames.get(i).getIndex());
-            Fields.timestampUs("frames[" + i + "].timestamp_us", frames.get(i).getTimestampUs());
-            if (!seen.add(index)) {
-                throw Errors.invalid("frames[" + i + "].index", "index " + index + " appears twice");
-            }
-            out.add(index);
-        }
-        return out;
     }
 
     private static List<Integer> positions(int n) {

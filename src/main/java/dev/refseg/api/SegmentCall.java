@@ -12,6 +12,9 @@ import dev.refseg.segment.SelectionParams;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.segment.StartValidator;
 import dev.refseg.segment.TextSelection;
+import dev.refseg.segment.AudioParams;
+import dev.refseg.segment.AudioSelection;
+import dev.refseg.segment.Selection;
 import dev.refseg.v1.OpenSession;
 import dev.refseg.v1.SegmentRequest;
 import dev.refseg.v1.SegmentResponse;
@@ -59,11 +62,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         }
         Start start = r.getStart();
         StartValidator.validate(start);
-        // Said plainly rather than answered with intake only or offline masks the client did not ask for.
-        if (start.hasAudio()) {
-            throw Errors.unimplemented("start.audio", "audio referents are not available in this build yet; "
-                    + "name the object with start.text");
-        }
+        // Said plainly rather than answered with offline masks the client did not ask for.
         if (start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE) {
             throw Errors.unimplemented("start.mode", "MODE_ONLINE is not available in this build yet; use MODE_OFFLINE");
         }
@@ -71,17 +70,29 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
                     + "directory's manifest.properties has no gdino.detector");
         }
+        if (start.hasAudio() && !(inference.hasTagger() && inference.hasDetector())) {
+            throw Errors.precondition("start.audio: audio referents need the audio tagger and the GroundingDINO "
+                    + "detector; the model directory's manifest.properties lacks "
+                    + (inference.hasTagger() ? "gdino.detector" : "audio.tagger (with audio.labels)"));
+        }
         SelectionParams params = null;
+        AudioParams audio = null;
         if (start.hasText()) {
             StartValidator.detectorTokens("start.text", start.getText().strip(), inference);
             params = SelectionParams.of(config.selection(), start.getOptions(), llm.configured());
+        } else if (start.hasAudio()) {
+            audio = AudioParams.of(config.audio(), config.selection(), start.getAudio(), start.getOptions(),
+                    llm.configured());
         }
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
-                .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).build();
+                .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).setAudioTrack(audio != null)
+                .build();
         MediaSession media = inference.openSession(open);
-        TextSelection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,
-                out::isCancelled, questions) : null;
+        Selection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,
+                out::isCancelled, questions)
+                : audio != null ? new AudioSelection(audio, media, llm, out::send, out::isCancelled, questions,
+                        start.getOptions().getIncludePng()) : null;
         session = new SegmentSession(start, media, config.intake().progressInterval(), metrics, out::send, selection);
     }
 

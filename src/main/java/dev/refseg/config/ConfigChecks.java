@@ -13,5 +13,6 @@ import jakarta.inject.Singleton;
 class ConfigChecks {
     void onStart(@Observes StartupEvent e, RefsegConfig config) {
         SelectionParams.checkDefaults(config.selection());
+        dev.refseg.segment.AudioParams.checkDefaults(config.audio());
     }
 }

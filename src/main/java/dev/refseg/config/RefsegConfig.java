@@ -31,6 +31,8 @@ public interface RefsegConfig {
 
     Selection selection();
 
+    Audio audio();
+
     interface Limits {
         /** Largest payload (frame, media or audio bytes) of one request message. */
         @WithDefault("16777216")
@@ -313,5 +315,39 @@ public interface RefsegConfig {
          */
         @WithDefault("0.1")
         float lastResortMinScore();
+    }
+
+    /** Audio referents: tagging, LBRU and who sounds when (method.md §1.2, §2, §4 AVS). */
+    interface Audio {
+        /** Tagger labels (the whole clip's most probable) shown to the LLM or mapped by the baseline. */
+        @WithDefault("5")
+        int topK();
+
+        /**
+         * Least score of a label to count as heard: below it for every label, the clip is silent (nothing
+         * segmented, FALLBACK_KIND_NO_SOUND).
+         */
+        @WithDefault("0.1")
+        float minLabelScore();
+
+        /** Length of the windows tagged to tell when each source sounds, in seconds. */
+        @WithDefault("1.0")
+        double windowSeconds();
+
+        /** A category sounds in a window when one of its labels scores at least this there. */
+        @WithDefault("0.3")
+        float soundingThreshold();
+
+        /** Frames shown to the LLM in the LBRU tile, spread evenly over the video (AVS shows 5). */
+        @WithDefault("5")
+        int framesShown();
+
+        /** Detector box threshold for a category's candidates (AVS: 0.25). */
+        @WithDefault("0.25")
+        float boxThreshold();
+
+        /** Detector text threshold for a category's candidates (AVS: 0.25). */
+        @WithDefault("0.25")
+        float textThreshold();
     }
 }

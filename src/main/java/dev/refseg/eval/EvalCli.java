@@ -16,23 +16,33 @@ import java.util.stream.Stream;
  * values are object ids (a 0/255 greyscale PNG counts as object 1). Prints J, F and J&F per object and
  * their means, and the AVSBench mIoU and F-score (beta² = 0.3) over all frames (all objects merged).
  *
- * <pre>refseg eval --pred DIR --gt DIR [--skip-first-last]</pre>
+ * <pre>refseg eval --pred DIR --gt DIR [--skip-first-last] [--avs]</pre>
  * {@code --skip-first-last} drops each sequence's first and last frame, as the DAVIS-2017
- * semi-supervised toolkit does (the first frame's mask is given there).
+ * semi-supervised toolkit does (the first frame's mask is given there). {@code --avs} adds the table
+ * for audio runs: per clip, AVSBench mIoU and F-score (beta² = 0.3, max over 255 thresholds; a frame
+ * with empty truth scores IoU on the background and F 0, as AVSBench's evaluation does) over the clip's
+ * frames, all objects merged into one binary mask (method.md §6, AVS evaluation).
  */
 public final class EvalCli {
     private EvalCli() {
     }
 
-    public record Report(List<String> rows, double meanJ, double meanF, double meanJf, double miou, double fScore) {
+    /**
+     * @param rows    J, F and J&F per sequence and object
+     * @param avsRows AVSBench mIoU and F-score per clip (sequence), over its frames with every object merged
+     */
+    public record Report(List<String> rows, List<String> avsRows, double meanJ, double meanF, double meanJf, double miou,
+            double fScore) {
     }
 
     public static int run(String[] args, PrintStream out) {
         Path pred = null;
         Path gt = null;
         boolean skipEnds = false;
+        boolean avs = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--avs" -> avs = true;
                 case "--pred" -> pred = Path.of(args[++i]);
                 case "--gt" -> gt = Path.of(args[++i]);
                 case "--skip-first-last" -> skipEnds = true;
@@ -48,6 +58,9 @@ public final class EvalCli {
         try {
             Report r = evaluate(pred, gt, skipEnds);
             r.rows().forEach(out::println);
+            if (avs) {
+                r.avsRows().forEach(out::println);
+            }
             out.printf(Locale.ROOT, "mean J %.4f  F %.4f  J&F %.4f%n", r.meanJ(), r.meanF(), r.meanJf());
             out.printf(Locale.ROOT, "AVS mIoU %.4f  F-score(beta2=0.3) %.4f%n", r.miou(), r.fScore());
             return 0;
@@ -58,7 +71,7 @@ public final class EvalCli {
     }
 
     private static int usage(PrintStream out) {
-        out.println("usage: refseg eval --pred DIR --gt DIR [--skip-first-last]");
+        out.println("usage: refseg eval --pred DIR --gt DIR [--skip-first-last] [--avs]");
         return 2;
     }
 
@@ -74,6 +87,8 @@ public final class EvalCli {
         List<JandF> all = new ArrayList<>();
         List<BinaryMask> avsPred = new ArrayList<>();
         List<BinaryMask> avsTruth = new ArrayList<>();
+        List<String> avsRows = new ArrayList<>();
+        avsRows.add(String.format(Locale.ROOT, "%-24s %6s %8s %8s", "clip", "frames", "mIoU", "F-score"));
         rows.add(String.format(Locale.ROOT, "%-24s %6s %8s %8s %8s", "sequence", "object", "J", "F", "J&F"));
         for (Path seqDir : list(gtRoot, Files::isDirectory)) {
             String seq = seqDir.getFileName().toString();
@@ -105,10 +120,18 @@ public final class EvalCli {
                 all.add(s);
                 rows.add(String.format(Locale.ROOT, "%-24s %6d %8.4f %8.4f %8.4f", seq, id, s.jMean(), s.fMean(), s.jf()));
             }
+            List<BinaryMask> clipPred = new ArrayList<>();
+            List<BinaryMask> clipTruth = new ArrayList<>();
             for (int i = 0; i < gts.size(); i++) {
-                avsPred.add(foreground(preds.get(i)));
-                avsTruth.add(foreground(gts.get(i)));
+                clipPred.add(foreground(preds.get(i)));
+                clipTruth.add(foreground(gts.get(i)));
             }
+            if (!clipTruth.isEmpty()) {
+                avsRows.add(String.format(Locale.ROOT, "%-24s %6d %8.4f %8.4f", seq, clipTruth.size(),
+                        AvsMetrics.meanIou(clipPred, clipTruth), AvsMetrics.fScore(clipPred, clipTruth)));
+            }
+            avsPred.addAll(clipPred);
+            avsTruth.addAll(clipTruth);
         }
         if (predicted == 0) {
             // A mistyped folder would otherwise score as empty masks: plausible numbers for nothing.
@@ -117,7 +140,7 @@ public final class EvalCli {
         }
         double mj = all.stream().mapToDouble(JandF::jMean).average().orElse(0);
         double mf = all.stream().mapToDouble(JandF::fMean).average().orElse(0);
-        return new Report(rows, mj, mf, JandF.meanJf(all), AvsMetrics.meanIou(avsPred, avsTruth),
+        return new Report(rows, avsRows, mj, mf, JandF.meanJf(all), AvsMetrics.meanIou(avsPred, avsTruth),
                 AvsMetrics.fScore(avsPred, avsTruth));
     }
 

@@ -18,6 +18,9 @@ public interface InferenceBackend {
     /** Whether the detector (text referents) is loaded. */
     boolean hasDetector();
 
+    /** Whether the audio tagger (audio referents) is loaded. */
+    boolean hasTagger();
+
     /**
      * How many tokens the detector's text encoder makes of a caption, and how many it reads, so that a
      * longer referent is refused at Start rather than cut inside the detector.

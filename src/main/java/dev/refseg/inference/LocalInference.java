@@ -64,6 +64,11 @@ public final class LocalInference implements InferenceBackend {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger trackers = new AtomicInteger();
 
+    /** Null when the model directory has no audio tagger (audio referents then answer FAILED_PRECONDITION). */
+    private final dev.refseg.audio.AudioTagger tagger;
+    /** The no-LLM baseline's label->object table: the model directory's audio.label_objects, else the shipped one. */
+    private final dev.refseg.lbru.LabelObjects labelObjects;
+
     private final int prefetchFrames;
     private final MediaSettings media;
     private final ObjectBudget objectBudget;
@@ -111,7 +116,13 @@ public final class LocalInference implements InferenceBackend {
         this.captionTokenizer = models.has(DETECTOR) ? detectorTokenizer(models) : null;
         this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
                 models.session(DETECTOR), captionTokenizer, timer) : null;
+        this.tagger = models.has(TAGGER) ? new dev.refseg.audio.AudioTagger(models, timer) : null;
+        this.labelObjects = models.companion(LABEL_OBJECTS).map(dev.refseg.lbru.LabelObjects::load)
+                .orElseGet(dev.refseg.lbru.LabelObjects::shipped);
     }
+
+    static final String TAGGER = "audio.tagger";
+    static final String LABEL_OBJECTS = "audio.label_objects";
 
     /**
      * Where tracking calls encode their next frame: one task per tracking call at a time, so the threads
@@ -161,6 +172,11 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public boolean hasDetector() {
         return detector != null;
+    }
+
+    @Override
+    public boolean hasTagger() {
+        return tagger != null;
     }
 
     @Override
@@ -239,7 +255,7 @@ public final class LocalInference implements InferenceBackend {
             if (o != null) {
                 u.setOrientation(o.toProto());
             }
-            return u.build();
+            return u.setFirstTimestampUs(intake.firstTimestampUs()).build();
         }
 
         @Override
@@ -271,6 +287,18 @@ public final class LocalInference implements InferenceBackend {
                 boxes.add(Regions.boxInFrame("draw_boxes.boxes[" + i + "]", request.getBoxes(i), p.width(), p.height()));
             }
             return image(TileRenderer.renderWithBoxes(shown, pivot, boxes));
+        }
+
+        @Override
+        public dev.refseg.v1.AudioLabels tagAudio(dev.refseg.v1.TagAudio request) {
+            if (tagger == null) {
+                throw Errors.precondition("audio referents need an audio tagger: add " + TAGGER + " (and audio.labels) to "
+                        + models.dir().resolve(ModelManifest.FILE));
+            }
+            if (!intake.inputComplete()) {
+                throw Errors.precondition("tag_audio: the audio is tagged once the input is complete (after end_of_input)");
+            }
+            return dev.refseg.audio.ClipTagging.tag(tagger, labelObjects, intake.audio16k(), request);
         }
 
         /**

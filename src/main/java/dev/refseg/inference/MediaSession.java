@@ -36,6 +36,17 @@ public interface MediaSession extends AutoCloseable {
     /** As {@link #renderTile}, with the boxes drawn on the pivot in distinct colours, numbered 1..n. */
     Image drawBoxes(RenderTile request);
 
+    /**
+     * The audio tagger's labels for the session's audio (AudioChunks, or the container's track when the
+     * session was opened with audio_track): the whole clip's top-k, and per window when asked. Call after
+     * {@link #endOfInput()}.
+     *
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION without a tagger; INVALID_ARGUMENT naming
+     *         {@code audio} when there is no audio or less than the tagger's minimum, or naming the
+     *         TagAudio field out of range
+     */
+    dev.refseg.v1.AudioLabels tagAudio(dev.refseg.v1.TagAudio request);
+
     /** The detector's candidate boxes on one received frame, best first. */
     Candidates detect(Detect request);
 

@@ -53,6 +53,58 @@ public final class Prompts {
                 "boxNoun", boxes.size() == 1 ? "box has" : "boxes have", "boxList", list.toString()));
     }
 
+    /** One tagger label as the LBRU prompt lists it. */
+    public record HeardLabel(String name, float score) {
+    }
+
+    /**
+     * The LBRU prompt (method.md §2.3, our wording): the tagger's labels with their scores, the tile of
+     * {@code count} numbered frames, and the answer form {@code [object | label; label | frame]}, one
+     * line per sounding object, or {@code [none]}.
+     *
+     * @param maxObjects most objects to name (1: the single most likely source)
+     */
+    public static String referent(List<HeardLabel> labels, int count, int maxObjects) {
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("the LBRU prompt needs at least one label");
+        }
+        StringBuilder list = new StringBuilder();
+        for (HeardLabel l : labels) {
+            if (!list.isEmpty()) {
+                list.append('\n');
+            }
+            list.append("- \"").append(clean(l.name())).append("\" (")
+                    .append(String.format(java.util.Locale.ROOT, "%.2f", l.score())).append(')');
+        }
+        String howMany = maxObjects <= 1 ? "Name only the one object most likely making the sound."
+                : "Several objects may be sounding: name each of them, all different, at most " + maxObjects
+                        + ", the most certain first.";
+        return fill(load("referent.txt"), Map.of("count", String.valueOf(count), "labelList", list.toString(),
+                "howMany", howMany));
+    }
+
+    /**
+     * The sounding-box prompt (method.md §5.2, our wording): which of the candidates of one category,
+     * drawn on frame {@code pivotNumber} of the tile, is the one making the sound; answer {@code [n]} or
+     * {@code [-1]}.
+     */
+    public static String soundingBox(String category, int count, int pivotNumber, int boxCount) {
+        if (boxCount < 2 || boxCount > BoxColours.NAMES.size()) {
+            throw new IllegalArgumentException("the sounding-box prompt needs 2.." + BoxColours.NAMES.size()
+                    + " boxes, got " + boxCount);
+        }
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < boxCount; i++) {
+            if (i > 0) {
+                list.append('\n');
+            }
+            list.append("- box ").append(i + 1).append(": ").append(BoxColours.NAMES.get(i));
+        }
+        return fill(load("sounding-box.txt"), Map.of("category", clean(category), "count", String.valueOf(count),
+                "pivot", String.valueOf(pivotNumber), "boxCount", String.valueOf(boxCount), "boxList",
+                list.toString()));
+    }
+
     /** Quotes and line breaks in user text would break the prompt's structure. */
     static String clean(String s) {
         return s.replace('"', '\'').replaceAll("\\s+", " ").strip();

@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The two GPT-PS questions (key frame, key box), each with its own model and image detail level.
+ * The GPT-PS questions (key frame, key box) and, for audio referents, the LBRU question (asked with the
+ * key-frame model) and the sounding-box question (the key-box model), each with its model and image
+ * detail level.
  * {@link #configured()} is false when no endpoint is set: callers then take the training-free baseline.
  */
 public final class SelectionLlm implements AutoCloseable {
@@ -47,6 +49,23 @@ public final class SelectionLlm implements AutoCloseable {
             List<Prompts.Candidate> boxes, byte[] tileJpeg) {
         return guarded().ask("key_box", keyBox.model(), keyBox.detail(),
                 Prompts.keyBox(referent, frames, pivotNumber, boxes), tileJpeg);
+    }
+
+    /**
+     * LBRU: which visible objects make the heard sounds, and on which frame of the tile each is easiest
+     * to see; asked with the key-frame step's model. The reply text.
+     */
+    public CompletableFuture<String> askReferent(List<Prompts.HeardLabel> labels, int frames, int maxObjects,
+            byte[] tileJpeg) {
+        return guarded().ask("referent", keyFrame.model(), keyFrame.detail(),
+                Prompts.referent(labels, frames, maxObjects), tileJpeg);
+    }
+
+    /** Which of the {@code boxes} candidates of {@code category} drawn on frame {@code pivotNumber} makes the sound. */
+    public CompletableFuture<String> askSoundingBox(String category, int frames, int pivotNumber, int boxes,
+            byte[] tileJpeg) {
+        return guarded().ask("sounding_box", keyBox.model(), keyBox.detail(),
+                Prompts.soundingBox(category, frames, pivotNumber, boxes), tileJpeg);
     }
 
     private GuardedLlm guarded() {

@@ -198,6 +198,11 @@ public final class IntakeSession implements AutoCloseable {
         return defaultFps;
     }
 
+    /** Frame 0's timestamp in microseconds (the audio's time 0); 0 before the first frame. */
+    public long firstTimestampUs() {
+        return firstTimestampUs == Long.MIN_VALUE ? 0 : firstTimestampUs;
+    }
+
     public double audioSeconds() {
         return audio.receivedSeconds();
     }

@@ -20,9 +20,9 @@ import java.util.function.Consumer;
 /**
  * One Segment call after its Start: receives the media, reports progress, and once the input is
  * complete runs the stages and ends with a Summary. Reads top-down as the method does:
- * intake → key frames → candidates → key boxes ({@link TextSelection}, whose key-frame questions start
- * during intake) → propagation → summary. Events go to {@code emit} as soon as each step has them.
- * (Audio referents and the online mode are refused at Start until their stages land.)
+ * intake → (audio: tagging → LBRU →) key frames → candidates → key boxes ({@link TextSelection}, whose
+ * key-frame questions start during intake, or {@link AudioSelection}) → propagation → summary. Events go
+ * to {@code emit} as soon as each step has them. (The online mode is refused at Start until it lands.)
  */
 public final class SegmentSession implements AutoCloseable {
     private final Start start;
@@ -34,11 +34,11 @@ public final class SegmentSession implements AutoCloseable {
     private long lastProgressNanos;
     private int framesReported;
     private long intakeNanos;
-    /** The text referent's selection; null when there is none to run (then the call ends after intake). */
-    private final TextSelection selection;
+    /** The referent's selection; null when there is none to run (then the call ends after intake). */
+    private final Selection selection;
 
     public SegmentSession(Start start, MediaSession media, Duration progressInterval, SegmentMetrics metrics,
-            Consumer<SegmentResponse> emit, TextSelection selection) {
+            Consumer<SegmentResponse> emit, Selection selection) {
         this.start = start;
         this.media = media;
         this.progressIntervalNanos = progressInterval.toNanos();
@@ -66,7 +66,7 @@ public final class SegmentSession implements AutoCloseable {
         metrics.stage("intake", Duration.ofNanos(intakeNanos));
         Summary.Builder summary = summary(done);
         if (selection != null && done.getFramesDecoded() > 0) {
-            TextSelection.Outcome chosen = selection.finish(done.getFramesDecoded());
+            Selection.Outcome chosen = selection.finish(done.getFramesDecoded());
             summary.addAllTimings(chosen.timings()).addAllFallbacks(chosen.fallbacks()).setPath(chosen.path())
                     .setObjects(chosen.objects()).setReferentNotFound(chosen.notFound())
                     .addAllAdjustments(chosen.adjustments());
@@ -76,7 +76,7 @@ public final class SegmentSession implements AutoCloseable {
             int[] sent = {0};
             media.track(Track.newBuilder().addAllPrompts(chosen.prompts()).setStartFrameIndex(chosen.startFrame())
                     .setIncludePng(start.getOptions().getIncludePng()).build(), (MaskFrame m) -> {
-                        emit.accept(SegmentResponse.newBuilder().setMask(m).build());
+                        emit.accept(SegmentResponse.newBuilder().setMask(chosen.masks().apply(m)).build());
                         metrics.frameOut();
                         sent[0]++;
                     });

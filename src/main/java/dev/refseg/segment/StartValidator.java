@@ -26,7 +26,10 @@ public final class StartValidator {
     public static void validate(Start s) {
         switch (s.getReferentCase()) {
             case TEXT -> sentence("start.text", s.getText());
-            case AUDIO -> Fields.uint("start.audio.max_objects", s.getAudio().getMaxObjects(), 0, 10);
+            case AUDIO -> {
+                Fields.uint("start.audio.max_objects", s.getAudio().getMaxObjects(), 0, AudioParams.MAX_OBJECTS);
+                Fields.uint("start.audio.top_k", s.getAudio().getTopK(), 0, AudioParams.MAX_TOP_K);
+            }
             default -> throw Errors.invalid("start.referent", "is missing: set start.text or start.audio");
         }
         if (s.getMode() == Mode.UNRECOGNIZED) {

@@ -23,15 +23,12 @@ import dev.refseg.v1.SelectionPath;
 import dev.refseg.v1.Stage;
 import dev.refseg.v1.StageTiming;
 import dev.refseg.v1.TrackPrompt;
-import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -44,17 +41,7 @@ import java.util.function.Consumer;
  *
  * <p>All calls come from the session's thread; only the LLM questions run elsewhere.
  */
-public final class TextSelection implements AutoCloseable {
-    /**
-     * What the tracker is told, and how it was decided.
-     *
-     * @param adjustments everything shortened, skipped or clamped on the way, in order
-     * @param notFound    frames were searched and nothing matched the referent: no object is tracked
-     */
-    public record Outcome(List<TrackPrompt> prompts, int startFrame, int objects, SelectionPath path,
-            List<Fallback> fallbacks, List<StageTiming> timings, List<Adjustment> adjustments, boolean notFound) {
-    }
-
+public final class TextSelection implements Selection {
     /** One asked window. */
     private record Asked(Window window, CompletableFuture<String> reply) {
     }
@@ -62,8 +49,6 @@ public final class TextSelection implements AutoCloseable {
     /** A pivot with its candidates and, once asked, the key-box question. */
     private record Pivot(KeyFrame keyFrame, Candidates candidates, CompletableFuture<String> reply) {
     }
-
-    private static final long POLL_MS = 20;
 
     private final String referent;
     private final SelectionParams params;
@@ -97,6 +82,7 @@ public final class TextSelection implements AutoCloseable {
     }
 
     /** Intake has decoded {@code frames} frames: ask about every window whose shown frames are all here. */
+    @Override
     public void onFramesDecoded(int frames) {
         if (!params.useLlm()) {
             return;
@@ -111,11 +97,11 @@ public final class TextSelection implements AutoCloseable {
         }
     }
 
-    /** The input is complete with {@code numFrames} frames: finish the selection. */
+    @Override
     public Outcome finish(int numFrames) {
         if (numFrames == 0) {
             return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings, adjustments,
-                    false);
+                    false, m -> m);
         }
         this.numFrames = numFrames;
         List<Window> windows = params.windows(numFrames);
@@ -375,7 +361,7 @@ public final class TextSelection implements AutoCloseable {
             start = middle.getFrameIndex();
         }
         return new Outcome(prompts, start, objects, path, List.copyOf(fallbacks), List.copyOf(timings),
-                List.copyOf(adjustments), objects == 0);
+                List.copyOf(adjustments), objects == 0, m -> m);
     }
 
     private Candidates candidates(int frame, float box, float text) {
@@ -429,34 +415,12 @@ public final class TextSelection implements AutoCloseable {
         return questions.track(f);
     }
 
-    /**
-     * Waits for one answer, doing {@code idleWork} meanwhile (it returns false when it has nothing left),
-     * and gives up at once when the client cancels.
-     */
     private void await(CompletableFuture<String> f, BooleanSupplier idleWork) {
-        boolean work = true;
-        while (!f.isDone()) {
-            stopIfCancelled();
-            if (work) {
-                work = idleWork.getAsBoolean();
-                continue;
-            }
-            try {
-                f.get(POLL_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                // polled again, or failed: the loop's test decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-            }
-        }
+        CallWaits.await(f, idleWork, cancelled);
     }
 
-    /** Ends the call's work with CANCELLED once the client has left (or its deadline has passed). */
     private void stopIfCancelled() {
-        if (cancelled.getAsBoolean()) {
-            throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
-        }
+        CallWaits.stopIfCancelled(cancelled);
     }
 
     /**

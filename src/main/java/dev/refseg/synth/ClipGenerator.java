@@ -147,7 +147,10 @@ public final class ClipGenerator {
         return (int) Math.max(0, Math.min(255, Math.round(v)));
     }
 
-    /** Sum of each sounding object's tone, at 16 kHz, as long as the video. */
+    /**
+     * Sum of each sounding object's tone while it sounds ({@link ObjectSpec#soundsAt}), at 16 kHz, as long
+     * as the video; tones share the amplitude so that the sum stays within [-1, 1].
+     */
     private static float[] audio(ClipSpec spec) {
         int samples = (int) Math.round(spec.frames() / spec.fps() * SyntheticClip.AUDIO_RATE);
         float[] out = new float[samples];
@@ -161,7 +164,9 @@ public final class ClipGenerator {
             }
             double step = 2 * Math.PI * o.toneHz() / SyntheticClip.AUDIO_RATE;
             for (int i = 0; i < samples; i++) {
-                out[i] += (float) (TONE_AMPLITUDE / sounding * Math.sin(step * i));
+                if (o.soundsAt(i / (double) SyntheticClip.AUDIO_RATE)) {
+                    out[i] += (float) (TONE_AMPLITUDE / sounding * Math.sin(step * i));
+                }
             }
         }
         return out;

@@ -5,10 +5,23 @@ package dev.refseg.synth;
  * reflects off the walls of its range; a range wider than the frame makes the object leave and
  * re-enter. Higher {@code depth} draws in front.
  *
- * @param toneHz frequency of the tone it makes on the audio track, or 0 for a silent object
+ * @param toneHz   frequency of the tone it makes on the audio track, or 0 for a silent object
+ * @param toneFrom when its tone starts, seconds from the start of the clip
+ * @param toneTo   when its tone stops (exclusive), seconds; infinite for the whole clip
  */
 public record ObjectSpec(Shape shape, Colour colour, double radius, double x0, double y0, double vx, double vy,
-        double minX, double maxX, double minY, double maxY, int depth, double toneHz) {
+        double minX, double maxX, double minY, double maxY, int depth, double toneHz, double toneFrom, double toneTo) {
+
+    /** An object whose tone (if any) sounds for the whole clip. */
+    public ObjectSpec(Shape shape, Colour colour, double radius, double x0, double y0, double vx, double vy,
+            double minX, double maxX, double minY, double maxY, int depth, double toneHz) {
+        this(shape, colour, radius, x0, y0, vx, vy, minX, maxX, minY, maxY, depth, toneHz, 0, Double.POSITIVE_INFINITY);
+    }
+
+    /** Whether its tone sounds at {@code seconds} from the start of the clip. */
+    public boolean soundsAt(double seconds) {
+        return toneHz > 0 && seconds >= toneFrom && seconds < toneTo;
+    }
 
     /** A sentence that tells this object apart from the others of its clip. */
     public String referent() {

@@ -51,7 +51,10 @@ class ServiceDiscoveryTest {
             req.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
             List<String> services = names.get(30, TimeUnit.SECONDS);
             req.onCompleted();
-            assertTrue(services.contains("refseg.v1.Segmenter"), services.toString());
+            for (String s : List.of("refseg.v1.Segmenter", "refseg.v1.AudioReferent", "refseg.v1.KeySelection",
+                    "refseg.v1.Propagation")) {
+                assertTrue(services.contains(s), s + " not in " + services);
+            }
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -87,5 +87,15 @@ class ClipGeneratorTest {
         EvalCli.Report r = EvalCli.evaluate(dir.resolve("one"), dir.resolve("truth"), false);
         assertTrue(r.meanJ() > 0 && r.meanJ() < 1, "J " + r.meanJ());
         assertEquals(2 + 1, r.rows().size());
+        // Audio runs: one row per clip with its AVS mIoU and F-score; frame 0 of 5 right, the others empty.
+        assertEquals(2, r.avsRows().size());
+        String[] row = r.avsRows().get(1).trim().split("\\s+");
+        assertEquals("clip", row[0]);
+        assertEquals("5", row[1]);
+        assertEquals(0.2, Double.parseDouble(row[2]), 1e-4);
+        ByteArrayOutputStream avs = new ByteArrayOutputStream();
+        assertEquals(0, EvalCli.run(new String[] {"--pred", dir.resolve("truth").toString(), "--gt",
+                dir.resolve("truth").toString(), "--avs"}, new PrintStream(avs)));
+        assertTrue(avs.toString().matches("(?s).*clip\\s+5\\s+1\\.0000\\s+1\\.0000.*"), avs.toString());
     }
 }

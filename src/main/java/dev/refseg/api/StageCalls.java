@@ -1,0 +1,147 @@
+package dev.refseg.api;
+
+import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.inference.InferenceBackend;
+import dev.refseg.inference.MediaSession;
+import dev.refseg.llm.AskedQuestions;
+import dev.refseg.segment.SegmentMetrics;
+import dev.refseg.segment.SessionSlots;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.OpenSession;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * What the unary stage RPCs (KeySelection, AudioReferent) share: each call runs on a session worker
+ * with its LLM questions abandoned when the client leaves, and its frames go into a short-lived media
+ * session (renumbered 0..n-1 there; errors name them as the request does, {@code frames[i]}).
+ */
+final class StageCalls {
+    private static final Logger LOG = Logger.getLogger(StageCalls.class);
+    static final int MAX_FRAMES = 16;
+
+    private final ExecutorService workers;
+    private final InferenceBackend inference;
+    private final SessionSlots slots;
+    private final SegmentMetrics metrics;
+
+    StageCalls(ExecutorService workers, InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics) {
+        this.workers = workers;
+        this.inference = inference;
+        this.slots = slots;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Opens a media session holding the frames (renumbered 0..n-1), then {@code alsoAdd} (e.g. audio),
+     * ends the input, runs {@code work}, always closes it.
+     */
+    <T> T withFrames(String tag, List<Frame> frames, boolean keepStoredOrientation, Consumer<MediaSession> alsoAdd,
+            Function<MediaSession, T> work) {
+        slots.acquire();
+        try (MediaSession media = inference.openSession(OpenSession.newBuilder().setTag(tag)
+                .setKeepStoredOrientation(keepStoredOrientation).build())) {
+            for (int i = 0; i < frames.size(); i++) {
+                try {
+                    // Renumbered and without timestamps (checked in indices()): the frames may come in any order.
+                    media.addFrame(frames.get(i).toBuilder().setIndex(i).setTimestampUs(0).build());
+                } catch (StatusRuntimeException e) {
+                    throw new StatusRuntimeException(e.getStatus().withDescription(asFramesField(i,
+                            e.getStatus().getDescription())));
+                }
+            }
+            alsoAdd.accept(media);
+            media.endOfInput();
+            try {
+                return work.apply(media);
+            } catch (StatusRuntimeException e) {
+                // A frame found corrupt when it is decoded (after intake): named as the request names it.
+                String d = e.getStatus().getDescription();
+                if (d == null || !d.startsWith("frame[")) {
+                    throw e;
+                }
+                throw new StatusRuntimeException(e.getStatus().withDescription("frames[" + d.substring("frame[".length())));
+            }
+        } finally {
+            slots.release();
+        }
+    }
+
+    /**
+     * Runs one call on a session worker. When the client cancels or the deadline passes, the call's LLM
+     * question is abandoned at once (request aborted, slot freed) and the call ends CANCELLED.
+     */
+    <T> void run(String rpc, StreamObserver<T> responses, Function<AskedQuestions, T> work) {
+        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
+        AskedQuestions questions = new AskedQuestions();
+        call.setOnCancelHandler(questions::cancelAll);
+        try {
+            workers.execute(() -> {
+                try {
+                    T result = work.apply(questions);
+                    if (call.isCancelled()) {
+                        throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+                    }
+                    responses.onNext(result);
+                    responses.onCompleted();
+                    metrics.call(rpc, "OK");
+                } catch (RuntimeException | Error e) {
+                    StatusRuntimeException s = e instanceof StatusRuntimeException sre ? sre
+                            : e instanceof Error err ? dev.refseg.errors.Errors.ofError(err)
+                            : Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
+                    if (s.getStatus().getCode() == Status.Code.INTERNAL || e instanceof Error) {
+                        LOG.errorf(e, "%s failed", rpc);
+                    }
+                    metrics.call(rpc, s.getStatus().getCode().name());
+                    responses.onError(s);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            responses.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
+        }
+    }
+
+    /**
+     * The media session names the i-th frame "frame[i]" (it holds them renumbered 0..n-1); the client sent
+     * it as "frames[i]" of this request.
+     */
+    private static String asFramesField(int i, String description) {
+        String session = "frame[" + i + "]";
+        return description != null && description.startsWith(session)
+                ? "frames[" + i + "]" + description.substring(session.length())
+                : "frames[" + i + "]: " + description;
+    }
+
+    /**
+     * The frames' stream indices, in the order given: 1..16 frames, each index once, 0 to 2³¹ - 1; each
+     * timestamp checked as Segment checks it (not negative), though the frames need not be in time order.
+     */
+    static List<Integer> indices(List<Frame> frames) {
+        if (frames.isEmpty() || frames.size() > MAX_FRAMES) {
+            throw Errors.invalid("frames", "has " + frames.size() + " frames; give 1 to " + MAX_FRAMES);
+        }
+        List<Integer> out = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < frames.size(); i++) {
+            int index = Fields.index("frames[" + i + "].index", frames.get(i).getIndex());
+            Fields.timestampUs("frames[" + i + "].timestamp_us", frames.get(i).getTimestampUs());
+            if (!seen.add(index)) {
+                throw Errors.invalid("frames[" + i + "].index", "index " + index + " appears twice");
+            }
+            out.add(index);
+        }
+        return out;
+    }
+
+}

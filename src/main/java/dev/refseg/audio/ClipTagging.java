@@ -1,0 +1,101 @@
+package dev.refseg.audio;
+
+import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.lbru.LabelObjects;
+import dev.refseg.v1.AudioLabel;
+import dev.refseg.v1.AudioLabels;
+import dev.refseg.v1.AudioWindow;
+import dev.refseg.v1.TagAudio;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Tags a session's audio for LBRU: the whole clip's top-k labels, and when asked every class above a
+ * floor in consecutive windows (who sounds when). The whole clip is scored in segments of at most
+ * {@link #SEGMENT_SECONDS} (AST reads 1024 frames, 10.24 s; a clip up to that length is one pass, as
+ * the reference tags its 5–10 s clips), a class's clip score being its highest segment score, so a
+ * source heard anywhere in a long clip is heard. Each label carries the object the label→object table
+ * names for it.
+ */
+public final class ClipTagging {
+    /** Longest stretch scored in one tagger run for the whole clip's labels, seconds. */
+    public static final double SEGMENT_SECONDS = 10;
+    /** Most labels one request may ask for. */
+    public static final int MAX_TOP_K = 50;
+
+    private ClipTagging() {
+    }
+
+    /**
+     * @param wave 16 kHz mono samples in [-1, 1]
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming {@code audio} when there is no audio or
+     *         less than the tagger's minimum, or naming the request field out of range
+     */
+    public static AudioLabels tag(AudioTagger tagger, LabelObjects table, float[] wave, TagAudio request) {
+        int k = Fields.uint("tag_audio.top_k", request.getTopK(), 0, MAX_TOP_K);
+        k = k == 0 ? 5 : k;
+        double window = request.getWindowSeconds();
+        if (!(window == 0 || (window >= 0.25 && window <= 60))) {
+            throw Errors.invalid("tag_audio.window_seconds", "is " + window + "; give 0 (whole clip only) or 0.25 to 60");
+        }
+        float floor = Fields.range("tag_audio.window_min_score", request.getWindowMinScore(), 0f, 1f);
+        floor = floor == 0 ? 0.05f : floor;
+        int rate = dev.refseg.media.AudioTrack.TARGET_RATE;
+        if (wave.length == 0) {
+            throw Errors.invalid("audio", "no audio was received: send AudioChunks, or MediaChunks of a video whose "
+                    + "container has an audio track");
+        }
+        if (wave.length < tagger.minSamples()) {
+            throw Errors.invalid("audio", String.format(Locale.ROOT, "%.3f s of audio is shorter than the %s tagger's "
+                    + "minimum of %.3f s", wave.length / (double) rate, tagger.family(), tagger.minSamples() / (double) rate));
+        }
+        AudioLabels.Builder out = AudioLabels.newBuilder().setAudioSeconds(wave.length / (double) rate)
+                .setTagger(tagger.family());
+        float[] clip = null;
+        for (int[] seg : pieces(wave.length, (int) Math.round(SEGMENT_SECONDS * rate), tagger.minSamples())) {
+            float[] s = tagger.scores(wave, seg[0], seg[1]);
+            if (clip == null) {
+                clip = s;
+            } else {
+                for (int i = 0; i < clip.length; i++) {
+                    clip[i] = Math.max(clip[i], s[i]);
+                }
+            }
+        }
+        out.addAllLabels(labels(AudioTagger.top(clip, tagger.labels(), k), table));
+        if (window > 0) {
+            for (int[] w : pieces(wave.length, (int) Math.round(window * rate), tagger.minSamples())) {
+                float[] s = tagger.scores(wave, w[0], w[1]);
+                float min = floor;
+                List<AudioTagger.Scored> above = AudioTagger.top(s, tagger.labels(), s.length).stream()
+                        .filter(x -> x.score() >= min).toList();
+                out.addWindows(AudioWindow.newBuilder().setStartSeconds(w[0] / (double) rate)
+                        .setEndSeconds(w[1] / (double) rate).addAllLabels(labels(above, table)));
+            }
+        }
+        return out.build();
+    }
+
+    /**
+     * [from, to) sample ranges of at most {@code length} covering {@code n} samples; a tail shorter than
+     * {@code min} joins the piece before it.
+     */
+    static List<int[]> pieces(int n, int length, int min) {
+        java.util.ArrayList<int[]> out = new java.util.ArrayList<>();
+        for (int from = 0; from < n; from += length) {
+            int to = Math.min(n, from + length);
+            if (to - from < min && !out.isEmpty()) {
+                out.get(out.size() - 1)[1] = to;
+            } else {
+                out.add(new int[] {from, to});
+            }
+        }
+        return out;
+    }
+
+    private static List<AudioLabel> labels(List<AudioTagger.Scored> scored, LabelObjects table) {
+        return scored.stream().map(s -> AudioLabel.newBuilder().setName(s.label().name()).setMid(s.label().mid())
+                .setScore(s.score()).setObject(table.objectOf(s.label().name()).orElse("")).build()).toList();
+    }
+}
