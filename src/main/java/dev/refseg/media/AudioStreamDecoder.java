@@ -96,8 +96,8 @@ final class AudioStreamDecoder implements AutoCloseable {
     private void requireDecodable(AVCodecParameters par) {
         if (par.codec_id() == avcodec.AV_CODEC_ID_NONE) {
             close();
-            throw new IllegalArgumentException("uses an audio codec FFmpeg does not know (codec tag 0x"
-                    + Integer.toHexString(par.codec_tag()) + ")");
+            throw new IllegalArgumentException("uses an audio codec FFmpeg does not know (codec tag "
+                    + tagName(par.codec_tag()) + ")");
         }
         if (avcodec.avcodec_find_decoder(par.codec_id()) == null) {
             close();
@@ -115,6 +115,19 @@ final class AudioStreamDecoder implements AutoCloseable {
             throw new IllegalArgumentException("declares " + channels + " channels; audio must have 1 to "
                     + AudioTrack.MAX_CHANNELS);
         }
+    }
+
+    /** A codec tag as its four characters when they are printable (MP4, AVI), else in hex (WAV's format tag). */
+    static String tagName(int tag) {
+        StringBuilder fourcc = new StringBuilder(4);
+        for (int i = 0; i < 4; i++) {
+            int c = (tag >>> (8 * i)) & 0xff;
+            if (c < 0x20 || c > 0x7e) {
+                return "0x" + Integer.toHexString(tag);
+            }
+            fourcc.append((char) c);
+        }
+        return "'" + fourcc + "'";
     }
 
     private static boolean isFloatPcm(int codecId) {
