@@ -57,8 +57,8 @@ final class AudioDecoder {
             }
             int as = avformat.av_find_best_stream(fc, avutil.AVMEDIA_TYPE_AUDIO, -1, -1, (AVCodec) null, 0);
             if (as < 0) {
-                throw new IllegalArgumentException("is not audio: FFmpeg reads it as " + fc.iformat().name().getString()
-                        + " data with no audio stream");
+                throw new IllegalArgumentException("is not audio: FFmpeg reads it as "
+                        + AudioStreamDecoder.Info.file(fc.iformat().name().getString()) + " with no audio stream");
             }
             decodeStream(fc, fc.streams(as), as, out, stop, check);
         }
@@ -116,16 +116,16 @@ final class AudioDecoder {
                 long rate = b.getInt(pos + 12) & 0xFFFFFFFFL;
                 int bits = b.getShort(pos + 22) & 0xffff;
                 if (channels == 0 || channels > AudioTrack.MAX_CHANNELS) {
-                    throw new IllegalArgumentException("is a WAV file whose header declares " + channels
-                            + " channels; a WAV file must have 1 to " + AudioTrack.MAX_CHANNELS);
+                    throw new IllegalArgumentException("declares " + channels + " channels in its WAV header; WAV "
+                            + "audio must have 1 to " + AudioTrack.MAX_CHANNELS);
                 }
                 if (rate == 0 || rate > AudioTrack.MAX_RATE) {
-                    throw new IllegalArgumentException("is a WAV file whose header declares a sample rate of " + rate
-                            + " Hz; a WAV file must have 1 to " + AudioTrack.MAX_RATE + " Hz");
+                    throw new IllegalArgumentException("declares a sample rate of " + rate + " Hz in its WAV header; "
+                            + "WAV audio must have 1 to " + AudioTrack.MAX_RATE + " Hz");
                 }
                 boolean pcm = tag == 1 || tag == 3 || tag == 0xFFFE;
                 if (pcm && bits == 0) {
-                    throw new IllegalArgumentException("is a WAV file whose header declares PCM of 0 bits per sample");
+                    throw new IllegalArgumentException("declares PCM of 0 bits per sample in its WAV header");
                 }
                 return;
             }
@@ -133,8 +133,8 @@ final class AudioDecoder {
         }
     }
 
-    private static void decodeStream(AVFormatContext fc, AVStream st, int index, MonoResampler out, BooleanSupplier stop,
-            Consumer<AudioStreamDecoder.Info> check) {
+    private static void decodeStream(AVFormatContext fc, AVStream st, int index, MonoResampler out,
+            BooleanSupplier stop, Consumer<AudioStreamDecoder.Info> check) {
         AVPacket pkt = avcodec.av_packet_alloc();
         try (AudioStreamDecoder decoder = new AudioStreamDecoder(st, out)) {
             check.accept(AudioStreamDecoder.Info.of(fc, st));

@@ -56,6 +56,27 @@ final class AudioStreamDecoder implements AutoCloseable {
                     avcodec.avcodec_get_name(par.codec_id()).getString(), par.sample_rate(),
                     par.ch_layout().nb_channels(), opusRate);
         }
+
+        /** What a demuxer reads, for messages: e.g. "a WAV file", "an MP4/M4A file", "'png_pipe' data". */
+        static String file(String demuxer) {
+            return switch (demuxer) {
+                case "wav" -> "a WAV file";
+                case "aac" -> "an AAC/ADTS stream";
+                case "mp3" -> "an MP3 file";
+                case "ogg" -> "an Ogg file";
+                default -> demuxer.startsWith("mov,") ? "an MP4/M4A file"
+                        : demuxer.startsWith("matroska") ? "a Matroska/WebM file" : "'" + demuxer + "' data";
+            };
+        }
+
+        /** E.g. "a WAV file (pcm_s16le, 16000 Hz, 1 channel)"; Opus with its input rate when that differs. */
+        @Override
+        public String toString() {
+            String rate = sampleRate + " Hz" + (opusInputRate > 0 && opusInputRate != sampleRate
+                    ? " (input " + opusInputRate + " Hz)" : "");
+            return file(demuxer) + " (" + codec + ", " + rate + ", " + channels + " channel"
+                    + (channels == 1 ? "" : "s") + ")";
+        }
     }
 
     private final MonoResampler out;
@@ -106,8 +127,9 @@ final class AudioStreamDecoder implements AutoCloseable {
         }
         if (par.sample_rate() <= 0 || par.sample_rate() > AudioTrack.MAX_RATE) {
             close();
-            throw new IllegalArgumentException("declares a sample rate of " + Integer.toUnsignedString(par.sample_rate())
-                    + " Hz; audio must have 1 to " + AudioTrack.MAX_RATE + " Hz");
+            throw new IllegalArgumentException("declares a sample rate of "
+                    + Integer.toUnsignedString(par.sample_rate()) + " Hz; audio must have 1 to " + AudioTrack.MAX_RATE
+                    + " Hz");
         }
         int channels = par.ch_layout().nb_channels();
         if (channels <= 0 || channels > AudioTrack.MAX_CHANNELS) {

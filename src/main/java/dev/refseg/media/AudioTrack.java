@@ -98,8 +98,7 @@ public final class AudioTrack implements AutoCloseable {
         } else if (enc != encoding || (pcm && (rate != sampleRate || chans != channels))
                 || (!pcm && ((rate != 0 && rate != sampleRate) || (chans != 0 && chans != channels)))) {
             throw Errors.invalid(field, "changes the audio format mid-stream (first chunk: " + encoding
-                    + (isPcm(encoding) || sampleRate != 0 || channels != 0 ? " " + sampleRate + " Hz x" + channels : "")
-                    + ")");
+                    + (sampleRate != 0 ? " " + sampleRate + " Hz" : "") + (channels != 0 ? " x" + channels : "") + ")");
         }
         if (pcm) {
             pcmFrames += chunk.getData().size() / (bytesPerSample(enc) * chans);
@@ -249,7 +248,7 @@ public final class AudioTrack implements AutoCloseable {
      * as the file declares it (for Opus, its decoding rate of 48000 Hz or the input rate in its header).
      */
     private void checkDeclared(AudioStreamDecoder.Info found) {
-        String what = describe(found);
+        String what = found.toString();
         if (encoding != AudioEncoding.AUDIO_ENCODING_UNSPECIFIED && !isEncoding(encoding, found)) {
             throw Errors.invalid("audio[0].encoding", "is " + encoding + " but the data is " + what
                     + "; give the encoding the data has, or AUDIO_ENCODING_UNSPECIFIED to detect it");
@@ -276,23 +275,6 @@ public final class AudioTrack implements AutoCloseable {
             case AUDIO_ENCODING_OPUS -> demuxer.equals("ogg") && found.codecId() == avcodec.AV_CODEC_ID_OPUS;
             default -> true;
         };
-    }
-
-    /** E.g. "a WAV file (pcm_s16le, 16000 Hz, 1 channel)". */
-    static String describe(AudioStreamDecoder.Info found) {
-        String d = found.demuxer();
-        String file = switch (d) {
-            case "wav" -> "a WAV file";
-            case "aac" -> "an AAC/ADTS stream";
-            case "mp3" -> "an MP3 file";
-            case "ogg" -> "an Ogg file";
-            default -> d.startsWith("mov,") ? "an MP4/M4A file" : d.startsWith("matroska") ? "a Matroska/WebM file"
-                    : "'" + d + "' data";
-        };
-        String rate = found.sampleRate() + " Hz" + (found.opusInputRate() > 0 && found.opusInputRate() != found.sampleRate()
-                ? " (input " + found.opusInputRate() + " Hz)" : "");
-        return file + " (" + found.codec() + ", " + rate + ", " + found.channels() + " channel"
-                + (found.channels() == 1 ? "" : "s") + ")";
     }
 
     /** Stops a decode in progress, from any thread (the call is ending). */

@@ -470,8 +470,9 @@ public final class ContainerDecoder implements AutoCloseable {
     private RuntimeException audioStatus(RuntimeException e) {
         String track = "the " + label() + " stream's audio track ";
         if (e instanceof MonoResampler.TooLong t) {
-            return Errors.limit("media.data", "audio seconds", (long) Math.ceil(t.samples / (double) AudioTrack.TARGET_RATE),
-                    IntakeLimits.KEY_AUDIO_SECONDS, (long) limits.maxAudioSeconds());
+            long seconds = (long) Math.ceil(t.samples / (double) AudioTrack.TARGET_RATE);
+            return Errors.limit("media.data", "audio seconds", seconds, IntakeLimits.KEY_AUDIO_SECONDS,
+                    (long) limits.maxAudioSeconds());
         }
         if (e instanceof IllegalArgumentException) {
             return Errors.invalid("media.data", track + e.getMessage(), e);

@@ -281,7 +281,7 @@ public final class IntakeSession implements AutoCloseable {
         return d != null && d.hasAudio() ? AUDIO_FROM_CONTAINER : NO_AUDIO;
     }
 
-    /** Native audio resamplers alive in the process (sessions' and decoders'), for leak checks: 0 when all are closed. */
+    /** Native audio resamplers alive in the process (sessions' and decoders'), for leak checks; 0 once all closed. */
     public static int liveAudioResamplers() {
         return MonoResampler.live();
     }

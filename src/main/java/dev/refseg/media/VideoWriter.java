@@ -9,7 +9,10 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
-/** Encodes RGB frames, and optionally a sound track, to a video file with FFmpeg (used for the synthetic sample and tests). */
+/**
+ * Encodes RGB frames, and optionally a sound track, to a video file with FFmpeg (used for the synthetic sample
+ * and tests).
+ */
 public final class VideoWriter {
     /** Rate of the audio tracks written: the rate the service converts all audio to. */
     public static final int AUDIO_RATE = AudioTrack.TARGET_RATE;
@@ -76,7 +79,8 @@ public final class VideoWriter {
      */
     public static void write(Path file, List<byte[]> rgbFrames, int width, int height, double fps, boolean faststart,
             double clockwiseDegrees) throws Exception {
-        write(file, rgbFrames, width, height, fps, Options.DEFAULT.withFaststart(faststart).withRotation(clockwiseDegrees));
+        write(file, rgbFrames, width, height, fps,
+                Options.DEFAULT.withFaststart(faststart).withRotation(clockwiseDegrees));
     }
 
     /**

@@ -16,17 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 11: a container's audio track as the session's audio (OpenSession.audio_track), written with sound
  * by {@link VideoWriter}: decoded alongside the video, with its duration and pitch; never decoded when not
- * asked for or when AudioChunks come; its failures named; every native resampler freed.
+ * asked for or when AudioChunks come; its failures named; every native resampler freed ({@link NativeAudioLeaks}).
  */
+@ExtendWith(NativeAudioLeaks.class)
 class ContainerAudioTest {
     static final int RATE = AudioTrack.TARGET_RATE;
     /**
@@ -42,7 +42,6 @@ class ContainerAudioTest {
     static float[] tone;
     @TempDir
     static Path dir;
-    private int resamplersBefore;
 
     @BeforeAll
     static void write() throws Exception {
@@ -52,19 +51,7 @@ class ContainerAudioTest {
         mp4Silent = write("silent.mp4", VideoWriter.Options.DEFAULT);
     }
 
-    @BeforeEach
-    void countResamplers() {
-        resamplersBefore = IntakeSession.liveAudioResamplers();
-    }
 
-    /** Leak-minded: every test's sessions and decoders give back the native resamplers they made. */
-    @AfterEach
-    void resamplersFreed() {
-        assertEquals(resamplersBefore, IntakeSession.liveAudioResamplers(), "native audio resamplers left unfreed");
-        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("refseg-media-decoder")).count(),
-                "media decoder threads still running");
-    }
 
     static float[] tone(double hz, double seconds) {
         float[] s = new float[(int) Math.round(seconds * RATE)];
@@ -87,8 +74,8 @@ class ContainerAudioTest {
 
     static void sendMedia(IntakeSession s, byte[] file, int chunk) {
         for (int off = 0; off < file.length; off += chunk) {
-            s.addMedia(MediaChunk.newBuilder().setData(ByteString.copyFrom(file, off, Math.min(chunk, file.length - off)))
-                    .build());
+            int n = Math.min(chunk, file.length - off);
+            s.addMedia(MediaChunk.newBuilder().setData(ByteString.copyFrom(file, off, n)).build());
         }
     }
 
@@ -149,26 +136,28 @@ class ContainerAudioTest {
     void aVideoWithoutSoundHasNoAudio() throws Exception {
         try (IntakeSession s = session(true, IntakeLimits.defaults())) {
             sendMedia(s, mp4Silent, 8 * 1024);
-            s.endOfInput();
-            assertEquals(clip.frameCount(), s.framesDecoded());
-            assertEquals(0, s.audio16k().length);
-            assertEquals(0, s.audioSeconds());
-            assertEquals(IntakeSession.NO_AUDIO, s.audioSource());
+            assertVideoWithoutAudio(s);
         }
     }
 
     /** audio_track = false (text referents): the track is never decoded, whatever the file holds. */
     @Test
     void withoutAudioTrackTheSoundIsNotDecoded() throws Exception {
+        int before = IntakeSession.liveAudioResamplers();
         try (IntakeSession s = session(false, IntakeLimits.defaults())) {
             sendMedia(s, mp4Tone, 8 * 1024);
-            assertEquals(resamplersBefore, IntakeSession.liveAudioResamplers(), "no resampler for a text referent");
-            s.endOfInput();
-            assertEquals(clip.frameCount(), s.framesDecoded());
-            assertEquals(0, s.audio16k().length);
-            assertEquals(0, s.audioSeconds());
-            assertEquals(IntakeSession.NO_AUDIO, s.audioSource());
+            assertEquals(before, IntakeSession.liveAudioResamplers(), "no resampler for a text referent");
+            assertVideoWithoutAudio(s);
         }
+    }
+
+    /** Ends the input: every frame, and no audio from anywhere. */
+    private static void assertVideoWithoutAudio(IntakeSession s) {
+        s.endOfInput();
+        assertEquals(clip.frameCount(), s.framesDecoded());
+        assertEquals(0, s.audio16k().length);
+        assertEquals(0, s.audioSeconds());
+        assertEquals(IntakeSession.NO_AUDIO, s.audioSource());
     }
 
     /** A fragmented MP4 (as live encoders write) with sound: frames and audio come out while it streams. */
@@ -179,12 +168,14 @@ class ContainerAudioTest {
         try (IntakeSession s = session(true, IntakeLimits.defaults())) {
             sendMedia(s, frag, 4 * 1024);
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while ((s.framesDecoded() < clip.frameCount() - 4 || s.audioSeconds() < 3.5) && System.nanoTime() < deadline) {
+            while ((s.framesDecoded() < clip.frameCount() - 4 || s.audioSeconds() < 3.5)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             assertTrue(s.framesDecoded() >= clip.frameCount() - 4, "only " + s.framesDecoded() + " frames decoded "
                     + "before the input ended");
-            assertTrue(s.audioSeconds() >= 3.5, "only " + s.audioSeconds() + " s of audio decoded before the input ended");
+            assertTrue(s.audioSeconds() >= 3.5, "only " + s.audioSeconds() + " s of audio decoded before the input "
+                    + "ended");
             assertEquals(IntakeSession.AUDIO_FROM_CONTAINER, s.audioSource());
             s.endOfInput();
             assertEquals(clip.frameCount(), s.framesDecoded());
@@ -303,7 +294,7 @@ class ContainerAudioTest {
         System.arraycopy(to.getBytes(StandardCharsets.ISO_8859_1), 0, b, at, 4);
     }
 
-    /** A session given up mid-stream (client gone) frees its audio decoder with the rest: see {@link #resamplersFreed}. */
+    /** A session given up mid-stream (client gone) frees its audio decoder with the rest ({@link NativeAudioLeaks}). */
     @Test
     void abortingMidStreamFreesTheAudioDecoder() throws Exception {
         try (IntakeSession s = session(true, IntakeLimits.defaults())) {
