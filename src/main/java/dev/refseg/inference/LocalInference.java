@@ -164,7 +164,7 @@ public final class LocalInference implements InferenceBackend {
     public MediaSession openSession(OpenSession request) {
         double fps = Fields.range("open.fps", request.getFps(), 0, 1000) > 0 ? request.getFps() : defaultFps;
         IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps,
-                media.withKeepStoredOrientation(request.getKeepStoredOrientation()));
+                media.withKeepStoredOrientation(request.getKeepStoredOrientation()), request.getAudioTrack());
         open.incrementAndGet();
         return new Local(intake);
     }

@@ -1,13 +1,14 @@
 package dev.refseg.media;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
-import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -26,17 +27,29 @@ final class AudioDecoder {
     }
 
     /**
-     * @param data       the whole file
-     * @param out        receives the samples (its bound applies)
-     * @param stop       true when the call is ending: decoding stops and {@link BytePipe.Aborted} is thrown
+     * @param data  the whole file
+     * @param out   receives the samples (its bound applies)
+     * @param stop  true when the call is ending: decoding stops and {@link BytePipe.Aborted} is thrown
+     * @param check sees what the data declares before any of it is decoded, and may refuse it by throwing
      * @throws FfmpegInput.FfmpegException when FFmpeg cannot read or decode the data
-     * @throws IllegalArgumentException    when the data holds no audio stream, or a WAV file has bytes after its end
+     * @throws IllegalArgumentException    when the data is not in a format FFmpeg recognises or holds no audio
+     *                                     stream, a WAV header is impossible or has bytes after its end, or
+     *                                     the stream cannot be decoded (see {@link AudioStreamDecoder}); the
+     *                                     message continues "the ... data "
      * @throws MonoResampler.TooLong       past the resampler's bound
      */
-    static void decode(byte[] data, MonoResampler out, BooleanSupplier stop) {
+    static void decode(byte[] data, MonoResampler out, BooleanSupplier stop, Consumer<AudioStreamDecoder.Info> check) {
         Ffmpeg.init();
         checkWavLength(data);
-        try (FfmpegInput in = FfmpegInput.open(FfmpegInput.of(data), null, Map.of())) {
+        checkWavFormat(data);
+        FfmpegInput in;
+        try {
+            in = FfmpegInput.open(FfmpegInput.of(data), null, Map.of());
+        } catch (FfmpegInput.FfmpegException e) {
+            throw new IllegalArgumentException("is not in an audio format FFmpeg recognises (" + e.getMessage()
+                    + "); send WAV, AAC (ADTS or M4A), MP3 or Ogg/Opus, or PCM with its encoding, rate and channels");
+        }
+        try (in) {
             AVFormatContext fc = in.context();
             int ret = avformat.avformat_find_stream_info(fc, (org.bytedeco.javacpp.PointerPointer<?>) null);
             if (ret < 0) {
@@ -44,9 +57,10 @@ final class AudioDecoder {
             }
             int as = avformat.av_find_best_stream(fc, avutil.AVMEDIA_TYPE_AUDIO, -1, -1, (AVCodec) null, 0);
             if (as < 0) {
-                throw new IllegalArgumentException("has no audio track");
+                throw new IllegalArgumentException("is not audio: FFmpeg reads it as "
+                        + AudioStreamDecoder.Info.file(fc.iformat().name().getString()) + " with no audio stream");
             }
-            decodeStream(fc, fc.streams(as), as, out, stop);
+            decodeStream(fc, fc.streams(as), as, out, stop, check);
         }
     }
 
@@ -74,60 +88,72 @@ final class AudioDecoder {
         }
     }
 
-    private static void decodeStream(AVFormatContext fc, AVStream st, int index, MonoResampler out, BooleanSupplier stop) {
-        AVCodec codec = avcodec.avcodec_find_decoder(st.codecpar().codec_id());
-        if (codec == null) {
-            throw new IllegalArgumentException("uses codec " + avcodec.avcodec_get_name(st.codecpar().codec_id()).getString()
-                    + ", which this build cannot decode");
+    /**
+     * A WAV header's format fields are checked before FFmpeg reads them: FFmpeg takes a rate of 10⁹ Hz
+     * (and resamples it to nothing) or refuses a rate of 0 as "invalid data", without saying which field
+     * is wrong. Data that is not a RIFF/WAVE file, or has no "fmt " chunk in its first bytes, is left to
+     * FFmpeg.
+     *
+     * @throws IllegalArgumentException when the header declares 0 or too many channels, a rate outside
+     *                                   1 to {@link AudioTrack#MAX_RATE} Hz, or PCM of 0 bits per sample
+     */
+    static void checkWavFormat(byte[] d) {
+        if (d.length < 12 || d[0] != 'R' || d[1] != 'I' || d[2] != 'F' || d[3] != 'F' || d[8] != 'W' || d[9] != 'A'
+                || d[10] != 'V' || d[11] != 'E') {
+            return;
         }
-        AVCodecContext ctx = avcodec.avcodec_alloc_context3(codec);
+        ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
+        long next = 12;
+        while (next + 8 <= d.length) {
+            int pos = (int) next;
+            long size = b.getInt(pos + 4) & 0xFFFFFFFFL;
+            if (d[pos] == 'f' && d[pos + 1] == 'm' && d[pos + 2] == 't' && d[pos + 3] == ' ') {
+                if (size < 16 || pos + 24 > d.length) {
+                    return; // too short to hold the fields: FFmpeg says what is wrong
+                }
+                int tag = b.getShort(pos + 8) & 0xffff;
+                int channels = b.getShort(pos + 10) & 0xffff;
+                long rate = b.getInt(pos + 12) & 0xFFFFFFFFL;
+                int bits = b.getShort(pos + 22) & 0xffff;
+                if (channels == 0 || channels > AudioTrack.MAX_CHANNELS) {
+                    throw new IllegalArgumentException("declares " + channels + " channels in its WAV header; WAV "
+                            + "audio must have 1 to " + AudioTrack.MAX_CHANNELS);
+                }
+                if (rate == 0 || rate > AudioTrack.MAX_RATE) {
+                    throw new IllegalArgumentException("declares a sample rate of " + rate + " Hz in its WAV header; "
+                            + "WAV audio must have 1 to " + AudioTrack.MAX_RATE + " Hz");
+                }
+                boolean pcm = tag == 1 || tag == 3 || tag == 0xFFFE;
+                if (pcm && bits == 0) {
+                    throw new IllegalArgumentException("declares PCM of 0 bits per sample in its WAV header");
+                }
+                return;
+            }
+            next = pos + 8 + size + (size & 1);
+        }
+    }
+
+    private static void decodeStream(AVFormatContext fc, AVStream st, int index, MonoResampler out,
+            BooleanSupplier stop, Consumer<AudioStreamDecoder.Info> check) {
         AVPacket pkt = avcodec.av_packet_alloc();
-        AVFrame frame = avutil.av_frame_alloc();
-        try {
-            int ret = avcodec.avcodec_parameters_to_context(ctx, st.codecpar());
-            if (ret >= 0) {
-                ctx.pkt_timebase(st.time_base());
-                ctx.thread_count(1);
-                ret = avcodec.avcodec_open2(ctx, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
-            }
-            if (ret < 0) {
-                throw new FfmpegInput.FfmpegException("cannot open the audio decoder", ret);
-            }
+        try (AudioStreamDecoder decoder = new AudioStreamDecoder(st, out)) {
+            check.accept(AudioStreamDecoder.Info.of(fc, st));
+            int ret;
             while ((ret = avformat.av_read_frame(fc, pkt)) >= 0) {
                 if (stop.getAsBoolean()) {
                     throw new BytePipe.Aborted();
                 }
                 if (pkt.stream_index() == index) {
-                    decodePacket(ctx, pkt, frame, out);
+                    decoder.send(pkt);
                 }
                 avcodec.av_packet_unref(pkt);
             }
             if (ret != avutil.AVERROR_EOF) {
                 throw new FfmpegInput.FfmpegException("cannot read the audio data", ret);
             }
-            decodePacket(ctx, null, frame, out);
-            out.flush();
+            decoder.send(null);
         } finally {
-            avutil.av_frame_free(frame);
             avcodec.av_packet_free(pkt);
-            avcodec.avcodec_free_context(ctx);
-        }
-    }
-
-    private static void decodePacket(AVCodecContext ctx, AVPacket pkt, AVFrame frame, MonoResampler out) {
-        int ret = avcodec.avcodec_send_packet(ctx, pkt);
-        if (ret < 0 && ret != avutil.AVERROR_EOF) {
-            throw new FfmpegInput.FfmpegException("cannot decode the audio", ret);
-        }
-        while ((ret = avcodec.avcodec_receive_frame(ctx, frame)) >= 0) {
-            try {
-                out.add(frame);
-            } finally {
-                avutil.av_frame_unref(frame);
-            }
-        }
-        if (ret != avutil.AVERROR_EAGAIN() && ret != avutil.AVERROR_EOF) {
-            throw new FfmpegInput.FfmpegException("cannot decode the audio", ret);
         }
     }
 }

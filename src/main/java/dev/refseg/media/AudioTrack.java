@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import io.grpc.StatusRuntimeException;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 
 /**
@@ -69,6 +70,10 @@ public final class AudioTrack implements AutoCloseable {
         }
         int rate = Fields.uint(field + ".sample_rate_hz", chunk.getSampleRateHz(), 0, MAX_RATE);
         int chans = Fields.uint(field + ".channels", chunk.getChannels(), 0, MAX_CHANNELS);
+        if (chunk.getData().isEmpty()) {
+            throw Errors.invalid(field + ".data", "is empty; an AudioChunk carries the next PCM samples or the next "
+                    + "bytes of the file, at least one (a stream without audio sends no AudioChunk)");
+        }
         boolean pcm = isPcm(enc);
         if (pcm) {
             if (rate == 0) {
@@ -90,9 +95,10 @@ public final class AudioTrack implements AutoCloseable {
             encoding = enc;
             sampleRate = rate;
             channels = chans;
-        } else if (enc != encoding || (pcm && (rate != sampleRate || chans != channels))) {
+        } else if (enc != encoding || (pcm && (rate != sampleRate || chans != channels))
+                || (!pcm && ((rate != 0 && rate != sampleRate) || (chans != 0 && chans != channels)))) {
             throw Errors.invalid(field, "changes the audio format mid-stream (first chunk: " + encoding
-                    + (isPcm(encoding) ? " " + sampleRate + " Hz x" + channels : "") + ")");
+                    + (sampleRate != 0 ? " " + sampleRate + " Hz" : "") + (channels != 0 ? " x" + channels : "") + ")");
         }
         if (pcm) {
             pcmFrames += chunk.getData().size() / (bytesPerSample(enc) * chans);
@@ -223,7 +229,7 @@ public final class AudioTrack implements AutoCloseable {
         String label = encoding == AudioEncoding.AUDIO_ENCODING_UNSPECIFIED ? "encoded audio"
                 : encoding.name().substring("AUDIO_ENCODING_".length());
         try (MonoResampler out = new MonoResampler(TARGET_RATE, maxSamples())) {
-            AudioDecoder.decode(data, out, () -> aborted);
+            AudioDecoder.decode(data, out, () -> aborted, this::checkDeclared);
             return out.toArray();
         } catch (BytePipe.Aborted e) {
             throw io.grpc.Status.CANCELLED.withDescription("audio decoding was stopped").asRuntimeException();
@@ -234,6 +240,41 @@ public final class AudioTrack implements AutoCloseable {
         } catch (FfmpegInput.FfmpegException e) {
             throw Errors.invalid("audio.data", "cannot decode the " + label + " data: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What the first chunk declared of encoded audio must be what the data is: the encoding (unless
+     * unspecified) as the demuxer FFmpeg picked and its codec show it, and a non-zero rate or channel count
+     * as the file declares it (for Opus, its decoding rate of 48000 Hz or the input rate in its header).
+     */
+    private void checkDeclared(AudioStreamDecoder.Info found) {
+        String what = found.toString();
+        if (encoding != AudioEncoding.AUDIO_ENCODING_UNSPECIFIED && !isEncoding(encoding, found)) {
+            throw Errors.invalid("audio[0].encoding", "is " + encoding + " but the data is " + what
+                    + "; give the encoding the data has, or AUDIO_ENCODING_UNSPECIFIED to detect it");
+        }
+        boolean opusInputRate = found.codecId() == avcodec.AV_CODEC_ID_OPUS && sampleRate == found.opusInputRate();
+        if (sampleRate != 0 && sampleRate != found.sampleRate() && !opusInputRate) {
+            throw Errors.invalid("audio[0].sample_rate_hz", "is " + sampleRate + " but the data is " + what
+                    + "; give the file's rate, or 0 to take it from the file");
+        }
+        if (channels != 0 && channels != found.channels()) {
+            throw Errors.invalid("audio[0].channels", "is " + channels + " but the data is " + what
+                    + "; give the file's channel count, or 0 to take it from the file");
+        }
+    }
+
+    /** Whether the demuxer (and codec) FFmpeg found are those of the declared encoding. */
+    static boolean isEncoding(AudioEncoding declared, AudioStreamDecoder.Info found) {
+        String demuxer = found.demuxer();
+        return switch (declared) {
+            case AUDIO_ENCODING_WAV -> demuxer.equals("wav");
+            case AUDIO_ENCODING_AAC -> found.codecId() == avcodec.AV_CODEC_ID_AAC
+                    && (demuxer.equals("aac") || demuxer.startsWith("mov,"));
+            case AUDIO_ENCODING_MP3 -> demuxer.equals("mp3");
+            case AUDIO_ENCODING_OPUS -> demuxer.equals("ogg") && found.codecId() == avcodec.AV_CODEC_ID_OPUS;
+            default -> true;
+        };
     }
 
     /** Stops a decode in progress, from any thread (the call is ending). */

@@ -41,6 +41,16 @@ import org.jboss.logging.Logger;
  * MP4 files whose index (moov) sits at the end cannot be demuxed from a stream. For MP4 the bytes are
  * therefore also spooled to a scratch file (bounded by {@code refseg.limits.max-media-bytes}); if the
  * streamed decode fails before its first frame, the file is decoded once the input is complete.
+ * <p>
+ * <b>Audio track.</b> When asked ({@code decodeAudio}), the container's best audio stream (the one FFmpeg
+ * pairs with the video, if any) is decoded in the same demux loop, to 16 kHz mono float through a
+ * {@link MonoResampler} bounded by {@code refseg.limits.max-audio-seconds}: no thread, buffer or wait of
+ * its own, so backpressure and abort are the video's. A container without an audio track gives no audio.
+ * {@link #dropAudio()} stops it (the session's audio comes from AudioChunks instead): the decoder thread
+ * frees the audio decoder at its next packet and skips audio packets from then on. A failure of the
+ * audio track (a codec this build cannot decode, impossible parameters, a corrupt packet, too long) stops
+ * only the audio and is reported by {@link #finish()} after the video's own failures, unless the audio
+ * was dropped by then: whether the track is the session's audio is only known once the input is complete.
  */
 public final class ContainerDecoder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ContainerDecoder.class);
@@ -70,16 +80,36 @@ public final class ContainerDecoder implements AutoCloseable {
     private volatile int framesDecoded;
     private volatile double fps;
     private volatile OrientationReport orientation;
+    /** Whether the audio track is wanted: set at construction, cleared for good by {@link #dropAudio()}. */
+    private volatile boolean decodeAudio;
+    /** Whether the container has an audio track that is decoded (known once the stream's header is read). */
+    private volatile boolean audioFound;
+    /** 16 kHz samples of the audio track decoded so far. */
+    private volatile long audioSamples;
+    /** The whole audio track, once decoded to its end; null before, or when there is none. */
+    private volatile float[] audio16k;
+    /** Why the audio track could not be decoded; reported by {@link #finish()} unless the audio was dropped. */
+    private volatile RuntimeException audioFailure;
 
     /**
-     * Starts the decoder thread; it waits for bytes from {@link #write}.
+     * Starts the decoder thread for the video only; it waits for bytes from {@link #write}.
      *
      * @param declared   the client's container, or UNSPECIFIED to recognise it from {@code firstBytes}
      * @param firstBytes the first chunk (for recognising the container)
      */
     public ContainerDecoder(Path workDir, ContainerFormat declared, byte[] firstBytes, IntakeLimits limits,
             long maxMediaBytes, MediaSettings settings, FrameSink sink) throws IOException {
+        this(workDir, declared, firstBytes, limits, maxMediaBytes, settings, sink, false);
+    }
+
+    /**
+     * As above; {@code decodeAudio} also decodes the container's audio track (see the class comment),
+     * read with {@link #audio16k()} after {@link #finish()}.
+     */
+    public ContainerDecoder(Path workDir, ContainerFormat declared, byte[] firstBytes, IntakeLimits limits,
+            long maxMediaBytes, MediaSettings settings, FrameSink sink, boolean decodeAudio) throws IOException {
         Ffmpeg.init();
+        this.decodeAudio = decodeAudio;
         this.workDir = workDir;
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
@@ -126,6 +156,36 @@ public final class ContainerDecoder implements AutoCloseable {
     /** The stream's orientation, once the first frame is decoded; null before. */
     public OrientationReport orientation() {
         return orientation;
+    }
+
+    /**
+     * Whether the container's audio track is being (or was) decoded: asked for, not dropped, and the
+     * container has one. False until the stream's header has been read.
+     */
+    public boolean hasAudio() {
+        return decodeAudio && audioFound;
+    }
+
+    /** Seconds of the audio track decoded so far (at 16 kHz); 0 when it is not decoded. */
+    public double audioSeconds() {
+        return hasAudio() ? audioSamples / (double) AudioTrack.TARGET_RATE : 0;
+    }
+
+    /**
+     * The audio track as 16 kHz mono float samples, after {@link #finish()} returned; an empty array when
+     * it was not asked for, was dropped, or the container has none.
+     */
+    public float[] audio16k() {
+        float[] a = audio16k;
+        return hasAudio() && a != null ? a : new float[0];
+    }
+
+    /**
+     * Stops decoding the audio track, from any thread, for good: the session's audio comes from elsewhere.
+     * Its decoder is freed by the decoder thread at the next packet; any failure of the track is forgotten.
+     */
+    public void dropAudio() {
+        decodeAudio = false;
     }
 
     /**
@@ -212,6 +272,10 @@ public final class ContainerDecoder implements AutoCloseable {
             awaitDecoder();
         }
         throwIfFailed();
+        RuntimeException audio = audioFailure;
+        if (audio != null && decodeAudio) {
+            throw audio;
+        }
     }
 
     private void start(Runnable work) {
@@ -335,7 +399,7 @@ public final class ContainerDecoder implements AutoCloseable {
         }
         fps = Double.isFinite(rate) && rate > 0 && rate < 1000 ? rate : 0;
         int[] streamMatrix = displayMatrix(par);
-        try (VideoDecoder video = new VideoDecoder(par, st)) {
+        try (VideoDecoder video = new VideoDecoder(par, st); ContainerAudio audio = openAudio(fc, vs)) {
             AVPacket pkt = avcodec.av_packet_alloc();
             long packets = 0;
             try {
@@ -354,6 +418,8 @@ public final class ContainerDecoder implements AutoCloseable {
                     if (pkt.stream_index() == vs) {
                         packets++;
                         video.send(pkt, f -> emit(f, st, streamMatrix));
+                    } else if (audio != null) {
+                        audio.send(pkt);
                     }
                     avcodec.av_packet_unref(pkt);
                 }
@@ -361,11 +427,64 @@ public final class ContainerDecoder implements AutoCloseable {
                     return;
                 }
                 video.send(null, f -> emit(f, st, streamMatrix));
+                if (audio != null) {
+                    audio.finish();
+                }
             } finally {
                 avcodec.av_packet_free(pkt);
             }
             checkComplete(st, packets, streamed);
         }
+    }
+
+    /**
+     * The decoder of the container's audio track, when it is wanted and there is one; null otherwise, or
+     * when it cannot be decoded (then {@link #audioFailure} says why). Starts afresh: a spooled MP4 is
+     * decoded from its start after a failed streamed attempt.
+     */
+    private ContainerAudio openAudio(AVFormatContext fc, int videoStream) {
+        audioFound = false;
+        audioSamples = 0;
+        audio16k = null;
+        audioFailure = null;
+        if (!decodeAudio) {
+            return null;
+        }
+        int as = avformat.av_find_best_stream(fc, avutil.AVMEDIA_TYPE_AUDIO, -1, videoStream, (AVCodec) null, 0);
+        if (as < 0) {
+            return null;
+        }
+        audioFound = true;
+        MonoResampler out = new MonoResampler(AudioTrack.TARGET_RATE,
+                (long) Math.ceil(limits.maxAudioSeconds() * AudioTrack.TARGET_RATE));
+        try {
+            return new ContainerAudio(as, new AudioStreamDecoder(fc.streams(as), out), out);
+        } catch (RuntimeException e) {
+            out.close();
+            audioFailure = audioStatus(e);
+            return null;
+        }
+    }
+
+    /** The status a failure of the audio track ends the call with (when the track is the session's audio). */
+    private RuntimeException audioStatus(RuntimeException e) {
+        String track = "the " + label() + " stream's audio track ";
+        if (e instanceof MonoResampler.TooLong t) {
+            long seconds = (long) Math.ceil(t.samples / (double) AudioTrack.TARGET_RATE);
+            return Errors.limit("media.data", "audio seconds", seconds, IntakeLimits.KEY_AUDIO_SECONDS,
+                    (long) limits.maxAudioSeconds());
+        }
+        if (e instanceof IllegalArgumentException) {
+            return Errors.invalid("media.data", track + e.getMessage(), e);
+        }
+        if (e instanceof FfmpegInput.FfmpegException) {
+            return Errors.invalid("media.data", track + "cannot be decoded (" + e.getMessage() + ")", e);
+        }
+        if (e instanceof io.grpc.StatusRuntimeException) {
+            return e;
+        }
+        LOG.errorf(e, "media decoder failed on the audio track");
+        return Errors.internal("media: audio track decoder failed: " + e, e);
     }
 
     private static int[] displayMatrix(AVCodecParameters par) {
@@ -474,6 +593,70 @@ public final class ContainerDecoder implements AutoCloseable {
             Files.deleteIfExists(spoolFile);
         } catch (IOException ignored) {
             // best effort: the work directory is removed by the session
+        }
+    }
+
+    /**
+     * The audio track's decoder and resampler. Used by the decoder thread only; stops (freeing both at once)
+     * when the audio is dropped or fails, and the video goes on.
+     */
+    private final class ContainerAudio implements AutoCloseable {
+        private final int index;
+        private final MonoResampler out;
+        /** Null once stopped. */
+        private AudioStreamDecoder decoder;
+
+        ContainerAudio(int index, AudioStreamDecoder decoder, MonoResampler out) {
+            this.index = index;
+            this.decoder = decoder;
+            this.out = out;
+        }
+
+        /** Decodes the packet if it is the audio track's (other streams' packets are ignored). */
+        void send(AVPacket pkt) {
+            if (pkt.stream_index() != index || stopped()) {
+                return;
+            }
+            try {
+                decoder.send(pkt);
+                audioSamples = out.size();
+            } catch (RuntimeException e) {
+                audioFailure = audioStatus(e);
+                close();
+            }
+        }
+
+        /** The end of the stream: flushes the decoder and the resampler and keeps the whole track. */
+        void finish() {
+            if (stopped()) {
+                return;
+            }
+            try {
+                decoder.send(null);
+                audioSamples = out.size();
+                audio16k = out.toArray();
+            } catch (RuntimeException e) {
+                audioFailure = audioStatus(e);
+            }
+            close();
+        }
+
+        /** True once stopped; a drop asked for since the last packet stops it here. */
+        private boolean stopped() {
+            if (decoder != null && !decodeAudio) {
+                close();
+            }
+            return decoder == null;
+        }
+
+        /** Frees the decoder and the resampler. Idempotent. */
+        @Override
+        public void close() {
+            if (decoder != null) {
+                decoder.close();
+                decoder = null;
+            }
+            out.close();
         }
     }
 

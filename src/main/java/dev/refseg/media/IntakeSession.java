@@ -16,8 +16,22 @@ import java.nio.file.Path;
  * the stream rules (frames numbered 0, 1, 2, ... in order; one displayed frame size per stream; frames or
  * media, not both). Not thread-safe for callers: one intake thread feeds it; the container decoder
  * thread only calls the frame sink, whose shared checks are synchronized.
+ * <p>
+ * <b>The session's audio</b> ({@link #audio16k()}, {@link #audioSource()}) is one thing whatever its
+ * source: the AudioChunks when the client sends any; otherwise, when the session was opened with
+ * {@code audioTrack}, the audio track of the container its MediaChunks carry; otherwise none. The
+ * container's track is decoded alongside its video only while no AudioChunk has come: one arriving before
+ * the first MediaChunk means it is never decoded, one arriving later stops its decoding and discards what
+ * it gave (failures included), so the outcome does not depend on where in the stream the AudioChunks are.
  */
 public final class IntakeSession implements AutoCloseable {
+    /** {@link #audioSource()}: the audio came as AudioChunks. */
+    public static final String AUDIO_FROM_CHUNKS = "audio chunks";
+    /** {@link #audioSource()}: the audio is the container's audio track. */
+    public static final String AUDIO_FROM_CONTAINER = "container audio track";
+    /** {@link #audioSource()}: the session has no audio. */
+    public static final String NO_AUDIO = "";
+
     private final IntakeLimits limits;
     private final long maxMediaBytes;
     private final Path workRoot;
@@ -26,6 +40,8 @@ public final class IntakeSession implements AutoCloseable {
     private final ImageDecoder images;
     private final FrameStore store;
     private final AudioTrack audio;
+    /** Whether the container's audio track is wanted (audio referents); never decoded for text referents. */
+    private final boolean audioTrack;
     private volatile ContainerDecoder container;
     private Path workDir;
     private int mediaChunks;
@@ -39,10 +55,23 @@ public final class IntakeSession implements AutoCloseable {
     private volatile boolean aborted;
 
     /**
+     * A session whose audio comes from AudioChunks only.
+     *
      * @param media how FFmpeg is driven, and whether frames keep their stored orientation
      */
     public IntakeSession(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
             MediaSettings media) {
+        this(limits, maxMediaBytes, workRoot, defaultFps, media, false);
+    }
+
+    /**
+     * @param media      how FFmpeg is driven, and whether frames keep their stored orientation
+     * @param audioTrack also decode the audio track of MediaChunks when no AudioChunk comes (see the class
+     *                   comment); false costs nothing for audio
+     */
+    public IntakeSession(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
+            MediaSettings media, boolean audioTrack) {
+        this.audioTrack = audioTrack;
         this.limits = limits;
         this.maxMediaBytes = maxMediaBytes;
         this.workRoot = workRoot;
@@ -144,7 +173,7 @@ public final class IntakeSession implements AutoCloseable {
             try {
                 workDir = Files.createTempDirectory(workRoot, "session");
                 container = new ContainerDecoder(workDir, c.getContainer(), data, limits, maxMediaBytes, media,
-                        this::acceptDecoded);
+                        this::acceptDecoded, audioTrack && audio.isEmpty());
                 if (aborted) {
                     container.abort();
                 }
@@ -155,12 +184,23 @@ public final class IntakeSession implements AutoCloseable {
         container.write(data);
     }
 
+    /**
+     * Adds the next piece of the session's audio (see {@link AudioTrack#add}); from now on the AudioChunks
+     * are the session's audio and the container's audio track, if it was being decoded, is dropped.
+     */
     public void addAudio(AudioChunk c) {
         checkMessageBytes("audio[" + audio.chunks() + "].data", c.getData().size());
         audio.add(c);
+        ContainerDecoder d = container;
+        if (d != null) {
+            d.dropAudio();
+        }
     }
 
-    /** The client half-closed: flush the decoders and the frame store. */
+    /**
+     * The client half-closed: flush the decoders and the frame store, and decode the session's audio.
+     * Throws the status of the first failure: the video's, then the audio's (from its source only).
+     */
     public void endOfInput() {
         if (container != null) {
             container.finish();
@@ -203,8 +243,52 @@ public final class IntakeSession implements AutoCloseable {
         return firstTimestampUs == Long.MIN_VALUE ? 0 : firstTimestampUs;
     }
 
+    /**
+     * Seconds of the session's audio, at 16 kHz once decoded: of the AudioChunks (PCM counted as it
+     * arrives, encoded audio once decoded at the end), else of the container's audio track as far as it
+     * has been decoded; 0 when there is none.
+     */
     public double audioSeconds() {
+        ContainerDecoder d = container;
+        if (audio.isEmpty() && d != null) {
+            return d.audioSeconds();
+        }
         return audio.receivedSeconds();
+    }
+
+    /**
+     * The session's audio as 16 kHz mono float samples in [-1, 1] (a lossy codec may overshoot slightly):
+     * the AudioChunks', else the container's audio track (when asked for), else an empty array.
+     *
+     * @throws IllegalStateException before {@link #endOfInput()} has returned
+     */
+    public float[] audio16k() {
+        if (!inputComplete) {
+            throw new IllegalStateException("the session's audio is known once the input is complete");
+        }
+        if (!audio.isEmpty()) {
+            return audio.decode();
+        }
+        ContainerDecoder d = container;
+        return d != null ? d.audio16k() : new float[0];
+    }
+
+    /**
+     * Where the session's audio comes from: {@link #AUDIO_FROM_CHUNKS} as soon as an AudioChunk has been
+     * accepted; {@link #AUDIO_FROM_CONTAINER} once the container's audio track is being decoded (asked for,
+     * no AudioChunk, the container has one), even if it turns out to hold no sample; else {@link #NO_AUDIO}.
+     */
+    public String audioSource() {
+        if (!audio.isEmpty()) {
+            return AUDIO_FROM_CHUNKS;
+        }
+        ContainerDecoder d = container;
+        return d != null && d.hasAudio() ? AUDIO_FROM_CONTAINER : NO_AUDIO;
+    }
+
+    /** Native audio resamplers alive in the process (sessions' and decoders'), for leak checks; 0 once all closed. */
+    public static int liveAudioResamplers() {
+        return MonoResampler.live();
     }
 
     /** The display orientation of the stream (first frame), or null before the first frame. */

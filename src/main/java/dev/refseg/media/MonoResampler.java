@@ -1,6 +1,7 @@
 package dev.refseg.media;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -26,6 +27,9 @@ final class MonoResampler implements AutoCloseable {
         }
     }
 
+    /** Resamplers alive in the process (made and not yet closed), for leak checks. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
+
     private final int rate;
     private final long maxSamples;
     private final SwrContext swr = swresample.swr_alloc();
@@ -33,6 +37,7 @@ final class MonoResampler implements AutoCloseable {
     private final AVChannelLayout lastLayout = new AVChannelLayout();
     private float[] data = new float[16_000];
     private int size;
+    private boolean closed;
 
     /**
      * @param rate       samples per second of the output
@@ -42,6 +47,12 @@ final class MonoResampler implements AutoCloseable {
         Ffmpeg.init();
         this.rate = rate;
         this.maxSamples = maxSamples;
+        LIVE.incrementAndGet();
+    }
+
+    /** Resamplers of every session alive now: 0 once every session and decoder has closed its own. */
+    static int live() {
+        return LIVE.get();
     }
 
     /** Converts one frame and appends it. */
@@ -113,8 +124,14 @@ final class MonoResampler implements AutoCloseable {
         }
     }
 
+    /** Frees the native state. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LIVE.decrementAndGet();
         swresample.swr_free(swr);
         avutil.av_frame_free(out);
         avutil.av_channel_layout_uninit(lastLayout);

@@ -3,6 +3,7 @@ package dev.refseg.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.media.IntakeSession;
 import dev.refseg.media.NativePool;
 import dev.refseg.segment.SessionSlots;
 import java.util.concurrent.TimeUnit;
@@ -27,17 +28,20 @@ final class Leaks {
 
     /**
      * Also: no scratch file left in the test server's work directory, no media decoder or frame writer
-     * thread alive, and no native frame reader (image decoder, picture converter) left unfreed.
+     * thread alive, and no native frame reader (image decoder, picture converter) or audio resampler left
+     * unfreed.
      */
     static void assertNothingLeft(InferenceBackend inference, SessionSlots slots) throws InterruptedException {
         assertAllReleased(inference, slots);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while ((scratchFiles() > 0 || decoderThreads() > 0 || NativePool.live() > 0) && System.nanoTime() < deadline) {
+        while ((scratchFiles() > 0 || decoderThreads() > 0 || NativePool.live() > 0
+                || IntakeSession.liveAudioResamplers() > 0) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(0, scratchFiles(), "scratch files left in " + WORK);
         assertEquals(0, decoderThreads(), "media decoder or writer threads still running");
         assertEquals(0, NativePool.live(), "native frame readers left unfreed");
+        assertEquals(0, IntakeSession.liveAudioResamplers(), "native audio resamplers left unfreed");
     }
 
     static final java.nio.file.Path WORK = java.nio.file.Path.of("target/refseg-work");

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.refseg.media.VideoWriter;
+import dev.refseg.media.WavWriter;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.AudioEncoding;
 import dev.refseg.v1.ContainerFormat;
 import dev.refseg.v1.MediaChunk;
 import dev.refseg.v1.Progress;
@@ -141,6 +143,42 @@ class MediaFaultsTest extends CallTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode(), o.description());
         assertTrue(o.description().startsWith("audio.data: "), o.description());
         assertGoodMp4Call();
+    }
+
+    /**
+     * Issue 11: bad audio in a Segment stream with a text referent ends the call with INVALID_ARGUMENT naming
+     * the field, frees everything, and the next call on the same server succeeds.
+     */
+    @Test
+    void badAudioIsNamedAndTheServerGoesOn() throws Exception {
+        byte[] wav = WavWriter.pcm16(new float[1600], 16_000);
+        byte[] rateZero = wav.clone();
+        java.nio.ByteBuffer.wrap(rateZero).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(24, 0);
+        List<AudioChunk> bad = List.of(
+                AudioChunk.newBuilder().setEncoding(AudioEncoding.AUDIO_ENCODING_PCM_S16LE).setSampleRateHz(16_000)
+                        .setChannels(1).build(),
+                AudioChunk.newBuilder().setEncoding(AudioEncoding.AUDIO_ENCODING_MP3).setData(ByteString.copyFrom(wav))
+                        .build(),
+                AudioChunk.newBuilder().setSampleRateHz(44_100).setData(ByteString.copyFrom(wav)).build(),
+                AudioChunk.newBuilder().setData(ByteString.copyFrom(rateZero)).build(),
+                AudioChunk.newBuilder().setEncoding(AudioEncoding.AUDIO_ENCODING_PCM_F32LE).setSampleRateHz(16_000)
+                        .setChannels(1).setData(ByteString.copyFrom(new byte[] {0, 0, (byte) 0xc0, 0x7f})).build());
+        List<String> named = List.of(
+                "audio[0].data: is empty; ",
+                "audio[0].encoding: is AUDIO_ENCODING_MP3 but the data is a WAV file (pcm_s16le, 16000 Hz, 1 channel)",
+                "audio[0].sample_rate_hz: is 44100 but the data is a WAV file (pcm_s16le, 16000 Hz, 1 channel)",
+                "audio.data: the encoded audio data declares a sample rate of 0 Hz in its WAV header",
+                "audio[0].data: sample 0 (channel 0) is NaN; ");
+        for (int i = 0; i < bad.size(); i++) {
+            List<SegmentRequest> reqs = new ArrayList<>(List.of(start()));
+            reqs.addAll(chunks(shortMp4, 16 * 1024));
+            reqs.add(SegmentRequest.newBuilder().setAudio(bad.get(i)).build());
+            StreamClient.Outcome o = client.run(reqs);
+            assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode(), "case " + i + ": " + o.description());
+            assertTrue(o.description().startsWith(named.get(i)), "case " + i + ": " + o.description());
+            Leaks.assertNothingLeft(inference, slots);
+            assertGoodMp4Call();
+        }
     }
 
     /** One call's decoder never waits on another's: a stream stuck mid-header does not hold up a good one. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.refseg.inference.InferenceBackend;
+import dev.refseg.inference.MediaSession;
 import dev.refseg.media.VideoWriter;
 import dev.refseg.media.WavWriter;
 import dev.refseg.segment.SessionSlots;
@@ -14,7 +15,9 @@ import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.AudioEncoding;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.ImageFormat;
+import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.OpenSession;
 import dev.refseg.v1.Progress;
 import dev.refseg.v1.SegmentRequest;
 import dev.refseg.v1.SegmentResponse.EventCase;
@@ -201,6 +204,41 @@ class SegmentIntakeTest {
                 SegmentRequest.newBuilder().setAudio(AudioChunk.newBuilder().setData(ByteString.copyFrom(wav))).build()));
         assertEquals(Status.Code.OK, o.status().getCode(), o.description());
         assertEquals(4.8, o.of(EventCase.SUMMARY).get(0).getSummary().getAudioSeconds(), 0.01);
+    }
+
+    /**
+     * Issue 11: a text referent never decodes the container's sound (no audio, no cost); a session opened with
+     * OpenSession.audio_track (audio referents) takes the same MP4's sound as its audio.
+     */
+    @Test
+    void theContainersSoundIsDecodedOnlyWhenAsked() throws Exception {
+        float[] tone = new float[(int) (4.8 * 16_000)];
+        for (int i = 0; i < tone.length; i++) {
+            tone[i] = (float) (0.4 * Math.sin(2 * Math.PI * 440 * i / 16_000));
+        }
+        Path f = Files.createTempFile("sound", ".mp4");
+        VideoWriter.write(f, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
+                VideoWriter.Options.DEFAULT.withAudio16k(tone));
+        byte[] withSound = Files.readAllBytes(f);
+        Files.delete(f);
+        List<SegmentRequest> reqs = new ArrayList<>(List.of(start()));
+        reqs.addAll(mp4Chunks(withSound, 8 * 1024));
+        StreamClient.Outcome o = client.run(reqs);
+        assertIntakeComplete(o, 10, false);
+        assertEquals(0, o.of(EventCase.SUMMARY).get(0).getSummary().getAudioSeconds());
+
+        for (boolean audioTrack : new boolean[] {false, true}) {
+            try (MediaSession m = inference.openSession(OpenSession.newBuilder().setTag("audio-track")
+                    .setAudioTrack(audioTrack).build())) {
+                for (SegmentRequest r : mp4Chunks(withSound, 8 * 1024)) {
+                    m.addMedia(r.getMedia());
+                }
+                IntakeUpdate u = m.endOfInput();
+                assertEquals(48, u.getFramesDecoded());
+                // One AAC frame (1024 samples at 16 kHz) of priming or padding at most.
+                assertEquals(audioTrack ? 4.8 : 0, u.getAudioSeconds(), 0.065, "audio_track = " + audioTrack);
+            }
+        }
     }
 
     // ---- bad input: each gets its own status and message, and the server keeps serving ----
