@@ -185,9 +185,11 @@ public final class AudioLabels {
             if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
                 throw bad(file, "id2label \"" + e.getKey() + "\" is not a display name: " + e.getValue());
             }
+            if (byIndex[index] != null) {
+                throw bad(file, "id2label names class " + index + " twice (keys such as \"1\" and \"01\")");
+            }
             byIndex[index] = new Label(index, "", e.getValue().asText());
         }
-        // Keys such as "1" and "01" name one index: JSON keeps both, and then another index lacks its entry.
         return gapless(file, byIndex, byIndex.length);
     }
 
