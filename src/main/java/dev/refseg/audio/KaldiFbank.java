@@ -33,7 +33,13 @@ public final class KaldiFbank {
 
     /** BEATs (microsoft/unilm beats/BEATs.py preprocess): 16 kHz, povey window, waveform x 2^15. */
     public static final Settings BEATS = new Settings(16_000, 25, 10, 128, Window.POVEY, 20, 32768);
-    /** The AST feature extractor (transformers ASTFeatureExtractor): 16 kHz, hanning window, no scaling. */
+    /**
+     * The AST feature extractor (transformers ASTFeatureExtractor._extract_fbank_features, checked against its
+     * source and MIT/ast-finetuned-audioset-10-10-0.4593's preprocessor_config.json): torchaudio's kaldi.fbank
+     * with window_type "hanning", 128 mel bins at 16 kHz and every other argument at its default (25 ms, 10 ms,
+     * dither 0, low_freq 20, pre-emphasis 0.97, DC offset removed); the float waveform is not scaled (its
+     * 2^15 line is commented out).
+     */
     public static final Settings AST = new Settings(16_000, 25, 10, 128, Window.HANNING, 20, 1);
 
     /** torch.finfo(torch.float).eps: the log floor. */
@@ -76,6 +82,16 @@ public final class KaldiFbank {
         return settings;
     }
 
+    /** Samples in one frame's window (400 at 16 kHz, 25 ms). */
+    public int windowSamples() {
+        return windowSize;
+    }
+
+    /** Samples between the starts of consecutive frames (160 at 16 kHz, 10 ms). */
+    public int shiftSamples() {
+        return shift;
+    }
+
     /** Frames a waveform of {@code samples} gives: 0 when shorter than one window. */
     public int frames(int samples) {
         return samples < windowSize ? 0 : 1 + (samples - windowSize) / shift;
@@ -86,12 +102,22 @@ public final class KaldiFbank {
      * @return [frames][melBins] log mel energies (no frame when the waveform is shorter than one window)
      */
     public float[][] compute(float[] pcm) {
-        int n = frames(pcm.length);
+        return compute(pcm, 0, pcm.length);
+    }
+
+    /**
+     * The filterbank of the samples {@code [from, to)} of {@code pcm}, as {@link #compute(float[])} of that copy.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= from &lt;= to &lt;= pcm.length
+     */
+    public float[][] compute(float[] pcm, int from, int to) {
+        java.util.Objects.checkFromToIndex(from, to, pcm.length);
+        int n = frames(to - from);
         float[][] out = new float[n][settings.melBins()];
         double[] frame = new double[fftSize];
         double[] power = new double[fftSize / 2];
         for (int t = 0; t < n; t++) {
-            int start = t * shift;
+            int start = from + t * shift;
             double mean = 0;
             for (int i = 0; i < windowSize; i++) {
                 frame[i] = pcm[start + i] * settings.scale();
@@ -135,7 +161,8 @@ public final class KaldiFbank {
         return w;
     }
 
-    static double mel(double hz) {
+    /** Kaldi's mel scale: 1127 ln(1 + hz / 700). */
+    public static double mel(double hz) {
         return 1127.0 * Math.log(1 + hz / 700.0);
     }
 

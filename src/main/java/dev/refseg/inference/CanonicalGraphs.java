@@ -13,7 +13,8 @@ import java.util.Optional;
  * The graph interfaces refseg runs (reference/models.md): SAM 2.1 as NVIDIA's four-graph video export with
  * {@code cond_frame_id_diff} and {@code occ_logit} (§1.2 B3) or as the transformers family's five graphs
  * and constants.json (§7.1), chosen by the graphs' I/O names; GroundingDINO as the Hugging Face export
- * (§2.1 b) or the IDEA/wenyi export (§2.1 a), BEATs from fbank to probabilities (§3.1).
+ * (§2.1 b) or the IDEA/wenyi export (§2.1 a), and an AudioSet tagger as BEATs from fbank to probabilities (§3.1)
+ * or the Audio Spectrogram Transformer's Hugging Face export from 1024 fbank frames to logits (§7.4).
  */
 public final class CanonicalGraphs {
     /** Family names of the two SAM 2.1 export families. */
@@ -126,10 +127,27 @@ public final class CanonicalGraphs {
             List.of(TensorSpec.of("logits", FLOAT, -1, 900, 256),
                     TensorSpec.of("boxes", FLOAT, -1, 900, 4)));
 
-    public static final GraphSpec BEATS = new GraphSpec("beats.tagger", "beats",
-            "BEATs (AudioSet-finetuned) exported from the fbank on: fbank [B,T,128] -> probs [B,527]",
+    /** Manifest key of the AudioSet tagger, either family (old name: {@link #SYNONYMS}). */
+    public static final String AUDIO_TAGGER = "audio.tagger";
+    /** Manifest key of the tagger's class names (required with a tagger; {@code audio.AudioLabels}). */
+    public static final String AUDIO_LABELS = "audio.labels";
+    /** Manifest key of the label -> object table of the no-LLM baseline ({@code lbru.LabelObjects}). */
+    public static final String AUDIO_LABEL_OBJECTS = "audio.label_objects";
+
+    private static final String TAGGER_EXPORT = "an AudioSet tagger: BEATs (AudioSet-finetuned) exported from the "
+            + "fbank on (fbank [B,T,128] -> probs [B,C]), or the Audio Spectrogram Transformer as Hugging Face's ONNX "
+            + "export (e.g. of MIT/ast-finetuned-audioset-10-10-0.4593: input_values [B,1024,128] -> logits [B,C]); "
+            + "C = the classes of audio.labels";
+
+    /** BEATs from the normalised Kaldi fbank to sigmoid probabilities (§3.1); C is 527 for AudioSet. */
+    public static final GraphSpec BEATS = new GraphSpec(AUDIO_TAGGER, "beats", TAGGER_EXPORT,
             List.of(TensorSpec.of("fbank", FLOAT, -1, -1, 128)),
-            List.of(TensorSpec.of("probs", FLOAT, -1, 527)));
+            List.of(TensorSpec.of("probs", FLOAT, -1, -1)));
+
+    /** The Audio Spectrogram Transformer as exported by transformers/optimum: 1024 fbank frames to logits (§7.4). */
+    public static final GraphSpec AST = new GraphSpec(AUDIO_TAGGER, "ast", TAGGER_EXPORT,
+            List.of(TensorSpec.of("input_values", FLOAT, -1, 1024, 128)),
+            List.of(TensorSpec.of("logits", FLOAT, -1, -1)));
 
     /** Manifest key -> the interfaces accepted for it (several when more than one export family works). */
     public static final Map<String, List<GraphSpec>> BY_KEY = Map.of(
@@ -139,18 +157,29 @@ public final class CanonicalGraphs {
             SAM2_MEMORY_ENCODER.key(), List.of(SAM2_MEMORY_ENCODER, HUB_MEMORY_ENCODER),
             HUB_POINTER_TPOS.key(), List.of(HUB_POINTER_TPOS),
             GDINO_HF.key(), List.of(GDINO_HF, GDINO_IDEA),
-            BEATS.key(), List.of(BEATS));
+            AUDIO_TAGGER, List.of(BEATS, AST));
+
+    /** Old manifest keys still accepted -> the key they now stand for (model directories keep working). */
+    public static final Map<String, String> SYNONYMS = Map.of("beats.tagger", AUDIO_TAGGER);
 
     /** Manifest keys of companion files (not graphs) -> what they are. */
     public static final Map<String, String> COMPANIONS = Map.of(
             "gdino.tokenizer", "the bert-base-uncased vocab.txt the detector was exported with",
-            SAM2_CONSTANTS, "constants.json of a transformers-family SAM 2.1 export");
+            SAM2_CONSTANTS, "constants.json of a transformers-family SAM 2.1 export",
+            AUDIO_LABELS, "the audio tagger's class names: AudioSet's class_labels_indices.csv, one display name per "
+                    + "line, or the export's config.json with id2label",
+            AUDIO_LABEL_OBJECTS, "label->object table for the no-LLM baseline");
 
     /** Graphs a model directory must provide; the rest are optional (their features then report FAILED_PRECONDITION). */
     public static final List<String> REQUIRED = List.of(SAM2_IMAGE_ENCODER.key(), SAM2_MASK_DECODER.key(),
             SAM2_MEMORY_ATTENTION.key(), SAM2_MEMORY_ENCODER.key(), GDINO_HF.key());
 
     private CanonicalGraphs() {
+    }
+
+    /** The key a manifest key stands for: itself, or the current name of an old one ({@link #SYNONYMS}). */
+    public static String canonicalKey(String key) {
+        return SYNONYMS.getOrDefault(key, key);
     }
 
     public static Optional<List<GraphSpec>> forKey(String key) {

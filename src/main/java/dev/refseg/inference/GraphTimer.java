@@ -15,6 +15,7 @@ public interface GraphTimer {
     String SAM2_PREPROCESS = "sam2_preprocess";
     String BANK_ASSEMBLY = "sam2_bank_assembly";
     String DETECTOR_PREPROCESS = "gdino_preprocess";
+    String TAGGER_PREPROCESS = "tagger_fbank";
 
     /** @param nanos wall time of one {@code OrtSession.run} of the graph with manifest key {@code graph} */
     void record(String graph, long nanos);

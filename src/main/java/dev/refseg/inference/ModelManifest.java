@@ -12,7 +12,9 @@ import java.util.TreeMap;
 /**
  * {@code manifest.properties} of a model directory: one line per graph, {@code <key> = <file>}, the file
  * relative to the directory. Keys are those of {@link CanonicalGraphs}; other keys (tokenizer, labels)
- * name companion files.
+ * name companion files. An old key ({@link CanonicalGraphs#SYNONYMS}: {@code beats.tagger}) is read as the
+ * key it now stands for ({@code audio.tagger}); naming one file under both is refused. A tagger needs its
+ * class names ({@code audio.labels}).
  *
  * <pre>
  * sam2.image_encoder    = sam2.1_hiera_tiny/image_encoder.onnx
@@ -21,7 +23,8 @@ import java.util.TreeMap;
  * sam2.memory_encoder   = sam2.1_hiera_tiny/memory_encoder.onnx
  * gdino.detector        = grounding-dino-tiny/model.onnx
  * gdino.tokenizer       = grounding-dino-tiny/vocab.txt
- * beats.tagger          = beats/beats_iter3_plus_as2m.onnx
+ * audio.tagger          = beats/beats_iter3_plus_as2m.onnx
+ * audio.labels          = beats/class_labels_indices.csv
  * </pre>
  */
 public record ModelManifest(Path dir, Map<String, Path> entries) {
@@ -45,8 +48,8 @@ public record ModelManifest(Path dir, Map<String, Path> entries) {
             throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Map<String, Path> entries = new TreeMap<>();
-        for (String rawKey : p.stringPropertyNames()) {
-            String key = rawKey.trim();
+        for (String rawKey : new java.util.TreeSet<>(p.stringPropertyNames())) {
+            String key = CanonicalGraphs.canonicalKey(rawKey.trim());
             if (!CanonicalGraphs.BY_KEY.containsKey(key) && !CanonicalGraphs.COMPANIONS.containsKey(key)) {
                 // A misspelt key would otherwise leave its model silently unloaded.
                 throw new ModelLoadException(FILE + " in " + dir + ": unknown key '" + key + "'; graph keys are "
@@ -62,6 +65,10 @@ public record ModelManifest(Path dir, Map<String, Path> entries) {
                 throw new ModelLoadException(FILE + " in " + dir + ": " + key + " names " + f
                         + ", which is not a regular file");
             }
+            if (entries.containsKey(key)) {
+                throw new ModelLoadException(FILE + " in " + dir + " names " + key + " twice (" + rawKey.trim()
+                        + " is its old name): keep one line");
+            }
             entries.put(key, f);
         }
         for (String req : CanonicalGraphs.REQUIRED) {
@@ -70,6 +77,12 @@ public record ModelManifest(Path dir, Map<String, Path> entries) {
                         + CanonicalGraphs.BY_KEY.get(req).stream().map(GraphSpec::expectedExport).distinct()
                                 .collect(java.util.stream.Collectors.joining(", or ")) + ")");
             }
+        }
+        if (entries.containsKey(CanonicalGraphs.AUDIO_TAGGER) && !entries.containsKey(CanonicalGraphs.AUDIO_LABELS)) {
+            throw new ModelLoadException(FILE + " in " + dir + " names an audio tagger but no "
+                    + CanonicalGraphs.AUDIO_LABELS + ": add a line '" + CanonicalGraphs.AUDIO_LABELS + " = <file>' naming "
+                    + CanonicalGraphs.COMPANIONS.get(CanonicalGraphs.AUDIO_LABELS) + " (the classes in the order of "
+                    + "the tagger's outputs)");
         }
         return new ModelManifest(dir, entries);
     }

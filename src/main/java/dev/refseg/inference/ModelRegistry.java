@@ -34,6 +34,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final OrtRuntime runtime;
     /** Which SAM 2.1 family the tracker graphs are, with its geometry (checked at load). */
     private dev.refseg.sam2.Sam2Setup sam2;
+    /** The audio tagger's family and class names (checked at load); null without a tagger. */
+    private dev.refseg.audio.TaggerSetup tagger;
 
     private ModelRegistry(Path dir, boolean demo, OrtRuntime runtime) {
         this.dir = dir;
@@ -84,12 +86,14 @@ public final class ModelRegistry implements AutoCloseable {
         }
         try {
             sam2 = dev.refseg.sam2.Sam2Setup.check(this);
+            tagger = dev.refseg.audio.TaggerSetup.check(this);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s; intra-op threads %s%s", demo ? "demo " : "", dir,
-                sessions.keySet(), sam2, runtime.chosenThreads(), conversions());
+        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s; intra-op threads %s%s", demo ? "demo " : "", dir,
+                sessions.keySet(), sam2, tagger == null ? "" : "; audio tagger " + tagger.describe(),
+                runtime.chosenThreads(), conversions());
     }
 
     /** Each graph with half-precision I/O once, with its converted tensors; empty when all are float. */
@@ -156,6 +160,11 @@ public final class ModelRegistry implements AutoCloseable {
     /** The SAM 2.1 family and geometry of the tracker graphs. */
     public dev.refseg.sam2.Sam2Setup sam2() {
         return sam2;
+    }
+
+    /** The audio tagger's family and class names, checked at load; empty when no tagger is loaded. */
+    public java.util.Optional<dev.refseg.audio.TaggerSetup> taggerSetup() {
+        return java.util.Optional.ofNullable(tagger);
     }
 
     /** A runner for a loaded graph (FAILED_PRECONDITION when the directory has none), timing each run. */

@@ -5,6 +5,7 @@ import static dev.refseg.models.PropertiesText.entry;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.refseg.audio.AudioLabels;
 import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.GraphChecker;
 import dev.refseg.inference.GraphSpec;
@@ -35,7 +36,7 @@ import java.util.Set;
  * recognises each ONNX file by its interface (every accepted interface of {@link CanonicalGraphs} is
  * tried, whatever the file is called) and prints the {@code manifest.properties} to use, paths relative
  * to DIR. Looks {@value #MAX_DEPTH} folders deep, following links, for {@code *.onnx},
- * {@code constants.json} and {@code vocab.txt}.
+ * {@code constants.json}, {@code vocab.txt} and the tagger's labels.
  * <ul>
  *   <li>Several files with one key's interface (model.onnx, model_quantized.onnx): float32 I/O first (by
  *       the graph's types, whatever it is called), then the plain name, then the one nearest to the files
@@ -43,6 +44,9 @@ import java.util.Set;
  *   <li>SAM 2.1: the files of one export only, one family at one input size ({@link Sam2Choice}: a
  *       complete one first); the others are remarks saying why not, and a key that export lacks is a
  *       "# MISSING" line.</li>
+ *   <li>An audio tagger (BEATs or AST, by its interface) brings its class names: a config.json, or a file
+ *       with "label" in its name, that reads as labels with the tagger's class count; "# MISSING
+ *       audio.labels" when there is none.</li>
  *   <li>Files recognised as nothing are listed as comments with the nearest interface's first mismatch.</li>
  * </ul>
  * Every remark is a comment and every name is escaped ({@link PropertiesText}), so the output can be
@@ -59,6 +63,8 @@ final class ManifestGuesser {
     private final List<String> missing = new ArrayList<>();
     /** Folders of the files chosen so far: later choices prefer files near them. */
     private final List<Path> chosen = new ArrayList<>();
+    /** Classes each recognised tagger file declares (-1: dynamic), to match its labels file. */
+    private final Map<Path, Integer> taggerClasses = new LinkedHashMap<>();
 
     private ManifestGuesser(Path dir) {
         this.dir = dir;
@@ -94,10 +100,45 @@ final class ManifestGuesser {
         if (!detector.isEmpty()) {
             chooseTokenizer(files);
         }
-        List<Candidate> tagger = byKey.getOrDefault("beats.tagger", List.of());
+        List<Candidate> tagger = byKey.getOrDefault(CanonicalGraphs.AUDIO_TAGGER, List.of());
         if (!tagger.isEmpty()) {
-            choose("beats.tagger", tagger, "");
+            List<Candidate> ordered = tagger.stream().sorted(Candidate.preferred(chosen)).toList();
+            print(CanonicalGraphs.AUDIO_TAGGER, ordered, "");
+            chooseLabels(files, taggerClasses.getOrDefault(ordered.get(0).file(), -1));
         }
+    }
+
+    /**
+     * The tagger's class names: a {@code config.json}, or a .csv/.txt/.json file with "label" in its name,
+     * that reads as labels ({@link AudioLabels}) with as many classes as the tagger declares (any number when
+     * it declares none); the others become remarks.
+     */
+    private void chooseLabels(List<Path> files, int classes) {
+        List<Candidate> usable = new ArrayList<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            boolean labelFile = name.contains("label") && (name.endsWith(".csv") || name.endsWith(".txt")
+                    || name.endsWith(".json"));
+            if (!labelFile && !name.equals("config.json")) {
+                continue;
+            }
+            try {
+                AudioLabels labels = AudioLabels.load(f);
+                if (classes > 0 && labels.size() != classes) {
+                    remarks.add(comment("not usable as " + CanonicalGraphs.AUDIO_LABELS + ": " + relative(f) + " names "
+                            + labels.size() + " classes, the tagger " + classes));
+                } else {
+                    usable.add(Candidate.companion(f, ""));
+                }
+            } catch (ModelLoadException e) {
+                // Other exports' config.json files are no labels: say so only of files named as labels.
+                if (labelFile) {
+                    remarks.add(comment("not usable as " + CanonicalGraphs.AUDIO_LABELS + ": " + e.getMessage()));
+                }
+            }
+        }
+        choose(CanonicalGraphs.AUDIO_LABELS, usable, "the audio tagger needs its class names: "
+                + CanonicalGraphs.COMPANIONS.get(CanonicalGraphs.AUDIO_LABELS));
     }
 
     /** Tries the file against every accepted interface; records a match, or a remark with the nearest miss. */
@@ -185,6 +226,10 @@ final class ManifestGuesser {
         Set<Integer> sizes = spec.family().equals(CanonicalGraphs.TRANSFORMERS) ? Sam2Choice.sizes(tensors) : Set.of();
         Candidate c = sized(file, spec.family(), fp32, sizes, "has " + spec.key() + "'s interface, but its "
                 + "dimensions imply the input sizes " + sizes + " (S = 16 x the feature side)");
+        if (spec.key().equals(CanonicalGraphs.AUDIO_TAGGER)) {
+            long[] scores = outputs.get(spec.outputs().get(0).name()).shape();
+            taggerClasses.put(file, scores.length == 2 && scores[1] > 0 ? (int) scores[1] : -1);
+        }
         if (c != null) {
             byKey.computeIfAbsent(spec.key(), k -> new ArrayList<>()).add(c);
         }

@@ -1,6 +1,8 @@
 package dev.refseg.models;
 
 import ai.onnxruntime.OrtException;
+import dev.refseg.audio.TaggerSetup;
+import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.ModelLoadException;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
@@ -43,16 +45,17 @@ final class ModelCheck {
      * @param requested  providers asked for, lower case
      * @param active     providers that loaded, ending with "cpu"
      * @param failures   why each requested provider that did not load failed, by provider
-     * @param companions manifest entries that are not graphs (tokenizer, constants)
+     * @param tagger     the audio tagger's family and labels, null when none is loaded
+     * @param companions manifest entries that are not graphs (tokenizer, constants, labels)
      */
     record Report(Path dir, String ortVersion, List<String> requested, List<String> active,
-            Map<String, String> failures, Sam2Setup sam2,
+            Map<String, String> failures, Sam2Setup sam2, TaggerSetup tagger,
             List<GraphLine> graphs, Map<String, Path> companions, ModelSmoke.Result smoke, int runs) {
     }
 
     /** Report order: the tracker's graphs as a frame meets them, then the detector and the tagger. */
     static final List<String> ORDER = List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_encoder",
-            "sam2.memory_attention", "sam2.pointer_tpos", "gdino.detector", "beats.tagger");
+            "sam2.memory_attention", "sam2.pointer_tpos", "gdino.detector", CanonicalGraphs.AUDIO_TAGGER);
 
     private ModelCheck() {
     }
@@ -90,7 +93,8 @@ final class ModelCheck {
                         ioTypes(models, key), first.firstMs(key), repeated.medianMs(key), nodes.get(key)));
             }
             return new Report(dir, models.runtime().environment().getVersion(), models.runtime().requestedProviders(),
-                    models.runtime().activeProviders(), models.runtime().providerFailures(), models.sam2(), lines, models.companions(), result, runs);
+                    models.runtime().activeProviders(), models.runtime().providerFailures(), models.sam2(),
+                    models.taggerSetup().orElse(null), lines, models.companions(), result, runs);
         } finally {
             ScratchDir.delete(traces);
         }

@@ -1,9 +1,10 @@
 package dev.refseg.models;
 
+import dev.refseg.audio.AudioTagger;
 import dev.refseg.detect.Detection;
 import dev.refseg.detect.GroundingDinoDetector;
 import dev.refseg.eval.RegionJ;
-import dev.refseg.inference.GraphRunner;
+import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.GraphTimer;
 import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.ModelLoadException;
@@ -15,12 +16,13 @@ import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackerState;
 import dev.refseg.synth.ClipGenerator;
 import dev.refseg.synth.ClipSpec;
+import dev.refseg.synth.ObjectSpec;
 import dev.refseg.synth.SampleClip;
+import dev.refseg.synth.SyntheticClip;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * One run of every loaded graph through the code that serves requests, on the bundled synthetic sample
@@ -32,18 +34,22 @@ import java.util.Map;
  *       are tracked, which runs the image encoder, mask decoder, memory encoder and memory attention (and
  *       pointer_tpos for the transformers family).</li>
  *   <li>GroundingDINO: frame 0 with the first object's referent as the caption.</li>
- *   <li>BEATs (when loaded): a 1 s synthetic fbank [1, 100, 128].</li>
+ *   <li>The audio tagger (when loaded, either family): 1 s of the sample's first object's tone, through
+ *       {@link AudioTagger} (fbank, the graph, the Silence class zeroed).</li>
  * </ul>
  * Graph times (ONNX Runtime's run alone) and host-side steps go to the given timer.
  */
 public final class ModelSmoke {
     /** Frames tracked: the prompted frame 0 and two tracked frames (the memory path runs on tracked frames). */
     public static final int FRAMES = 3;
-    /** fbank frames given to the tagger: 1 s at the 10 ms shift. */
-    static final int FBANK_FRAMES = 100;
-    static final int FBANK_BINS = 128;
+    /** Samples given to the tagger: 1 s at 16 kHz. */
+    static final int TAGGER_SAMPLES = SyntheticClip.AUDIO_RATE;
+    /** Amplitude of the tone given to the tagger (the synthetic clips' single tone). */
+    static final double TONE_AMPLITUDE = 0.25;
+    /** Labels reported from the tagger's run. */
+    static final int HEARD = 3;
     static final String DETECTOR = "gdino.detector";
-    static final String TAGGER = "beats.tagger";
+    static final String TAGGER = CanonicalGraphs.AUDIO_TAGGER;
 
     /**
      * What the run gave, for the report; not judged (real models on a synthetic frame may miss).
@@ -52,10 +58,11 @@ public final class ModelSmoke {
      * @param trackIou IoU of the tracked mask with the drawn truth on the last frame
      * @param caption  the detector's caption, null when no detector is loaded
      * @param boxes    boxes the detector gave above its default thresholds (0.25 box, 0.2 text)
-     * @param tagged   whether the tagger ran
+     * @param tagger   the tagger's family ("beats", "ast"), null when no tagger is loaded
+     * @param heard    the tagger's top labels with their scores ("Bell 1.00, Music 1.00"), "" when none scored
      */
     public record Result(String object, double trackIou, String caption, int boxes, float bestScore,
-            boolean tagged) {
+            String tagger, String heard) {
         /** One line, e.g. "tracker: the red disc prompted on frame 0, mask IoU 0.93 with the truth on frame 2; ...". */
         public String summary() {
             List<String> parts = new ArrayList<>();
@@ -65,8 +72,9 @@ public final class ModelSmoke {
                 parts.add(String.format(Locale.ROOT, "detector: %d box(es) for \"%s\"%s", boxes, caption,
                         boxes > 0 ? String.format(Locale.ROOT, " (best score %.2f)", bestScore) : ""));
             }
-            if (tagged) {
-                parts.add("tagger: 527 scores from a 1 s fbank");
+            if (tagger != null) {
+                parts.add("tagger (" + tagger + "): " + (heard.isEmpty() ? "no label" : heard) + " for 1 s of the "
+                        + "sample's tone");
             }
             return String.join("; ", parts);
         }
@@ -90,11 +98,10 @@ public final class ModelSmoke {
         double iou = stage("the SAM 2.1 tracker", () -> track(models, timer));
         String caption = models.has(DETECTOR) ? referent() : null;
         List<Detection> found = caption == null ? List.of() : stage(DETECTOR, () -> detect(models, timer, caption));
-        if (models.has(TAGGER)) {
-            stage(TAGGER, () -> tag(models, timer));
-        }
+        AudioTagger tagger = models.has(TAGGER) ? stage(TAGGER, () -> new AudioTagger(models, timer)) : null;
+        String heard = tagger == null ? null : stage(TAGGER, () -> tag(tagger));
         return new Result(referent(), iou, caption, found.size(), found.isEmpty() ? 0 : found.get(0).score(),
-                models.has(TAGGER));
+                tagger == null ? null : tagger.family(), heard);
     }
 
     /**
@@ -131,22 +138,22 @@ public final class ModelSmoke {
         return detector.detect(frame(0), caption, 0.25f, 0.2f, 3);
     }
 
-    private Void tag(ModelRegistry models, GraphTimer timer) {
-        // A smooth spectrum that varies over time, in the fbank's log-energy range; the values do not matter.
-        float[] fbank = new float[FBANK_FRAMES * FBANK_BINS];
-        for (int t = 0; t < FBANK_FRAMES; t++) {
-            for (int b = 0; b < FBANK_BINS; b++) {
-                fbank[t * FBANK_BINS + b] = (float) (-8 + 4 * Math.sin(0.05 * b + 0.2 * t));
+    /** The tagger's top labels for 1 s of the sample's first tone, e.g. "Bell 1.00, Music 1.00". */
+    private String tag(AudioTagger tagger) {
+        double hz = spec.objects().stream().mapToDouble(ObjectSpec::toneHz).filter(f -> f > 0).findFirst().orElse(440);
+        float[] wave = new float[TAGGER_SAMPLES];
+        for (int i = 0; i < wave.length; i++) {
+            wave[i] = (float) (TONE_AMPLITUDE * Math.sin(2 * Math.PI * hz * i / SyntheticClip.AUDIO_RATE));
+        }
+        float[] scores = tagger.scores(wave, 0, wave.length);
+        for (float p : scores) {
+            if (!(p >= 0 && p <= 1)) {
+                throw new IllegalStateException(TAGGER + " gave a score outside [0, 1] (" + p + ") for a tone");
             }
         }
-        float[] probs = models.runner(TAGGER, timer).run(Map.of("fbank",
-                GraphRunner.Input.floats(fbank, 1, FBANK_FRAMES, FBANK_BINS))).get("probs");
-        for (float p : probs) {
-            if (!Float.isFinite(p)) {
-                throw new IllegalStateException(TAGGER + " gave a non-finite score (" + p + ") for a finite fbank");
-            }
-        }
-        return null;
+        return AudioTagger.top(scores, tagger.labels(), HEARD).stream()
+                .map(s -> String.format(Locale.ROOT, "%s %.2f", s.label().name(), s.score()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private String referent() {

@@ -158,6 +158,11 @@ public final class ModelsCli {
     }
 
     private static String companionNote(ModelCheck.Report r, String key) {
+        if (key.equals(dev.refseg.inference.CanonicalGraphs.AUDIO_LABELS) && r.tagger() != null) {
+            return " (checked: " + r.tagger().labels().size() + " classes for the " + r.tagger().family()
+                    + " tagger" + (r.tagger().labels().silenceIndex() >= 0 ? ", Silence at "
+                            + r.tagger().labels().silenceIndex() : ", no Silence class") + ")";
+        }
         Sam2Constants c = r.sam2().constants();
         if (c == null || !key.equals(dev.refseg.inference.CanonicalGraphs.SAM2_CONSTANTS)) {
             return "";

@@ -1,11 +1,8 @@
 package dev.refseg.sam2;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refseg.inference.ModelLoadException;
-import java.io.IOException;
+import dev.refseg.inference.StrictJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,14 +31,7 @@ public record Sam2Constants(Path file, float[] temporalTable, int tableRows, flo
      * @throws ModelLoadException naming the file and the key that is missing or malformed
      */
     public static Sam2Constants read(Path file) {
-        JsonNode root;
-        try {
-            // Strict: trailing content or a repeated key means a damaged or hand-merged file, not a choice.
-            root = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(file.toFile());
-        } catch (IOException e) {
-            throw bad(file, "is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
-        }
+        JsonNode root = StrictJson.read(file, problem -> bad(file, problem));
         if (root == null || !root.isObject()) {
             throw bad(file, "is not a JSON object");
         }

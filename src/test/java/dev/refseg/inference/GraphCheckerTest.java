@@ -16,7 +16,7 @@ class GraphCheckerTest {
     static final Path FILE = Path.of("beats.onnx");
 
     private static GraphChecker.Match check(DType fbank, DType probs) {
-        return GraphChecker.check("beats.tagger", FILE, List.of(CanonicalGraphs.BEATS),
+        return GraphChecker.check(CanonicalGraphs.AUDIO_TAGGER, FILE, List.of(CanonicalGraphs.BEATS),
                 Map.of("fbank", TensorSpec.of("fbank", fbank, -1, -1, 128)),
                 Map.of("probs", TensorSpec.of("probs", probs, -1, 527)));
     }

@@ -64,7 +64,7 @@ class ModelRegistryTest {
         GraphBuilder.Value fbank = g.input("fbank", DType.FLOAT, "b", "t", 64);
         g.output("probs", g.sigmoid(g.matMul(g.reduceMean(fbank, false, 1), g.constant(new float[64 * 527], 64, 527))),
                 DType.FLOAT, "b", 527);
-        Files.write(dir.resolve("beats_tagger.onnx"), g.build());
+        Files.write(dir.resolve("audio_tagger.onnx"), g.build());
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
         assertTrue(e.getMessage().contains("input 'fbank' has size 64 in dimension 2, expected 128"), e.getMessage());
     }
@@ -146,16 +146,16 @@ class ModelRegistryTest {
             assertTrue(r.has("sam2.image_encoder"));
         }
         // A misspelt key must not leave its model silently unloaded.
-        Files.writeString(manifest, good.replace("beats.tagger =", "beats.tager ="));
+        Files.writeString(manifest, good.replace("audio.tagger =", "audio.tager ="));
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
-        assertTrue(e.getMessage().contains("unknown key 'beats.tager'"), e.getMessage());
-        assertTrue(e.getMessage().contains("beats.tagger"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown key 'audio.tager'"), e.getMessage());
+        assertTrue(e.getMessage().contains("audio.tagger"), e.getMessage());
         Files.createDirectories(dir.resolve("folder.onnx"));
-        Files.writeString(manifest, good.replace("beats.tagger = beats_tagger.onnx", "beats.tagger = folder.onnx"));
+        Files.writeString(manifest, good.replace("audio.tagger = audio_tagger.onnx", "audio.tagger = folder.onnx"));
         e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
         assertTrue(e.getMessage().contains("folder.onnx, which is not a regular file"), e.getMessage());
         // A model file named as the tokenizer by mistake.
-        Files.writeString(manifest, good.replace("gdino.tokenizer = gdino_vocab.txt", "gdino.tokenizer = beats_tagger.onnx"));
+        Files.writeString(manifest, good.replace("gdino.tokenizer = gdino_vocab.txt", "gdino.tokenizer = audio_tagger.onnx"));
         e = assertThrows(ModelLoadException.class, () -> {
             try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
                 LocalInference.detectorTokenizer(r);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.fixtures.TaggerFixture;
 import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
@@ -28,7 +29,7 @@ class ManifestGuesserTest {
             "sam2.memory_attention", "tracker/onnx/deep/part3.onnx",
             "sam2.memory_encoder", "tracker/part4.onnx",
             "gdino.detector", "grounding/model.onnx",
-            "beats.tagger", "audio/x.onnx");
+            "audio.tagger", "audio/x.onnx");
 
     @Test
     void unnamedFilesAreRecognisedByTheirInterfaces(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
@@ -43,17 +44,22 @@ class ManifestGuesserTest {
         other.output("scores", other.sigmoid(other.input("pixels", DType.FLOAT, 1, 3, 224, 224)), DType.FLOAT,
                 1, 3, 224, 224);
         Files.write(dir.resolve("audio/classifier.onnx"), other.build());
+        // The tagger's labels, and a labels file of another tagger (three classes, not the tagger's six).
+        copy(fixtures.resolve("tagger_labels.csv"), dir.resolve("audio/class_labels_indices.csv"));
+        Files.writeString(dir.resolve("audio/other_labels.txt"), "Speech\nDog\nCat\n");
 
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "# gdino.detector = grounding/model_quantized.onnx   (also has this interface)",
-                "# not recognised: audio/classifier.onnx: nearest is ");
+                "# not recognised: audio/classifier.onnx: nearest is ",
+                "# not usable as audio.labels: audio/other_labels.txt names 3 classes, the tagger 6");
         Properties manifest = new Properties();
         manifest.load(new StringReader(r.output()));
         for (Map.Entry<String, String> e : SCATTERED.entrySet()) {
             assertEquals(e.getValue(), manifest.getProperty(e.getKey()), r.output());
         }
         assertEquals("grounding/vocab.txt", manifest.getProperty("gdino.tokenizer"), r.output());
-        assertEquals(SCATTERED.size() + 1, manifest.size(), r.output());
+        assertEquals("audio/class_labels_indices.csv", manifest.getProperty("audio.labels"), r.output());
+        assertEquals(SCATTERED.size() + 2, manifest.size(), r.output());
 
         // The printed manifest is the one to use: the directory then loads as it is.
         Files.writeString(dir.resolve("manifest.properties"), r.output());
@@ -143,6 +149,7 @@ class ManifestGuesserTest {
         }
         copy(fixtures.resolve("t/constants.json"), dir.resolve("hub/constants.json"));
         copy(fixtures.resolve("n/gdino_vocab.txt"), dir.resolve("nvidia/vocab.txt"));
+        copy(fixtures.resolve("n/tagger_labels.csv"), dir.resolve("nvidia/tagger_labels.csv"));
 
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(0, "sam2.image_encoder = nvidia/sam2.image_encoder.onnx",
@@ -164,7 +171,8 @@ class ManifestGuesserTest {
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
         r.says(1, "# MISSING sam2.memory_encoder: no ONNX file here has its interface",
                 "# m/tokenizer.json is not usable: refseg reads the BERT vocab.txt", "# MISSING gdino.tokenizer");
-        assertFalse(r.output().contains("beats.tagger"), r.output());
+        assertFalse(r.output().contains("audio.tagger"), r.output());
+        assertFalse(r.output().contains("audio.labels"), r.output());
     }
 
     @Test
@@ -177,11 +185,12 @@ class ManifestGuesserTest {
                 "sam2.memory_attention", "back\\slash/att.onnx",
                 "sam2.memory_encoder", "back\\slash/mem.onnx",
                 "gdino.detector", " lead/model.onnx",
-                "beats.tagger", "tag=ger:#!1/mod\u00e8les.onnx");
+                "audio.tagger", "tag=ger:#!1/mod\u00e8les.onnx");
         for (Map.Entry<String, String> e : odd.entrySet()) {
             copy(files.get(e.getKey()), dir.resolve(e.getValue()));
         }
         copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve(" lead/vocab.txt"));
+        copy(fixtures.resolve("tagger_labels.csv"), dir.resolve("tag=ger:#!1/labels.csv"));
         copy(files.get("gdino.detector"), dir.resolve(" lead/new\nline = x.onnx"));
 
         TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
@@ -192,10 +201,10 @@ class ManifestGuesserTest {
         for (Map.Entry<String, String> e : odd.entrySet()) {
             assertEquals(dir.resolve(e.getValue()), dir.resolve(manifest.getProperty(e.getKey())).normalize(), r.output());
         }
-        assertEquals(odd.size() + 1, manifest.size(), r.output());
+        assertEquals(odd.size() + 2, manifest.size(), r.output());
         Files.writeString(dir.resolve("manifest.properties"), r.output());
         try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
-            assertEquals(dir.resolve(odd.get("beats.tagger")), models.file("beats.tagger"));
+            assertEquals(dir.resolve(odd.get("audio.tagger")), models.file("audio.tagger"));
         }
     }
 
@@ -235,6 +244,39 @@ class ManifestGuesserTest {
 
         TestModels.models("--print-manifest", dir.toString()).says(0, "\ngdino.detector = gdino/model_fp32.onnx",
                 "# gdino.detector = gdino/model.onnx   (also has this interface)");
+    }
+
+    @Test
+    void anAstExportIsRecognisedWithItsConfigJsonAsLabels(@TempDir Path fixtures, @TempDir Path dir) throws Exception {
+        Map<String, Path> files = FixtureModels.writeAll(fixtures);
+        for (String key : List.of("sam2.image_encoder", "sam2.mask_decoder", "sam2.memory_attention",
+                "sam2.memory_encoder", "gdino.detector")) {
+            copy(files.get(key), dir.resolve("m/" + key + ".onnx"));
+        }
+        copy(fixtures.resolve("gdino_vocab.txt"), dir.resolve("m/vocab.txt"));
+        // Laid out as the hub's AST export: onnx/model.onnx and config.json with id2label; another export's
+        // config.json without id2label is no labels file and is passed over quietly.
+        Files.createDirectories(dir.resolve("ast/onnx"));
+        Files.write(dir.resolve("ast/onnx/model.onnx"), TaggerFixture.ast());
+        Files.writeString(dir.resolve("ast/config.json"), "{\"architectures\": [\"ASTForAudioClassification\"], "
+                + "\"id2label\": {\"0\": \"Silence\", \"1\": \"Music\", \"2\": \"Bell\", \"3\": \"Whistle\", "
+                + "\"4\": \"Beep, bleep\", \"5\": \"Hum\"}}");
+        Files.writeString(dir.resolve("m/config.json"), "{\"model_type\": \"grounding-dino\"}");
+
+        TestModels.Run r = TestModels.models("--print-manifest", dir.toString());
+        r.says(0, "\naudio.tagger = ast/onnx/model.onnx", "\naudio.labels = ast/config.json");
+        assertFalse(r.output().contains("m/config.json"), r.output());
+        Files.writeString(dir.resolve("manifest.properties"), r.output());
+        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals("ast", models.interfaceOf("audio.tagger").family());
+            assertEquals(0, models.taggerSetup().orElseThrow().labels().silenceIndex());
+        }
+
+        // Without its config.json the tagger's labels are named missing.
+        Files.delete(dir.resolve("ast/config.json"));
+        Files.delete(dir.resolve("manifest.properties"));
+        TestModels.models("--print-manifest", dir.toString()).says(1, "# MISSING audio.labels: the audio tagger "
+                + "needs its class names: ");
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
+import dev.refseg.fixtures.TaggerFixture;
 import dev.refseg.inference.ModelLoadException;
 import dev.refseg.inference.ModelRegistry;
 import dev.refseg.inference.OrtRuntime;
@@ -28,6 +29,11 @@ class ModelSmokeTest {
             // The fixture tracker and detector are functional on the synthetic clips.
             assertTrue(r.trackIou() > 0.8, r.summary());
             assertTrue(r.boxes() >= 1, r.summary());
+            // The fixture tagger hears the sample's 440 Hz tone in its Bell band.
+            assertEquals("beats", r.tagger(), r.summary());
+            assertTrue(r.heard().startsWith("Bell 1.00") || r.heard().startsWith("Music 1.00"), r.summary());
+            assertTrue(r.heard().contains("Bell"), r.summary());
+            assertTrue(r.summary().contains("tagger (beats): "), r.summary());
             String log = ModelSmoke.warmUp(models);
             for (String key : models.graphs()) {
                 assertTrue(log.matches("(?s).*" + java.util.regex.Pattern.quote(key) + " \\d+ ms.*"), log);
@@ -36,13 +42,25 @@ class ModelSmokeTest {
     }
 
     @Test
+    void theAstTaggerRunsInTheTransformersFixtures(@TempDir Path dir) throws Exception {
+        FixtureModels.writeTransformers(dir, 512);
+        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+            GraphTimes times = new GraphTimes();
+            ModelSmoke.Result r = new ModelSmoke().run(models, times);
+            assertEquals("ast", r.tagger(), r.summary());
+            assertTrue(r.heard().contains("Bell"), r.summary());
+            assertTrue(times.graphs().contains("audio.tagger"), times.graphs().toString());
+        }
+    }
+
+    @Test
     void aGraphThatCannotRunStopsTheWarmUpWithTheCommandsMessage(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
-        Files.write(dir.resolve("beats_tagger.onnx"), TestModels.taggerThatCannotRun());
+        Files.write(dir.resolve(TaggerFixture.GRAPH_FILE), TestModels.taggerThatCannotRun());
         try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSmoke.warmUp(models));
-            assertTrue(e.getMessage().startsWith("the test run on the synthetic sample failed in beats.tagger: "
-                    + "beats.tagger failed"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("the test run on the synthetic sample failed in audio.tagger: "
+                    + "audio.tagger failed"), e.getMessage());
         }
     }
 }

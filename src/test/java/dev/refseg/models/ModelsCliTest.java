@@ -30,7 +30,7 @@ class ModelsCliTest {
         assertEquals(0, r.exitCode(), r.output());
         Map<String, String> families = Map.of("sam2.image_encoder", "sam2-nvidia", "sam2.mask_decoder", "sam2-nvidia",
                 "sam2.memory_encoder", "sam2-nvidia", "sam2.memory_attention", "sam2-nvidia",
-                "gdino.detector", "gdino-hf", "beats.tagger", "beats");
+                "gdino.detector", "gdino-hf", "audio.tagger", "beats");
         for (Map.Entry<String, String> f : families.entrySet()) {
             String[] cells = row(r.output(), f.getKey());
             assertEquals(f.getValue(), cells[1], r.output());
@@ -41,7 +41,8 @@ class ModelsCliTest {
             assertTrue(cells[7].matches("CPU [1-9][0-9]*"), r.output());
         }
         r.says(0, "SAM 2.1: sam2-nvidia (input 1024 px, features 64x64)", "gdino.tokenizer = gdino_vocab.txt",
-                "mask IoU", "OK: 6 graphs");
+                "audio.labels = tagger_labels.csv (checked: 6 classes for the beats tagger, Silence at 0)",
+                "audio.label_objects = tagger_objects.csv", "tagger (beats): ", "mask IoU", "OK: 6 graphs");
     }
 
     @Test
@@ -147,9 +148,9 @@ class ModelsCliTest {
     @Test
     void graphThatLoadsButCannotRunIsRefused(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
-        Files.write(dir.resolve("beats_tagger.onnx"), TestModels.taggerThatCannotRun());
+        Files.write(dir.resolve("audio_tagger.onnx"), TestModels.taggerThatCannotRun());
         TestModels.models("--dir", dir.toString()).says(1,
-                "refused: the test run on the synthetic sample failed in beats.tagger: beats.tagger failed");
+                "refused: the test run on the synthetic sample failed in audio.tagger: audio.tagger failed");
     }
 
     @Test
@@ -167,7 +168,7 @@ class ModelsCliTest {
         for (String providers : List.of("garbage", ",,,", "", "cuda,,cpu", "cuda,")) {
             TestModels.Run r = TestModels.models("--dir", dir.toString(), "--providers", providers);
             r.says(2, "--providers must be a comma-separated list of cpu, cuda, tensorrt", "usage: refseg models");
-            assertTrue(!r.output().contains("beats.tagger"), r.output());
+            assertTrue(!r.output().contains("audio.tagger"), r.output());
         }
     }
 
@@ -183,8 +184,8 @@ class ModelsCliTest {
     void aTrackerThatMissesTheSyntheticObjectIsWarnedAbout(@TempDir Path dir) {
         for (double iou : new double[] {0.0, 0.09, 0.1, 0.93}) {
             ModelCheck.Report report = new ModelCheck.Report(dir, "1.0", List.of("cpu"), List.of("cpu"), Map.of(),
-                    new Sam2Setup(CanonicalGraphs.NVIDIA, 1024, 64, 0, null), List.of(), Map.of(),
-                    new ModelSmoke.Result("the red disc", iou, null, 0, 0, false), 0);
+                    new Sam2Setup(CanonicalGraphs.NVIDIA, 1024, 64, 0, null), null, List.of(), Map.of(),
+                    new ModelSmoke.Result("the red disc", iou, null, 0, 0, null, null), 0);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             ModelsCli.print(report, new PrintStream(bytes, true, StandardCharsets.UTF_8));
             String output = bytes.toString(StandardCharsets.UTF_8);

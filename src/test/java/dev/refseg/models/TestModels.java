@@ -72,13 +72,13 @@ final class TestModels {
         return g.build();
     }
 
-    /** A BEATs tagger with the right interface whose run fails: it reshapes any fbank to a fixed size. */
+    /** A BEATs tagger with the right interface (6 classes, as the fixture labels) whose run fails: it reshapes any fbank to a fixed size. */
     static byte[] taggerThatCannotRun() {
         GraphBuilder g = new GraphBuilder("beats_cannot_run");
         Value fbank = g.input("fbank", DType.FLOAT, "b", "t", 128);
         Value fixed = g.reshape(fbank, 1, 7, 128);
-        g.output("probs", g.sigmoid(g.matMul(g.reduceMean(fixed, false, 1), g.constant(new float[128 * 527], 128, 527))),
-                DType.FLOAT, "b", 527);
+        g.output("probs", g.sigmoid(g.matMul(g.reduceMean(fixed, false, 1), g.constant(new float[128 * 6], 128, 6))),
+                DType.FLOAT, "b", 6);
         return g.build();
     }
 
