@@ -43,6 +43,11 @@ class LastResortTest {
         final List<Detect> asked = new ArrayList<>();
 
         @Override
+        public dev.refseg.v1.AudioLabels tagAudio(dev.refseg.v1.TagAudio request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public Candidates detect(Detect d) {
             asked.add(d);
             Candidates.Builder c = Candidates.newBuilder().setFrameIndex(d.getFrameIndex());
