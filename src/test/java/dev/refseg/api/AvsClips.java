@@ -47,7 +47,7 @@ final class AvsClips {
     /** Two identical red discs, one in each half; only the left one makes a sound (500 Hz). */
     static SyntheticClip twinsOneSilent() {
         return clip(disc(Colour.RED, 30, 60, 500, 0, 99), new ObjectSpec(Shape.DISC, Colour.RED, 13, 120, 50, -1,
-                1.2, 93, 147, 13, 107, 1, 0));
+                1.2, 105, 147, 13, 107, 1, 0));
     }
 
     /** The red disc and the blue square, and no sound at all. */
@@ -55,9 +55,9 @@ final class AvsClips {
         return clip(disc(Colour.RED, 30, 60, 0, 0, 0), square(Colour.BLUE, 115, 60, 0, 0, 0));
     }
 
-    /** A disc that moves within the left half (x 13..67). */
+    /** A disc that moves within the left half, well away from the middle (centre x 13..55). */
     private static ObjectSpec disc(Colour c, double x, double y, double hz, double from, double to) {
-        return new ObjectSpec(Shape.DISC, c, 13, x, y, 1.5, 1.0, 13, 67, 13, 107, 0, hz, from, to);
+        return new ObjectSpec(Shape.DISC, c, 13, x, y, 1.5, 1.0, 13, 55, 13, 107, 0, hz, from, to);
     }
 
     /** A square that moves within the right half. */
@@ -103,10 +103,14 @@ final class AvsClips {
         return out;
     }
 
-    /** Start (audio referent), then each frame with the audio interleaved. */
+    /**
+     * Start (audio referent; the clip's frame rate in the options, since the frames carry no timestamps
+     * and the audio is matched to them by time), then each frame with the audio interleaved.
+     */
     static List<SegmentRequest> requests(SyntheticClip clip, AudioReferentSpec spec, SegmentOptions options) {
         List<SegmentRequest> r = new ArrayList<>();
-        r.add(SegmentRequest.newBuilder().setStart(Start.newBuilder().setAudio(spec).setOptions(options)).build());
+        r.add(SegmentRequest.newBuilder().setStart(Start.newBuilder().setAudio(spec)
+                .setOptions(options.toBuilder().setFps(clip.spec().fps()))).build());
         List<AudioChunk> audio = audio(clip.audio16k());
         List<dev.refseg.v1.Frame> frames = TextClips.frames(clip);
         for (int i = 0; i < frames.size(); i++) {

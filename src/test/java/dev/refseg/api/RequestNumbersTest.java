@@ -62,9 +62,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RequestNumbersTest extends CallTest {
     /** "message.field" → why any value is fine there. */
-    static final Map<String, String> ANY_VALUE = Map.of(
-            "refseg.v1.DescribeRequest.max_objects",
-            "AudioReferent.Describe is not served yet: it answers UNIMPLEMENTED whatever the request (checked below)");
+    static final Map<String, String> ANY_VALUE = Map.of();
     static final List<Descriptor> REQUESTS = List.of(SegmentRequest.getDescriptor(), PropagateRequest.getDescriptor(),
             SelectKeyFrameRequest.getDescriptor(), SelectKeyBoxRequest.getDescriptor(), DescribeRequest.getDescriptor());
     static final Set<String> tried = new HashSet<>();
@@ -93,7 +91,11 @@ class RequestNumbersTest extends CallTest {
     static final Start TEXT_START = Start.newBuilder().setText("the red disc").setOptions(SegmentOptions.newBuilder()
             .setFps(10).setBoxThreshold(0.3f).setTextThreshold(0.25f).setMaxCandidates(2).setWindowFrames(20)
             .setFramesPerWindow(3).setFrameStep(5).setMaxObjects(2)).build();
-    static final Start AUDIO_START = Start.newBuilder().setAudio(AudioReferentSpec.newBuilder().setMaxObjects(1)).build();
+    static final Start AUDIO_START = Start.newBuilder().setAudio(AudioReferentSpec.newBuilder().setMaxObjects(1)
+            .setTopK(3)).build();
+    /** One second of silence: long enough for the tagger. */
+    static final AudioChunk SECOND = AudioChunk.newBuilder().setEncoding(AudioEncoding.AUDIO_ENCODING_PCM_S16LE)
+            .setSampleRateHz(16_000).setChannels(1).setData(ByteString.copyFrom(new byte[32_000])).build();
     static final AudioChunk PCM = AudioChunk.newBuilder().setEncoding(AudioEncoding.AUDIO_ENCODING_PCM_S16LE)
             .setSampleRateHz(16_000).setChannels(1).setData(ByteString.copyFrom(new byte[320])).build();
     static final Prompt BOX_PROMPT = Prompt.newBuilder().setObjectId(1).setFrameIndex(0)
@@ -206,8 +208,9 @@ class RequestNumbersTest extends CallTest {
         SegmentRequest frame = SegmentRequest.newBuilder().setFrame(frame(0)).build();
         tryEveryNumber("start", TEXT_START, Status.Code.OK,
                 s -> call(() -> segment(SegmentRequest.newBuilder().setStart(s).build(), frame)));
-        tryEveryNumber("start", AUDIO_START, Status.Code.UNIMPLEMENTED,
-                s -> call(() -> segment(SegmentRequest.newBuilder().setStart(s).build(), frame)));
+        SegmentRequest second = SegmentRequest.newBuilder().setAudio(SECOND).build();
+        tryEveryNumber("start", AUDIO_START, Status.Code.OK,
+                s -> call(() -> segment(SegmentRequest.newBuilder().setStart(s).build(), frame, second)));
         SegmentRequest start = SegmentRequest.newBuilder().setStart(TEXT_START).build();
         tryEveryNumber("frame[0]", frame(0), Status.Code.OK,
                 f -> call(() -> segment(start, SegmentRequest.newBuilder().setFrame(f).build())));
@@ -244,11 +247,11 @@ class RequestNumbersTest extends CallTest {
 
     @Test
     @Order(4)
-    void describeIsNotServedYet() {
-        Status s = unary(() -> AudioReferentGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .describe(DescribeRequest.newBuilder().setMaxObjects(-1).build()));
-        assertEquals(Status.Code.UNIMPLEMENTED, s.getCode(), "Describe is served now: give DescribeRequest its "
-                + "checks and a place in this test, and take it out of ANY_VALUE");
+    void describeRequests() throws Exception {
+        DescribeRequest describe = DescribeRequest.newBuilder().addAudio(SECOND).addFrames(frame(3)).addFrames(frame(7))
+                .setMaxObjects(1).setTopK(5).build();
+        tryEveryNumber("", describe, Status.Code.OK, r -> unary(() -> AudioReferentGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS).describe(r)));
     }
 
     @Test

@@ -89,6 +89,15 @@ class SegmentAudioTest {
         List<BinaryMask> got = AvsClips.sounding(o, clip.frameCount());
         List<BinaryMask> truth = AvsClips.truth(clip);
         double miou = AvsMetrics.meanIou(got, truth);
+        if (miou < 0.85) { // what went wrong, frame by frame
+            for (int f = 0; f < got.size(); f++) {
+                System.out.printf(Locale.ROOT, "frame %d: IoU %.3f (got %d px, truth %d px)%n", f,
+                        AvsMetrics.meanIou(got.subList(f, f + 1), truth.subList(f, f + 1)), got.get(f).area(),
+                        truth.get(f).area());
+            }
+            o.events().stream().filter(e -> !e.hasMask()).forEach(e -> System.out.println(
+                    com.google.protobuf.TextFormat.shortDebugString(e)));
+        }
         System.out.printf(Locale.ROOT, "AVS %-24s mIoU %.4f  F-score %.4f%n", name, miou, AvsMetrics.fScore(got, truth));
         return miou;
     }
@@ -252,8 +261,8 @@ class SegmentAudioTest {
         assertEquals(List.of("red", "blue"), d.getReferentsList().stream().map(Referent::getText).toList());
         assertEquals(0, d.getReferents(0).getFrameIndex()); // the second frame given is frame 0 of the video
         assertEquals(39, d.getReferents(1).getFrameIndex());
-        assertEquals(List.of("Whistle", "Music"), d.getReferents(1).getLabelsList().stream().map(l -> l.getName())
-                .toList());
+        assertEquals(java.util.Set.of("Whistle", "Music"), d.getReferents(1).getLabelsList().stream()
+                .map(l -> l.getName()).collect(java.util.stream.Collectors.toSet()));
         assertEquals(2.0, d.getReferents(0).getSounding(0).getEndSeconds(), 1e-9);
         assertEquals(SelectionPath.SELECTION_PATH_LLM, d.getPath());
         assertEquals(4.0, d.getAudioSeconds(), 1e-6);
@@ -263,7 +272,7 @@ class SegmentAudioTest {
         assertEquals(0, d.getFallbacksCount());
 
         // Without the LLM: the table, and the frame where the detector is most confident.
-        DescribeResponse b = describe(describeRequest(clip).setDisableLlm(true).build());
+        DescribeResponse b = describe(describeRequest(AvsClips.oneSounding()).setDisableLlm(true).build());
         assertEquals("red", b.getReferents(0).getText());
         assertTrue(List.of(30, 0, 10, 20, 39).contains(b.getReferents(0).getFrameIndex()));
         assertEquals(FallbackKind.FALLBACK_KIND_NO_LLM, b.getReferents(0).getFallback().getKind());
