@@ -29,9 +29,10 @@ import java.util.stream.Stream;
 /**
  * A small Segment client: streams a video to a running refseg and prints every event.
  * <pre>
- * refseg client [--target localhost:9000] [--text SENTENCE] (--sample | --mp4 FILE | --frames DIR) [--wav FILE]
+ * refseg client [--target localhost:9000] [--text SENTENCE | --audio] (--sample | --mp4 FILE | --frames DIR) [--wav FILE]
  * </pre>
- * {@code --sample} streams the bundled synthetic sample as an MP4 with its audio track.
+ * {@code --sample} streams the bundled synthetic sample as an MP4 with its audio track. {@code --audio}
+ * makes the referent the sound (the WAV, else the MP4's own audio track) instead of a sentence.
  */
 public final class ClientCli {
     private ClientCli() {
@@ -44,6 +45,7 @@ public final class ClientCli {
         Path framesDir = null;
         Path wav = null;
         boolean sample = false;
+        boolean audio = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--target" -> target = args[++i];
@@ -52,9 +54,10 @@ public final class ClientCli {
                 case "--frames" -> framesDir = Path.of(args[++i]);
                 case "--wav" -> wav = Path.of(args[++i]);
                 case "--sample" -> sample = true;
+                case "--audio" -> audio = true;
                 default -> {
                     out.println("unknown argument: " + args[i]);
-                    out.println("usage: refseg client [--target HOST:PORT] [--text SENTENCE] "
+                    out.println("usage: refseg client [--target HOST:PORT] [--text SENTENCE | --audio] "
                             + "(--sample | --mp4 FILE | --frames DIR) [--wav FILE]");
                     return 2;
                 }
@@ -65,12 +68,13 @@ public final class ClientCli {
         if (sample) {
             SyntheticClip clip = SampleClip.render();
             Path tmp = Files.createTempFile("refseg-sample", ".mp4");
-            VideoWriter.write(tmp, clip.frames(), clip.width(), clip.height(), clip.spec().fps());
+            VideoWriter.write(tmp, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
+                    VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k()));
             addMedia(requests, Files.readAllBytes(tmp));
             Files.delete(tmp);
-            requests.add(SegmentRequest.newBuilder().setAudio(AudioChunk.newBuilder()
-                    .setData(ByteString.copyFrom(WavWriter.pcm16(clip.audio16k(), SyntheticClip.AUDIO_RATE)))).build());
-            start.setText(text != null ? text : clip.referents().get(0));
+            if (!audio) {
+                start.setText(text != null ? text : clip.referents().get(0));
+            }
         } else if (mp4 != null) {
             addMedia(requests, Files.readAllBytes(mp4));
         } else if (framesDir != null) {
@@ -90,7 +94,13 @@ public final class ClientCli {
             requests.add(SegmentRequest.newBuilder().setAudio(AudioChunk.newBuilder()
                     .setData(ByteString.copyFrom(Files.readAllBytes(wav)))).build());
         }
-        if (!start.hasText()) {
+        if (audio) {
+            if (text != null) {
+                out.println("give --text or --audio, not both");
+                return 2;
+            }
+            start.setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance());
+        } else if (!start.hasText()) {
             start.setText(text != null ? text : "the object");
         }
         requests.add(0, SegmentRequest.newBuilder().setStart(start).build());

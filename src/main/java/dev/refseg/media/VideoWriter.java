@@ -153,7 +153,9 @@ public final class VideoWriter {
     /** Records samples [from, to) of the track; returns where the next call starts. */
     private static int recordAudio(FFmpegFrameRecorder rec, float[] samples, int from, int to) throws Exception {
         if (to > from) {
-            rec.recordSamples(AUDIO_RATE, 1, FloatBuffer.wrap(samples, from, to - from).slice());
+            // A copy, not a slice: JavaCV reads an array-backed buffer from the array's start, so a slice at an
+            // offset would record the first samples again.
+            rec.recordSamples(AUDIO_RATE, 1, FloatBuffer.wrap(java.util.Arrays.copyOfRange(samples, from, to)));
         }
         return Math.max(from, to);
     }

@@ -36,7 +36,9 @@ public final class ClipWriter {
                     frames.resolve(name + ".jpg").toFile());
             writeLabels(clip, f, truth.resolve(name + ".png"));
         }
-        VideoWriter.write(dir.resolve("clip.mp4"), clip.frames(), clip.width(), clip.height(), clip.spec().fps());
+        // The sound goes into the MP4 too (AAC), so the file alone serves an audio referent.
+        VideoWriter.write(dir.resolve("clip.mp4"), clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
+                VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k().length > 0 ? clip.audio16k() : null));
         if (clip.audio16k().length > 0) {
             Files.write(dir.resolve("audio.wav"), WavWriter.pcm16(clip.audio16k(), SyntheticClip.AUDIO_RATE));
         }

@@ -152,6 +152,31 @@ class SegmentAudioTest {
     }
 
     @Test
+    void theAudioMayComeFromTheVideosOwnTrack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SyntheticClip clip = AvsClips.twoAtDifferentTimes();
+        java.nio.file.Path mp4 = dir.resolve("clip.mp4");
+        dev.refseg.media.VideoWriter.write(mp4, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
+                dev.refseg.media.VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k()));
+        byte[] file = java.nio.file.Files.readAllBytes(mp4);
+        script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        List<SegmentRequest> r = new ArrayList<>();
+        r.add(SegmentRequest.newBuilder().setStart(dev.refseg.v1.Start.newBuilder()
+                .setAudio(AudioReferentSpec.newBuilder().setMaxObjects(2))).build());
+        for (int off = 0; off < file.length; off += 16 * 1024) {
+            r.add(SegmentRequest.newBuilder().setMedia(dev.refseg.v1.MediaChunk.newBuilder()
+                    .setData(ByteString.copyFrom(file, off, Math.min(16 * 1024, file.length - off)))).build());
+        }
+        StreamClient.Outcome o;
+        try (StreamClient c = new StreamClient()) {
+            o = c.run(r);
+        }
+        // The AAC track is decoded to 16 kHz (its encoder delay trimmed by the container's edit list).
+        assertEquals(4.0, summary(o).getAudioSeconds(), 0.07);
+        assertTrue(miou("from the MP4's AAC track", o, clip) >= 0.85);
+        assertEquals(List.of("red", "blue"), referents(o).stream().map(Referent::getText).toList());
+    }
+
+    @Test
     void twoObjectsSoundingAtDifferentTimesAreEachSegmentedWhileTheySound() throws Exception {
         SyntheticClip clip = AvsClips.twoAtDifferentTimes();
         script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
