@@ -85,16 +85,16 @@ def segment(target, request_iter, timeout=600):
             yield event
 
 
-def describe(target, wav, frame_files, max_objects=0, timeout=600):
-    """AudioReferent.Describe: which visible objects make the sound of the wav, looking at the frames
-    (their indices are their positions in the list). Returns the DescribeResponse."""
+def describe(target, wav, frame_files, indices=None, max_objects=0, timeout=600):
+    """AudioReferent.Describe: which visible objects make the sound of the wav, looking at the frames,
+    numbered by indices (their positions in the video; default 0, 1, ...). Returns the DescribeResponse."""
     import grpc
     media_pb2, _, _ = load_stubs()
     stages_pb2, stages_pb2_grpc = load_stage_stubs()
     frames = []
     for i, path in enumerate(frame_files):
         with open(path, "rb") as f:
-            frames.append(media_pb2.Frame(index=i, data=f.read()))
+            frames.append(media_pb2.Frame(index=indices[i] if indices else i, data=f.read()))
     with open(wav, "rb") as f:
         audio = [media_pb2.AudioChunk(data=f.read())]
     with grpc.insecure_channel(target) as channel:
@@ -104,10 +104,11 @@ def describe(target, wav, frame_files, max_objects=0, timeout=600):
 
 
 def spread(files, count):
-    """count files spread evenly over the list, first and last included."""
+    """(positions, files): count files spread evenly over the list, first and last included."""
     if len(files) <= count:
-        return list(files)
-    return [files[round(i * (len(files) - 1) / (count - 1))] for i in range(count)]
+        return list(range(len(files))), list(files)
+    picked = [round(i * (len(files) - 1) / (count - 1)) for i in range(count)]
+    return picked, [files[p] for p in picked]
 
 
 def propagate(target, frames_dir, prompts, include_png=False, timeout=600):
@@ -232,7 +233,8 @@ def main():
             ap.error("--describe needs --wav and --frames")
         files = sorted(os.path.join(args.frames, p) for p in os.listdir(args.frames)
                        if p.lower().endswith((".jpg", ".jpeg", ".png")))
-        print(str(describe(args.target, args.wav, spread(files, 5), args.objects)).replace("\n", " "))
+        positions, shown = spread(files, 5)
+        print(str(describe(args.target, args.wav, shown, positions, args.objects)).replace("\n", " "))
         return
     if not args.mp4 and not args.frames:
         ap.error("give --mp4 or --frames")

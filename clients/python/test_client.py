@@ -129,14 +129,15 @@ class AudioReferentTest(unittest.TestCase):
     configured, so the label->object table names it."""
 
     def test_describe_names_the_sounding_object(self):
-        frames = rc.spread(sorted(glob.glob(os.path.join(SAMPLE, "frames", "*.jpg"))), 5)
-        answer = rc.describe(TARGET, os.path.join(SAMPLE, "audio.wav"), frames)
+        positions, frames = rc.spread(sorted(glob.glob(os.path.join(SAMPLE, "frames", "*.jpg"))), 5)
+        self.assertEqual([0, 12, 24, 35, 47], positions)
+        answer = rc.describe(TARGET, os.path.join(SAMPLE, "audio.wav"), frames, positions)
         self.assertEqual(["red"], [r.text for r in answer.referents])
         ref = answer.referents[0]
         self.assertEqual("Bell", ref.labels[0].name)
         from refseg.v1 import events_pb2
         self.assertEqual(events_pb2.FALLBACK_KIND_NO_LLM, ref.fallback.kind)
-        self.assertIn(ref.frame_index, range(len(frames)))
+        self.assertIn(ref.frame_index, positions)
         self.assertAlmostEqual(4.8, answer.audio_seconds, places=2)
         self.assertEqual("beats", answer.tagger)
         self.assertEqual("Bell", answer.labels[0].name)
