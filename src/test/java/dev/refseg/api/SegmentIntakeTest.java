@@ -306,10 +306,7 @@ class SegmentIntakeTest {
     }
 
     @Test
-    void audioReferentsAndOnlineModeAreRefusedPlainly() throws Exception {
-        assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
-                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance())).build()), Status.Code.UNIMPLEMENTED,
-                "start.audio", "not available");
+    void onlineModeIsRefusedPlainly() throws Exception {
         assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText("the red disc")
                 .setMode(dev.refseg.v1.Mode.MODE_ONLINE)).build()), Status.Code.UNIMPLEMENTED, "start.mode",
                 "MODE_OFFLINE");
