@@ -127,8 +127,9 @@ public class RefsegBeans {
     SelectionLlm selectionLlm(RefsegConfig config, MeterRegistry meters) {
         RefsegConfig.Llm c = config.llm();
         if (c.baseUrl().isEmpty() && c.apiKey().isEmpty()) {
-            LOG.info("No LLM configured (refseg.llm.base-url / refseg.llm.api-key): text referents use the "
-                    + "training-free baseline (the detector's most confident frame and box)");
+            LOG.info("No LLM configured (refseg.llm.base-url / refseg.llm.api-key): referents use the training-free "
+                    + "baseline (text: the detector's most confident frame and box; audio: the label->object table, "
+                    + "then the same)");
             return SelectionLlm.none();
         }
         for (String d : List.of(c.keyFrameDetail(), c.keyBoxDetail())) {

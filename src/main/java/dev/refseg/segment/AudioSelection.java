@@ -137,7 +137,8 @@ public final class AudioSelection implements Selection {
         if (found == null || found.getCandidatesCount() == 0) {
             Candidates best = detections.mostConfident(c.text(), shown);
             String why = pivot >= 0 ? "the detector finds no \"" + c.text() + "\" on frame " + pivot + ", the LLM's choice"
-                    : c.fallback() != null ? "the object was not named by the LLM"
+                    : c.fallback() != null ? "no LLM chose a frame for \"" + c.text() + "\" (its name comes from the "
+                            + "label->object table)"
                     : "the LLM gave no usable frame for \"" + c.text() + "\" (" + c.frameNote() + ")";
             FallbackKind kind = pivot >= 0 ? FallbackKind.FALLBACK_KIND_NO_CANDIDATES
                     : c.fallback() != null ? c.fallback().getKind() : FallbackKind.FALLBACK_KIND_LLM_UNPARSABLE;

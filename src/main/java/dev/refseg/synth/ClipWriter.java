@@ -18,7 +18,9 @@ import javax.imageio.ImageIO;
  * <pre>
  * frames/00000.jpg ...        the frames (JPEG)
  * truth/clip/00000.png ...    ground truth in DAVIS layout: 8-bit labels, object k = k (1-based)
- * clip.mp4                    the video (faststart MP4)
+ * avs-truth/clip/00000.png    when the clip has audio: AVSBench's binary truth, 1 where an object
+ *                             sounding at that frame's time is visible
+ * clip.mp4                    the video (faststart MP4, with the sound as AAC when the clip has audio)
  * audio.wav                   16 kHz mono, when the clip has audio
  * referents.txt               "k<TAB>sentence" per object
  * </pre>
@@ -35,6 +37,10 @@ public final class ClipWriter {
             ImageIO.write(ImageDecoder.toImage(clip.frames().get(f), clip.width(), clip.height()), "jpg",
                     frames.resolve(name + ".jpg").toFile());
             writeLabels(clip, f, truth.resolve(name + ".png"));
+            if (clip.audio16k().length > 0) {
+                writeSounding(clip, f, Files.createDirectories(dir.resolve("avs-truth").resolve("clip"))
+                        .resolve(name + ".png"));
+            }
         }
         // The sound goes into the MP4 too (AAC), so the file alone serves an audio referent.
         VideoWriter.write(dir.resolve("clip.mp4"), clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
@@ -59,6 +65,25 @@ public final class ClipWriter {
             for (int i = 0; i < d.length; i++) {
                 if (d[i] != 0) {
                     px[i] = (byte) (o + 1);
+                }
+            }
+        }
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    /** AVSBench's binary truth of one frame: 1 where an object sounding at that frame's time is visible. */
+    static void writeSounding(SyntheticClip clip, int frame, Path file) throws IOException {
+        BufferedImage img = new BufferedImage(clip.width(), clip.height(), BufferedImage.TYPE_BYTE_GRAY);
+        byte[] px = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        double seconds = frame / clip.spec().fps();
+        for (int o = 0; o < clip.truth().size(); o++) {
+            if (!clip.spec().objects().get(o).soundsAt(seconds)) {
+                continue;
+            }
+            byte[] d = clip.truth().get(o).get(frame).data();
+            for (int i = 0; i < d.length; i++) {
+                if (d[i] != 0) {
+                    px[i] = 1;
                 }
             }
         }
