@@ -1,5 +1,7 @@
 package dev.refseg.synth;
 
+import dev.refseg.eval.LabelPng;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -97,5 +99,18 @@ class ClipGeneratorTest {
         assertEquals(0, EvalCli.run(new String[] {"--pred", dir.resolve("truth").toString(), "--gt",
                 dir.resolve("truth").toString(), "--avs"}, new PrintStream(avs)));
         assertTrue(avs.toString().matches("(?s).*clip\\s+5\\s+1\\.0000\\s+1\\.0000.*"), avs.toString());
+    }
+
+    @Test
+    void audioClipsGetAvsTruthOfTheObjectsSoundingThen(@TempDir Path dir) throws Exception {
+        // The red disc sounds for the first second only; the blue square never.
+        SyntheticClip clip = ClipGenerator.render(new ClipSpec(64, 48, 20, 10, List.of(
+                new ObjectSpec(Shape.DISC, Colour.RED, 8, 16, 24, 0, 0, 8, 56, 8, 40, 0, 500, 0, 1),
+                new ObjectSpec(Shape.SQUARE, Colour.BLUE, 8, 46, 24, 0, 0, 8, 56, 8, 40, 1, 0)), true, 3));
+        ClipWriter.write(clip, dir);
+        for (int f : new int[] {0, 9, 10, 19}) {
+            BinaryMask avs = LabelPng.read(dir.resolve(String.format("avs-truth/clip/%05d.png", f))).mask(1);
+            assertEquals(f < 10 ? clip.truth().get(0).get(f) : BinaryMask.empty(48, 64), avs, "frame " + f);
+        }
     }
 }
