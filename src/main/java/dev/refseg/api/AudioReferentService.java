@@ -77,10 +77,12 @@ public class AudioReferentService extends AudioReferentGrpc.AudioReferentImplBas
 
     private DescribeResponse describe(MediaSession media, List<Integer> indices, AudioParams p,
             AskedQuestions questions) {
+        // The tile shows the frames in time order (the prompt says so), whatever order the request gave.
         List<Integer> positions = new ArrayList<>();
         for (int i = 0; i < indices.size(); i++) {
             positions.add(i);
         }
+        positions.sort(java.util.Comparator.comparing(indices::get));
         Lbru.Result r = Lbru.run(media, positions, p, llm, questions, () -> false);
         SoundingTimes times = new SoundingTimes(r.tags().getWindowsList(), p.soundingThreshold());
         DescribeResponse.Builder out = DescribeResponse.newBuilder().addAllLabels(r.tags().getLabelsList())

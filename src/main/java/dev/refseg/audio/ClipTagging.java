@@ -43,8 +43,8 @@ public final class ClipTagging {
         floor = floor == 0 ? 0.05f : floor;
         int rate = dev.refseg.media.AudioTrack.TARGET_RATE;
         if (wave.length == 0) {
-            throw Errors.invalid("audio", "no audio was received: send AudioChunks, or MediaChunks of a video whose "
-                    + "container has an audio track");
+            throw Errors.invalid("audio", "no audio samples were received: send AudioChunks with samples, or "
+                    + "MediaChunks of a video whose container has an audio track");
         }
         if (wave.length < tagger.minSamples()) {
             throw Errors.invalid("audio", String.format(Locale.ROOT, "%.3f s of audio is shorter than the %s tagger's "

@@ -255,7 +255,7 @@ public final class LocalInference implements InferenceBackend {
             if (o != null) {
                 u.setOrientation(o.toProto());
             }
-            return u.setFirstTimestampUs(intake.firstTimestampUs()).build();
+            return u.setAudioStartUs(intake.audioStartUs()).build();
         }
 
         @Override

@@ -31,22 +31,22 @@ public final class SoundingMasks {
 
     private final Map<Integer, Source> sources;
     private final SoundingTimes times;
-    private final long firstTimestampUs;
+    private final long audioStartUs;
     private final int width;
     private final int height;
     private final boolean png;
 
     /**
-     * @param firstTimestampUs frame 0's timestamp: the audio's time 0
+     * @param audioStartUs when the audio starts, on the frames' clock (IntakeUpdate.audio_start_us), microseconds
      * @param width            frame width in pixels
      * @param height           frame height in pixels
      * @param png              whether masks carry PNGs (an emptied mask gets an empty PNG)
      */
-    public SoundingMasks(List<Source> sources, SoundingTimes times, long firstTimestampUs, int width, int height,
+    public SoundingMasks(List<Source> sources, SoundingTimes times, long audioStartUs, int width, int height,
             boolean png) {
         this.sources = sources.stream().collect(Collectors.toMap(Source::objectId, Function.identity()));
         this.times = times;
-        this.firstTimestampUs = firstTimestampUs;
+        this.audioStartUs = audioStartUs;
         this.width = width;
         this.height = height;
         this.png = png;
@@ -54,7 +54,7 @@ public final class SoundingMasks {
 
     /** The frame's masks with categories, silences and the union applied. */
     public MaskFrame apply(MaskFrame f) {
-        int window = times.windowAt((f.getTimestampUs() - firstTimestampUs) / 1e6);
+        int window = times.windowAt((f.getTimestampUs() - audioStartUs) / 1e6);
         MaskFrame.Builder out = f.toBuilder().clearObjects();
         BinaryMask union = null;
         RleMask only = null;

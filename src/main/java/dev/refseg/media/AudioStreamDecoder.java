@@ -85,6 +85,10 @@ final class AudioStreamDecoder implements AutoCloseable {
     private final boolean floatPcm;
     /** Sample frames (one sample per channel) decoded so far, to name a bad sample by its position. */
     private long decodedFrames;
+    /** The stream's time base, in seconds per tick. */
+    private final double timeBase;
+    /** Presentation time of the first decoded sample in microseconds; {@link Long#MIN_VALUE} until known. */
+    private long startUs = Long.MIN_VALUE;
 
     /**
      * Opens the decoder of {@code st}.
@@ -96,6 +100,7 @@ final class AudioStreamDecoder implements AutoCloseable {
      */
     AudioStreamDecoder(AVStream st, MonoResampler out) {
         this.out = out;
+        this.timeBase = avutil.av_q2d(st.time_base());
         AVCodecParameters par = st.codecpar();
         requireDecodable(par);
         AVCodec codec = avcodec.avcodec_find_decoder(par.codec_id());
@@ -172,6 +177,9 @@ final class AudioStreamDecoder implements AutoCloseable {
                 if (floatPcm) {
                     requireInRange(frame);
                 }
+                if (startUs == Long.MIN_VALUE && frame.best_effort_timestamp() != avutil.AV_NOPTS_VALUE) {
+                    startUs = Math.round(frame.best_effort_timestamp() * timeBase * 1e6);
+                }
                 decodedFrames += frame.nb_samples();
                 out.add(frame);
             } finally {
@@ -184,6 +192,15 @@ final class AudioStreamDecoder implements AutoCloseable {
         if (pkt == null) {
             out.flush();
         }
+    }
+
+    /**
+     * When the first decoded sample plays, in microseconds on the container's clock (the clock of its
+     * video frames' timestamps), after the decoder dropped any encoder delay; {@link Long#MIN_VALUE} when
+     * nothing was decoded yet or the stream has no timestamps.
+     */
+    long startUs() {
+        return startUs;
     }
 
     /** Float PCM samples must be finite and in [-1, 1]; the first that is not is named by position and channel. */

@@ -86,6 +86,8 @@ public final class ContainerDecoder implements AutoCloseable {
     private volatile boolean audioFound;
     /** 16 kHz samples of the audio track decoded so far. */
     private volatile long audioSamples;
+    /** When the audio track's first sample plays, microseconds on the video's clock; MIN_VALUE until known. */
+    private volatile long audioStartUs = Long.MIN_VALUE;
     /** The whole audio track, once decoded to its end; null before, or when there is none. */
     private volatile float[] audio16k;
     /** Why the audio track could not be decoded; reported by {@link #finish()} unless the audio was dropped. */
@@ -164,6 +166,14 @@ public final class ContainerDecoder implements AutoCloseable {
      */
     public boolean hasAudio() {
         return decodeAudio && audioFound;
+    }
+
+    /**
+     * When the audio track's first sample plays, in microseconds on the clock of the video frames'
+     * timestamps (a track may start before or after the video); {@link Long#MIN_VALUE} when unknown.
+     */
+    public long audioStartUs() {
+        return audioStartUs;
     }
 
     /** Seconds of the audio track decoded so far (at 16 kHz); 0 when it is not decoded. */
@@ -445,6 +455,7 @@ public final class ContainerDecoder implements AutoCloseable {
     private ContainerAudio openAudio(AVFormatContext fc, int videoStream) {
         audioFound = false;
         audioSamples = 0;
+        audioStartUs = Long.MIN_VALUE;
         audio16k = null;
         audioFailure = null;
         if (!decodeAudio) {
@@ -620,6 +631,7 @@ public final class ContainerDecoder implements AutoCloseable {
             try {
                 decoder.send(pkt);
                 audioSamples = out.size();
+                audioStartUs = decoder.startUs();
             } catch (RuntimeException e) {
                 audioFailure = audioStatus(e);
                 close();

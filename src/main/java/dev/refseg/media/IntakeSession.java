@@ -238,9 +238,22 @@ public final class IntakeSession implements AutoCloseable {
         return defaultFps;
     }
 
-    /** Frame 0's timestamp in microseconds (the audio's time 0); 0 before the first frame. */
+    /** Frame 0's timestamp in microseconds; 0 before the first frame. */
     public long firstTimestampUs() {
         return firstTimestampUs == Long.MIN_VALUE ? 0 : firstTimestampUs;
+    }
+
+    /**
+     * When the session's audio starts, on the clock of the frames' timestamps, in microseconds: the
+     * container's own track where it starts (which may be before or after its first video frame);
+     * AudioChunks, which carry no time, at frame 0.
+     */
+    public long audioStartUs() {
+        ContainerDecoder d = container;
+        if (audio.isEmpty() && d != null && d.hasAudio() && d.audioStartUs() != Long.MIN_VALUE) {
+            return d.audioStartUs();
+        }
+        return firstTimestampUs();
     }
 
     /**

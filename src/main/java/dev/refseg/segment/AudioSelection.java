@@ -119,7 +119,7 @@ public final class AudioSelection implements Selection {
                 .setMillis((System.nanoTime() - t0 - detections.nanos()) / 1e6).build());
         int start = prompts.stream().mapToInt(TrackPrompt::getFrameIndex).min().orElse(0);
         IntakeUpdate status = media.status();
-        SoundingMasks masks = new SoundingMasks(sources, times, status.getFirstTimestampUs(), status.getWidth(),
+        SoundingMasks masks = new SoundingMasks(sources, times, status.getAudioStartUs(), status.getWidth(),
                 status.getHeight(), includePng);
         SelectionPath path = lbru.path();
         return new Outcome(prompts, start, prompts.size(), path, List.copyOf(fallbacks), List.copyOf(timings),

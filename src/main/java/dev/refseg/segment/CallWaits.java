@@ -30,8 +30,8 @@ final class CallWaits {
             }
             try {
                 f.get(POLL_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                // polled again, or failed: the loop's test decides
+            } catch (TimeoutException | ExecutionException | java.util.concurrent.CancellationException e) {
+                // polled again, failed, or abandoned because the call is ending: the loop's test decides
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();

@@ -71,11 +71,17 @@ final class AvsClips {
 
     /** Per frame, the union of the masks of the objects sounding at that frame's time (AVSBench's binary truth). */
     static List<BinaryMask> truth(SyntheticClip clip) {
+        return truth(clip, 0);
+    }
+
+    /** As {@link #truth(SyntheticClip)}, for the sound played {@code audioDelay} seconds after the picture starts. */
+    static List<BinaryMask> truth(SyntheticClip clip, double audioDelay) {
         List<BinaryMask> out = new ArrayList<>();
         for (int f = 0; f < clip.frameCount(); f++) {
             BinaryMask m = BinaryMask.empty(clip.height(), clip.width());
+            double t = f / clip.spec().fps() - audioDelay;
             for (int o = 0; o < clip.spec().objects().size(); o++) {
-                if (clip.spec().objects().get(o).soundsAt(f / clip.spec().fps())) {
+                if (t >= 0 && clip.spec().objects().get(o).soundsAt(t)) {
                     byte[] a = m.data();
                     byte[] b = clip.truth().get(o).get(f).data();
                     for (int i = 0; i < a.length; i++) {

@@ -60,6 +60,8 @@ class SegmentAudioTest {
     InferenceBackend inference;
     @Inject
     SessionSlots slots;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {
@@ -85,9 +87,12 @@ class SegmentAudioTest {
 
     /** mIoU of the sounding masks against the AVS truth, printed with the F-score for the record. */
     static double miou(String name, StreamClient.Outcome o, SyntheticClip clip) {
+        return miou(name, o, clip, AvsClips.truth(clip));
+    }
+
+    static double miou(String name, StreamClient.Outcome o, SyntheticClip clip, List<BinaryMask> truth) {
         assertEquals(Status.Code.OK, o.status().getCode(), String.valueOf(o.status()));
         List<BinaryMask> got = AvsClips.sounding(o, clip.frameCount());
-        List<BinaryMask> truth = AvsClips.truth(clip);
         double miou = AvsMetrics.meanIou(got, truth);
         if (miou < 0.85) { // what went wrong, frame by frame
             for (int f = 0; f < got.size(); f++) {
@@ -174,6 +179,34 @@ class SegmentAudioTest {
         assertEquals(4.0, summary(o).getAudioSeconds(), 0.07);
         assertTrue(miou("from the MP4's AAC track", o, clip) >= 0.85);
         assertEquals(List.of("red", "blue"), referents(o).stream().map(Referent::getText).toList());
+    }
+
+    @Test
+    void aContainerTrackThatStartsLateIsAlignedByItsTimestamps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SyntheticClip clip = AvsClips.twoAtDifferentTimes();
+        java.nio.file.Path mp4 = dir.resolve("clip.mp4");
+        dev.refseg.media.VideoWriter.write(mp4, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
+                dev.refseg.media.VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k()));
+        java.nio.file.Path mkv = dir.resolve("late.mkv");
+        dev.refseg.media.AudioOffsetRemux.remux(mp4, mkv, 1.0); // the sound starts 1 s after the picture
+        byte[] file = java.nio.file.Files.readAllBytes(mkv);
+        script("[red | Bell | 2]\n[blue | Whistle | 5]", "[1]");
+        List<SegmentRequest> r = new ArrayList<>();
+        r.add(SegmentRequest.newBuilder().setStart(dev.refseg.v1.Start.newBuilder()
+                .setAudio(AudioReferentSpec.newBuilder().setMaxObjects(2))).build());
+        for (int off = 0; off < file.length; off += 16 * 1024) {
+            r.add(SegmentRequest.newBuilder().setMedia(dev.refseg.v1.MediaChunk.newBuilder()
+                    .setData(ByteString.copyFrom(file, off, Math.min(16 * 1024, file.length - off)))).build());
+        }
+        StreamClient.Outcome o;
+        try (StreamClient c = new StreamClient()) {
+            o = c.run(r);
+        }
+        // Frames 0-9 come before any sound; red sounds on 10-29, blue on 30-39 (its last second is past the video).
+        // Matroska keeps no edit list, so the AAC encoder delay (64 ms) plays too: red's last 64 ms fall in the
+        // third 1-s window, where the fixture tagger (loudest over time) hears it: frames 30-39 get both discs.
+        assertTrue(miou("MKV, sound 1 s late", o, clip, AvsClips.truth(clip, 1.0)) >= 0.85);
     }
 
     @Test
@@ -284,7 +317,8 @@ class SegmentAudioTest {
         script("Two sources. [red | Bell | 2]\n[blue | Whistle; Music | 5]", "unused");
         DescribeResponse d = describe(describeRequest(clip).setMaxObjects(2).build());
         assertEquals(List.of("red", "blue"), d.getReferentsList().stream().map(Referent::getText).toList());
-        assertEquals(0, d.getReferents(0).getFrameIndex()); // the second frame given is frame 0 of the video
+        // The tile shows the given frames in time order (0, 10, 20, 30, 39), whatever the request's order.
+        assertEquals(10, d.getReferents(0).getFrameIndex());
         assertEquals(39, d.getReferents(1).getFrameIndex());
         assertEquals(java.util.Set.of("Whistle", "Music"), d.getReferents(1).getLabelsList().stream()
                 .map(l -> l.getName()).collect(java.util.stream.Collectors.toSet()));
@@ -301,6 +335,30 @@ class SegmentAudioTest {
         assertEquals("red", b.getReferents(0).getText());
         assertTrue(List.of(30, 0, 10, 20, 39).contains(b.getReferents(0).getFrameIndex()));
         assertEquals(FallbackKind.FALLBACK_KIND_NO_LLM, b.getReferents(0).getFallback().getKind());
+    }
+
+    @Test
+    void aDescribeThatEndsWhileTheLlmThinksIsNotAnInternalError() throws Exception {
+        SyntheticClip clip = AvsClips.oneSounding();
+        FAKE.reset();
+        FAKE.script(body -> FakeOpenAi.Answer.hold());
+        double internal = meters.find("refseg.calls").tag("rpc", "Describe").tag("status", "INTERNAL").counters()
+                .stream().mapToDouble(c -> c.count()).sum();
+        ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext().build();
+        try {
+            io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.grpc.StatusRuntimeException.class, () -> AudioReferentGrpc.newBlockingStub(ch)
+                            .withDeadlineAfter(1500, TimeUnit.MILLISECONDS).describe(describeRequest(clip).build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertTrue(FakeOpenAi.await(() -> FAKE.aborted.get() == 1 && FAKE.inFlight.get() == 0, 10_000),
+                "the held LBRU question is aborted");
+        assertTrue(FakeOpenAi.await(() -> meters.find("refseg.calls").tag("rpc", "Describe").counters().stream()
+                .anyMatch(c -> c.getId().getTag("status").equals("CANCELLED")), 10_000), "counted as cancelled");
+        assertEquals(internal, meters.find("refseg.calls").tag("rpc", "Describe").tag("status", "INTERNAL").counters()
+                .stream().mapToDouble(c -> c.count()).sum(), 0.0);
     }
 
     @Test
@@ -341,7 +399,7 @@ class SegmentAudioTest {
         };
         StreamClient.Outcome none = withAudio.apply(List.of());
         assertEquals(Status.Code.INVALID_ARGUMENT, none.status().getCode());
-        assertTrue(none.status().getDescription().startsWith("audio: no audio was received"),
+        assertTrue(none.status().getDescription().startsWith("audio: no audio samples were received"),
                 none.status().getDescription());
 
         StreamClient.Outcome shortAudio = withAudio.apply(AvsClips.audio(new float[1600])); // 0.1 s
