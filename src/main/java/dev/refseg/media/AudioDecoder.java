@@ -95,7 +95,7 @@ final class AudioDecoder {
      * FFmpeg.
      *
      * @throws IllegalArgumentException when the header declares 0 or too many channels, a rate outside
-     *                                   1 to {@link AudioTrack#MAX_RATE} Hz, or PCM of 0 bits per sample
+     *                                   1 to {@link AudioTrack#MAX_RATE} Hz, or PCM samples that are not whole bytes
      */
     static void checkWavFormat(byte[] d) {
         if (d.length < 12 || d[0] != 'R' || d[1] != 'I' || d[2] != 'F' || d[3] != 'F' || d[8] != 'W' || d[9] != 'A'
@@ -124,8 +124,10 @@ final class AudioDecoder {
                             + "WAV audio must have 1 to " + AudioTrack.MAX_RATE + " Hz");
                 }
                 boolean pcm = tag == 1 || tag == 3 || tag == 0xFFFE;
-                if (pcm && bits == 0) {
-                    throw new IllegalArgumentException("declares PCM of 0 bits per sample in its WAV header");
+                if (pcm && (bits == 0 || bits % 8 != 0 || bits > 64)) {
+                    // FFmpeg would read 7-bit samples as 8-bit ones: wrong sound, no error.
+                    throw new IllegalArgumentException("declares PCM of " + bits + " bits per sample in its WAV "
+                            + "header; WAV PCM samples are whole bytes: 8, 16, 24, 32 or 64 bits");
                 }
                 return;
             }

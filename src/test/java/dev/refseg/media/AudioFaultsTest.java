@@ -277,7 +277,9 @@ class AudioFaultsTest {
             refusedOnDecode(data + channels + " channels in its WAV header; WAV audio must have 1 to 16",
                     encoded(AudioEncoding.AUDIO_ENCODING_UNSPECIFIED, wavWith(22, channels, 2)));
         }
-        refusedOnDecode(data + "PCM of 0 bits per sample in its WAV header",
-                encoded(AudioEncoding.AUDIO_ENCODING_UNSPECIFIED, wavWith(34, 0, 2)));
+        for (int bits : new int[] {0, 7, 12, 72}) {
+            refusedOnDecode(data + "PCM of " + bits + " bits per sample in its WAV header; WAV PCM samples are whole "
+                    + "bytes: 8, 16, 24, 32 or 64 bits", encoded(AudioEncoding.AUDIO_ENCODING_UNSPECIFIED, wavWith(34, bits, 2)));
+        }
     }
 }
