@@ -25,11 +25,13 @@ STUB_DIR = os.path.join(HERE, "build", "stubs")
 
 
 def load_stubs():
-    """Compiles proto/refseg/v1/*.proto (once) and returns the (messages, services) modules."""
-    if not os.path.exists(os.path.join(STUB_DIR, "refseg", "v1", "segmenter_pb2_grpc.py")):
+    """Compiles proto/refseg/v1/*.proto (again whenever a .proto is newer than the stubs) and returns
+    the (messages, services) modules."""
+    protos = sorted(glob.glob(os.path.join(PROTO_DIR, "refseg", "v1", "*.proto")))
+    marker = os.path.join(STUB_DIR, "refseg", "v1", "segmenter_pb2_grpc.py")
+    if not os.path.exists(marker) or max(os.path.getmtime(p) for p in protos) > os.path.getmtime(marker):
         from grpc_tools import protoc
         os.makedirs(STUB_DIR, exist_ok=True)
-        protos = sorted(glob.glob(os.path.join(PROTO_DIR, "refseg", "v1", "*.proto")))
         rc = protoc.main(["protoc", "-I" + PROTO_DIR, "--python_out=" + STUB_DIR,
                           "--grpc_python_out=" + STUB_DIR] + protos)
         if rc != 0:
