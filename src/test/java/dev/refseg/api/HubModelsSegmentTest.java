@@ -49,4 +49,25 @@ class HubModelsSegmentTest {
         System.out.printf("hub models, the blue square: J&F %.3f%n", score.jf());
         assertTrue(score.jf() >= 0.9, "J&F " + score.jf());
     }
+
+    /**
+     * An audio referent on the hub layout, whose tagger is the Audio Spectrogram Transformer family
+     * (input_values padded to 1024 frames, logits through a sigmoid), with the fixed-size detector and
+     * the transformers-family tracker: the red disc's 500 Hz tone names it, without an LLM.
+     */
+    @Test
+    void segmentsAnAudioReferentWithTheAstTagger() throws Exception {
+        SyntheticClip clip = AvsClips.oneSounding();
+        StreamClient.Outcome o;
+        try (StreamClient c = new StreamClient()) {
+            o = c.run(AvsClips.requests(clip, dev.refseg.v1.AudioReferentSpec.getDefaultInstance(),
+                    SegmentOptions.getDefaultInstance()));
+        }
+        assertEquals(Status.Code.OK, o.status().getCode(), o.description());
+        dev.refseg.v1.Referent r = o.of(SegmentResponse.EventCase.REFERENT).get(0).getReferent();
+        assertEquals("red", r.getText());
+        assertEquals("Bell", r.getLabels(0).getName());
+        double miou = dev.refseg.eval.AvsMetrics.meanIou(AvsClips.sounding(o, clip.frameCount()), AvsClips.truth(clip));
+        assertTrue(miou >= 0.85, "mIoU " + miou);
+    }
 }
