@@ -160,7 +160,7 @@ class SegmentHardeningTest extends CallTest {
         float[] samples = new float[1600];
         samples[800] = Float.POSITIVE_INFINITY;
         assertRejected(List.of(start(), frame(0), audio(AudioEncoding.AUDIO_ENCODING_WAV, 0, 0, floatWav(samples))),
-                Status.Code.INVALID_ARGUMENT, "audio.data", "non-finite sample");
+                Status.Code.INVALID_ARGUMENT, "audio.data", "sample 800 (channel 0) = Infinity");
     }
 
     /** A 16 kHz mono IEEE-float WAV file. */
