@@ -17,9 +17,11 @@ import java.nio.file.Path;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Audio in every accepted form comes out as 16 kHz mono float with its duration and pitch intact. */
+@ExtendWith(NativeAudioLeaks.class)
 class AudioTrackTest {
     static final double SECONDS = 2.0;
     static final double TONE = 440;
@@ -68,13 +70,15 @@ class AudioTrackTest {
 
     @Test
     void pcmS16StereoIsDownmixedAndResampled() {
-        AudioTrack t = new AudioTrack(IntakeLimits.defaults());
         byte[] pcm = WavWriter.toS16le(tone(44_100, 2));
         int half = pcm.length / 2 / 4 * 4;
-        t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_S16LE, java.util.Arrays.copyOf(pcm, half), 44_100, 2));
-        t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_S16LE, java.util.Arrays.copyOfRange(pcm, half, pcm.length), 44_100, 2));
-        assertEquals(SECONDS, t.receivedSeconds(), 1e-6);
-        assertTone(t.decode(), 0.001);
+        try (AudioTrack t = new AudioTrack(IntakeLimits.defaults())) {
+            t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_S16LE, java.util.Arrays.copyOf(pcm, half), 44_100, 2));
+            t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_S16LE, java.util.Arrays.copyOfRange(pcm, half, pcm.length),
+                    44_100, 2));
+            assertEquals(SECONDS, t.receivedSeconds(), 1e-6);
+            assertTone(t.decode(), 0.001);
+        }
     }
 
     @Test
@@ -84,9 +88,10 @@ class AudioTrackTest {
         for (float v : s) {
             b.putFloat(v);
         }
-        AudioTrack t = new AudioTrack(IntakeLimits.defaults());
-        t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_F32LE, b.array(), 48_000, 1));
-        assertTone(t.decode(), 0.001);
+        try (AudioTrack t = new AudioTrack(IntakeLimits.defaults())) {
+            t.add(chunk(AudioEncoding.AUDIO_ENCODING_PCM_F32LE, b.array(), 48_000, 1));
+            assertTone(t.decode(), 0.001);
+        }
     }
 
     @Test
