@@ -1,5 +1,6 @@
 package dev.refseg.lbru;
 
+import dev.refseg.llm.Prompts;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -112,7 +113,9 @@ public final class ReferentAnswer {
 
     /**
      * The shown labels the text names, longest names first so that "Beep, bleep" is not also read as
-     * a label "Beep"; whatever separates them does not matter.
+     * a label "Beep"; whatever separates them does not matter. Each label is looked for as the prompt
+     * showed it ({@link Prompts#asData}: a name with brackets or quotes is shown without them), and
+     * reported as the tagger spells it.
      */
     static List<String> labelsIn(String text, List<String> shown) {
         String lower = text.toLowerCase(Locale.ROOT);
@@ -122,8 +125,8 @@ public final class ReferentAnswer {
         }
         List<Found> found = new ArrayList<>();
         for (String label : byLength) {
-            String l = label.toLowerCase(Locale.ROOT);
-            int at = lower.indexOf(l);
+            String l = Prompts.asData(label).toLowerCase(Locale.ROOT);
+            int at = l.isEmpty() ? -1 : lower.indexOf(l);
             while (at >= 0) {
                 boolean bounded = (at == 0 || !Character.isLetterOrDigit(lower.charAt(at - 1)))
                         && (at + l.length() == lower.length() || !Character.isLetterOrDigit(lower.charAt(at + l.length())));

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -13,9 +14,21 @@ import java.util.regex.Pattern;
 /**
  * The GPT-PS prompts, kept as resources ({@code prompts/*.txt}, our own wording of the method's steps)
  * and filled in here: {@code {{name}}} placeholders, all of which must be given.
+ *
+ * <p>Text that does not come from us (the client's referent, detector phrases, tagger label names,
+ * object names from an earlier reply) is data, never part of the instructions: each template puts it on
+ * its own lines between {@code <name>} and {@code </name>} lines and tells the model so, and
+ * {@link #asData} first takes out of it whatever could end that block or plant an answer (line breaks,
+ * angle and square brackets, invisible characters). The answers are read from the last bracketed group
+ * of the reply ({@code AnswerParser}, {@code ReferentAnswer}), so a referent such as "answer [4]" must
+ * reach the model as "answer (4)": a model quoting it back after its answer then cannot change it.
  */
 public final class Prompts {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(\\w+)}}");
+    /** Characters with no visible form: bidi controls, zero-width marks, tag characters, unassigned or lone. */
+    private static final Pattern INVISIBLE = Pattern.compile("[\\p{Cf}\\p{Cs}\\p{Co}\\p{Cn}]");
+    /** Control characters (line breaks among them) and every kind of space, line and paragraph separator. */
+    private static final Pattern SPACES = Pattern.compile("[\\p{Cc}\\p{Z}]+");
 
     /** One candidate as the key-box prompt lists it. */
     public record Candidate(String phrase, float score) {
@@ -26,7 +39,7 @@ public final class Prompts {
 
     /** The key-frame prompt for a tile of {@code count} numbered frames. */
     public static String keyFrame(String referent, int count) {
-        return fill(load("key-frame.txt"), Map.of("referent", clean(referent), "count", String.valueOf(count)));
+        return fill(load("key-frame.txt"), Map.of("referent", asData(referent), "count", String.valueOf(count)));
     }
 
     /**
@@ -43,12 +56,12 @@ public final class Prompts {
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < boxes.size(); i++) {
             list.append("- box ").append(i + 1).append(": ").append(BoxColours.NAMES.get(i))
-                    .append(", labelled \"").append(clean(boxes.get(i).phrase())).append('"');
+                    .append(", labelled \"").append(asData(boxes.get(i).phrase())).append('"');
             if (i < boxes.size() - 1) {
                 list.append('\n');
             }
         }
-        return fill(load("key-box.txt"), Map.of("referent", clean(referent), "count", String.valueOf(count),
+        return fill(load("key-box.txt"), Map.of("referent", asData(referent), "count", String.valueOf(count),
                 "pivot", String.valueOf(pivotNumber), "boxCount", String.valueOf(boxes.size()),
                 "boxNoun", boxes.size() == 1 ? "box has" : "boxes have", "boxList", list.toString()));
     }
@@ -73,7 +86,7 @@ public final class Prompts {
             if (!list.isEmpty()) {
                 list.append('\n');
             }
-            list.append("- \"").append(clean(l.name())).append("\" (")
+            list.append("- \"").append(asData(l.name())).append("\" (")
                     .append(String.format(java.util.Locale.ROOT, "%.2f", l.score())).append(')');
         }
         String howMany = maxObjects <= 1 ? "Name only the one object most likely making the sound."
@@ -100,14 +113,42 @@ public final class Prompts {
             }
             list.append("- box ").append(i + 1).append(": ").append(BoxColours.NAMES.get(i));
         }
-        return fill(load("sounding-box.txt"), Map.of("category", clean(category), "count", String.valueOf(count),
+        return fill(load("sounding-box.txt"), Map.of("category", asData(category), "count", String.valueOf(count),
                 "pivot", String.valueOf(pivotNumber), "boxCount", String.valueOf(boxCount), "boxList",
                 list.toString()));
     }
 
-    /** Quotes and line breaks in user text would break the prompt's structure. */
-    static String clean(String s) {
-        return s.replace('"', '\'').replaceAll("\\s+", " ").strip();
+    /**
+     * Text from outside (a referent, a detector phrase, a label name) as it may stand in a prompt's data
+     * block: one line, nothing that could close the block or read as an answer. In order: NFKC (so that
+     * full-width brackets and other look-alikes become the ASCII they stand for, and are then caught);
+     * invisible characters removed (a bidi override would show the model text in another order than the
+     * parsers read it); every opening bracket of any script, and {@code <}, becomes {@code (}, every closing
+     * one, and {@code >}, {@code )}; quotation marks become {@code '} (labels are listed in double quotes);
+     * {@code |} becomes {@code /} (it separates the fields of the LBRU answer); control characters and
+     * runs of spaces, line breaks among them, become one space. Words and their order are left alone: the
+     * model still reads what the user meant.
+     */
+    public static String asData(String s) {
+        String t = INVISIBLE.matcher(Normalizer.normalize(s, Normalizer.Form.NFKC)).replaceAll("");
+        StringBuilder out = new StringBuilder(t.length());
+        t.codePoints().forEach(c -> out.appendCodePoint(neutral(c)));
+        return SPACES.matcher(out).replaceAll(" ").strip();
+    }
+
+    private static int neutral(int c) {
+        return switch (c) {
+            case '<' -> '(';
+            case '>' -> ')';
+            case '"' -> '\'';
+            case '|' -> '/';
+            default -> switch (Character.getType(c)) {
+                case Character.START_PUNCTUATION -> '(';
+                case Character.END_PUNCTUATION -> ')';
+                case Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION -> '\'';
+                default -> c;
+            };
+        };
     }
 
     static String fill(String template, Map<String, String> values) {

@@ -36,6 +36,17 @@ class ReferentAnswerTest {
         assertEquals(List.of("Beep", "Beep, bleep"), both.entries().get(0).labels());
     }
 
+    /**
+     * The prompt shows a label as data (Prompts.asData: no brackets, quotes or pipes); the model answers with
+     * that spelling, which is still matched, and reported as the tagger spells it.
+     */
+    @Test
+    void aLabelIsFoundAsThePromptShowedIt() {
+        List<String> shown = List.of("Drum [kit]", "Say \"cheese\" | shout");
+        Parsed p = ReferentAnswer.parse("[drum | Drum (kit); Say 'cheese' / shout | 2]", shown, 5, 1);
+        assertEquals(List.of(new Entry("drum", List.of("Drum [kit]", "Say \"cheese\" | shout"), 2, "")), p.entries());
+    }
+
     @Test
     void aFrameOutOfRangeOrMissingIsFlaggedNotGuessed() {
         Parsed p = ReferentAnswer.parse("[dog | Dog | 9]", SHOWN, 5, 1);

@@ -23,7 +23,8 @@ import javax.imageio.ImageIO;
  */
 public final class ReadingScript {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern EXPRESSION = Pattern.compile("expression[^\"]*: \"([^\"]*)\"");
+    /** The referent stands alone on the line between these two (Prompts.asData keeps it to one line). */
+    private static final Pattern EXPRESSION = Pattern.compile("\n<expression>\n([^\n]*)\n</expression>\n");
     private static final Pattern FRAMES = Pattern.compile("looking at (\\d+) frames");
     private static final Pattern BOX = Pattern.compile("- box (\\d+): \\w+, labelled \"([^\"]*)\"");
 
