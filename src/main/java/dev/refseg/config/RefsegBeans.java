@@ -139,13 +139,29 @@ public class RefsegBeans {
             }
         }
         String url = c.baseUrl().orElse("https://api.openai.com/v1");
-        VisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse("none"), c.timeout());
+        VisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse(null), c.timeout());
         GuardedLlm guarded = new GuardedLlm(llm, new GuardedLlm.Policy(c.maxRetries(), c.initialBackoff(),
                 c.maxBackoff()), c.maxConcurrent(), c.maxQueued(), c.cacheEntries(), meters);
-        LOG.infof("LLM for GPT-PS: %s (key frame %s/%s, key box %s/%s)", url, c.keyFrameModel(), c.keyFrameDetail(),
+        LOG.infof("LLM for GPT-PS: %s (key frame %s/%s, key box %s/%s)", endpointForLog(url), c.keyFrameModel(), c.keyFrameDetail(),
                 c.keyBoxModel(), c.keyBoxDetail());
         return new SelectionLlm(guarded, new SelectionLlm.StepModel(c.keyFrameModel(), c.keyFrameDetail()),
                 new SelectionLlm.StepModel(c.keyBoxModel(), c.keyBoxDetail()));
+    }
+
+    /**
+     * The LLM endpoint as the log shows it: scheme, host, port and path only. User info and the query are
+     * left out, since a key may be given there (https://user:key@host/v1, ...?api-key=...).
+     */
+    static String endpointForLog(String url) {
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (u.getHost() == null) {
+                return "(an endpoint URL without a host)";
+            }
+            return new java.net.URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null).toString();
+        } catch (java.net.URISyntaxException e) {
+            return "(an endpoint URL that does not parse)";
+        }
     }
 
     void closeLlm(@Disposes SelectionLlm llm) {

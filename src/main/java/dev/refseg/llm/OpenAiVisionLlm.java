@@ -3,6 +3,9 @@ package dev.refseg.llm;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.NonRetriableException;
+import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.internal.ExceptionMapper;
 import dev.langchain4j.model.openai.internal.OpenAiClient;
 import dev.langchain4j.model.openai.internal.OpenAiUtils;
@@ -29,12 +32,21 @@ import java.util.concurrent.TimeoutException;
  * <p>The request is sent asynchronously and awaited, rather than through the blocking chat model,
  * because only the asynchronous call can be aborted: cancelling its handle resets the connection, while
  * an interrupted blocking call leaves the request running until its timeout ({@code RequestAbortProbe}).
+ *
+ * <p>The API key never leaves in an exception: an endpoint may quote it in its error body (which
+ * langchain4j makes the exception's message), and failure messages are logged and sent to clients as
+ * fallback reasons; such a failure is replaced by one of the same kind and status with the key cut out.
  */
 public final class OpenAiVisionLlm implements VisionLlm {
+    private static final String REDACTED = "[api key redacted]";
+
     private final OpenAiClient client;
     private final Duration timeout;
+    /** The configured key, to be cut out of failures; null when none is configured. */
+    private final String apiKey;
 
     /**
+     * @param apiKey  the bearer key, or null for an endpoint without authentication
      * @param timeout limit of a whole request, from sending it to the last byte of the answer; the REST
      *                client's own connect and read timeouts (whole seconds, rounded up, at least 1 s) only
      *                bound each wait, so an endpoint trickling its answer a byte at a time is cut here
@@ -42,8 +54,11 @@ public final class OpenAiVisionLlm implements VisionLlm {
     @SuppressWarnings("unchecked")
     public OpenAiVisionLlm(String baseUrl, String apiKey, Duration timeout) {
         this.timeout = timeout;
+        this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
         Duration seconds = Duration.ofSeconds(Math.max(1, (timeout.toMillis() + 999) / 1000));
-        this.client = OpenAiClient.builder().baseUrl(baseUrl).apiKey(apiKey).connectTimeout(seconds)
+        // The client wants some key; an endpoint without authentication ignores this one.
+        this.client = OpenAiClient.builder().baseUrl(baseUrl).apiKey(this.apiKey == null ? "none" : this.apiKey)
+                .connectTimeout(seconds)
                 .readTimeout(seconds).userAgent(OpenAiUtils.DEFAULT_USER_AGENT).build();
     }
 
@@ -97,8 +112,8 @@ public final class OpenAiVisionLlm implements VisionLlm {
             Thread.currentThread().interrupt();
             throw new RequestAborted("the LLM request to " + model + " was aborted");
         } catch (ExecutionException e) {
-            throw unusable(e.getCause()) ? new UnusableReply("not a chat completion (" + e.getCause().getMessage()
-                    + ")", e.getCause()) : ExceptionMapper.DEFAULT.mapException(e.getCause());
+            throw withoutKey(unusable(e.getCause()) ? new UnusableReply("not a chat completion ("
+                    + e.getCause().getMessage() + ")", e.getCause()) : ExceptionMapper.DEFAULT.mapException(e.getCause()));
         }
         if (response.choices() == null || response.choices().isEmpty() || response.choices().get(0).message() == null) {
             // langchain4j would raise a (retriable) InternalServerException for this.
@@ -109,5 +124,45 @@ public final class OpenAiVisionLlm implements VisionLlm {
         int in = usage != null && usage.inputTokenCount() != null ? usage.inputTokenCount() : 0;
         int out = usage != null && usage.outputTokenCount() != null ? usage.outputTokenCount() : 0;
         return new Reply(text, in, out);
+    }
+
+    /**
+     * {@code failure} itself when no message in its chain holds the key; else a failure that
+     * {@link GuardedLlm#retryable} sorts the same way (an HTTP error keeps its status and mapped type, an
+     * unusable reply stays one) whose message has the key cut out, and with no cause, so that a logged
+     * stack trace cannot show the original either.
+     */
+    RuntimeException withoutKey(RuntimeException failure) {
+        if (apiKey == null || !mentionsKey(failure)) {
+            return failure;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException h) {
+                return ExceptionMapper.DEFAULT.mapException(new HttpException(h.statusCode(), redact(h.getMessage())));
+            }
+        }
+        if (failure instanceof UnusableReply u) {
+            return u.without(apiKey, REDACTED);
+        }
+        String message = redact(failure.getMessage());
+        return GuardedLlm.retryable(failure) ? new RetriableException(message) : new NonRetriableException(message);
+    }
+
+    private boolean mentionsKey(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains(apiKey)) {
+                return true;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (String.valueOf(s.getMessage()).contains(apiKey)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private String redact(String message) {
+        return String.valueOf(message).replace(apiKey, REDACTED);
     }
 }

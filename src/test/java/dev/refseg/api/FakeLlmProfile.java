@@ -15,6 +15,8 @@ import java.util.Map;
 public class FakeLlmProfile implements QuarkusTestProfile {
     static final FakeOpenAi FAKE = start();
     static final int MAX_CONCURRENT = 2;
+    /** Distinctive, so that a test can look for it in logs and messages. */
+    static final String API_KEY = "sk-refseg-fake-7d3e91c4b25a";
 
     /** Clears what the fake recorded and lets it answer as the prompts ask (ReadingScript). */
     static void readingScript() {
@@ -32,7 +34,7 @@ public class FakeLlmProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("refseg.llm.base-url", FAKE.baseUrl(), "refseg.llm.api-key", "test-key",
+        return Map.of("refseg.llm.base-url", FAKE.baseUrl(), "refseg.llm.api-key", API_KEY,
                 "refseg.llm.key-frame-model", "fake-frame-model", "refseg.llm.key-box-model", "fake-box-model",
                 "refseg.llm.timeout", "5s", "refseg.llm.max-retries", "1", "refseg.llm.initial-backoff", "50ms",
                 "refseg.llm.max-backoff", "200ms", "refseg.llm.max-concurrent", String.valueOf(MAX_CONCURRENT),

@@ -141,6 +141,39 @@ class OpenAiVisionLlmTest {
         }
     }
 
+    /**
+     * An endpoint that quotes the key in its error body (as a mistyped-key reply may): the failure keeps
+     * its status, kind and retry class, but neither its messages nor its stack trace hold the key.
+     */
+    @Test
+    void anErrorBodyQuotingTheKeyLosesTheKey() throws Exception {
+        String key = "sk-refseg-test-0123456789abcdef";
+        try (FakeOpenAi fake = new FakeOpenAi(body -> "[1]")) {
+            VisionLlm llm = new OpenAiVisionLlm(fake.baseUrl(), key, Duration.ofSeconds(5));
+            String quoting = "{\"error\":{\"message\":\"Incorrect API key provided: " + key + "\",\"type\":\"x\"}}";
+            for (int status : new int[] {401, 503, 200}) {
+                fake.script(body -> new FakeOpenAi.Answer(status, "", 0, 0, status == 200 ? "not JSON: " + key : quoting));
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> llm.ask("m", "q", new byte[] {1}, "low"));
+                java.io.StringWriter trace = new java.io.StringWriter();
+                e.printStackTrace(new java.io.PrintWriter(trace));
+                assertTrue(!trace.toString().contains(key), status + ": " + trace);
+                // Jackson quotes no more than the first token of a body that is not JSON: nothing to cut there.
+                assertEquals(status != 200, trace.toString().contains("[api key redacted]"), status + ": " + trace);
+                assertEquals(status == 503, GuardedLlm.retryable(e), status + ": " + e);
+                if (status == 200) {
+                    assertTrue(e instanceof UnusableReply, e.toString());
+                } else {
+                    Throwable http = e;
+                    while (!(http instanceof dev.langchain4j.exception.HttpException) && http.getCause() != null) {
+                        http = http.getCause();
+                    }
+                    assertEquals(status, ((dev.langchain4j.exception.HttpException) http).statusCode(), e.toString());
+                }
+            }
+        }
+    }
+
     /** A connection that cannot be made is still worth a retry. */
     @Test
     void connectionFailuresStayRetryable() throws Exception {
