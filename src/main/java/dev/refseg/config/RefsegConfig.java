@@ -33,6 +33,8 @@ public interface RefsegConfig {
 
     Audio audio();
 
+    Auth auth();
+
     interface Limits {
         /** Largest payload (frame, media or audio bytes) of one request message. */
         @WithDefault("16777216")
@@ -349,5 +351,21 @@ public interface RefsegConfig {
         /** Detector text threshold for a category's candidates (AVS: 0.25). */
         @WithDefault("0.25")
         float textThreshold();
+    }
+
+    /** Who may call the public gRPC port; the health service always answers (probes carry no key). */
+    interface Auth {
+        /** {@code none}: every caller; {@code api-key}: only callers that send one of the keys below. */
+        @WithDefault("none")
+        dev.refseg.auth.AuthMode mode();
+
+        /**
+         * File of keys, one a line; blank lines and lines starting with {@code #} are skipped. Re-read when
+         * it changes (checked at most once a second), so a rotated Kubernetes Secret takes effect in place.
+         */
+        Optional<Path> keysFile();
+
+        /** Keys given in the configuration itself (a comma list): for development and tests, said so at start. */
+        Optional<List<String>> keys();
     }
 }

@@ -30,33 +30,39 @@ class ServiceDiscoveryTest {
             HealthCheckResponse h = HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance());
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, h.getStatus());
 
-            CompletableFuture<List<String>> names = new CompletableFuture<>();
-            StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(ch).serverReflectionInfo(
-                    new StreamObserver<>() {
-                        @Override
-                        public void onNext(ServerReflectionResponse r) {
-                            names.complete(r.getListServicesResponse().getServiceList().stream()
-                                    .map(ServiceResponse::getName).toList());
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            names.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-            req.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
-            List<String> services = names.get(30, TimeUnit.SECONDS);
-            req.onCompleted();
+            List<String> services = listServices(ServerReflectionGrpc.newStub(ch));
             for (String s : List.of("refseg.v1.Segmenter", "refseg.v1.AudioReferent", "refseg.v1.KeySelection",
                     "refseg.v1.Propagation")) {
                 assertTrue(services.contains(s), s + " not in " + services);
             }
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The services reflection lists (grpcurl's {@code list}); a refused call throws its status. */
+    static List<String> listServices(ServerReflectionGrpc.ServerReflectionStub stub) throws Exception {
+        CompletableFuture<List<String>> names = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> req = stub.serverReflectionInfo(new StreamObserver<>() {
+            @Override
+            public void onNext(ServerReflectionResponse r) {
+                names.complete(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                names.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        req.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+        try {
+            return names.get(30, TimeUnit.SECONDS);
+        } finally {
+            req.onCompleted();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.refseg.api;
 import dev.refseg.v1.SegmentRequest;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SegmenterGrpc;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -17,15 +18,20 @@ import java.util.concurrent.TimeUnit;
 final class StreamClient implements AutoCloseable {
     static final long TIMEOUT_S = 60;
     final ManagedChannel channel;
+    private final ClientInterceptor[] interceptors;
 
     StreamClient() {
         this(TestPorts.grpc());
     }
 
-    /** A client of the test server reached on another port (e.g. through a proxy). */
-    StreamClient(int port) {
+    /**
+     * A client of the test server reached on another port (e.g. through a proxy), whose calls carry what
+     * the interceptors add (e.g. an API key).
+     */
+    StreamClient(int port, ClientInterceptor... interceptors) {
         channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().maxInboundMessageSize(64 << 20)
                 .build();
+        this.interceptors = interceptors;
     }
 
     record Outcome(List<SegmentResponse> events, Status status) {
@@ -72,7 +78,7 @@ final class StreamClient implements AutoCloseable {
 
     Call open() {
         Call c = new Call();
-        c.requests = SegmenterGrpc.newStub(channel).segment(c);
+        c.requests = SegmenterGrpc.newStub(channel).withInterceptors(interceptors).segment(c);
         return c;
     }
 
