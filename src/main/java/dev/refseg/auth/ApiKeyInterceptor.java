@@ -10,6 +10,8 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GlobalInterceptor;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.Prioritized;
 import jakarta.inject.Singleton;
 import java.util.EnumMap;
@@ -71,6 +73,8 @@ public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
             if (auth.keysFile().isPresent() || !inline.isEmpty()) {
                 LOG.warn("refseg.auth.keys-file / refseg.auth.keys are set but refseg.auth.mode=none: no key is "
                         + "asked for; set refseg.auth.mode=api-key to require one");
+            } else {
+                LOG.info("refseg.auth.mode=none: the gRPC API serves every caller, without a key");
             }
             return;
         }
@@ -86,6 +90,14 @@ public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
         LOG.infof("API keys required on the gRPC port ('authorization: Bearer <key>' or 'x-api-key: <key>'): %d key(s)%s, "
                 + "fingerprints %s; open without a key: %s", keys.count(), auth.keysFile().map(f -> " (file " + f + ")")
                 .orElse(""), keys.fingerprints(), OPEN_SERVICES);
+    }
+
+    /**
+     * Nothing to do once this bean exists; the observer makes it exist at start. Quarkus' gRPC server only
+     * logs an interceptor it cannot create and goes on without the API, so without this a missing keys file
+     * would leave a process that is up, healthy on HTTP, and serves no gRPC at all.
+     */
+    void keysReadAtStart(@Observes StartupEvent e) {
     }
 
     @Override
