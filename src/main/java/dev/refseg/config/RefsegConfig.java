@@ -108,6 +108,14 @@ public interface RefsegConfig {
     }
 
     interface Inference {
+        /**
+         * Where the inference sidecar is, for refseg.role=gateway: a gRPC target such as
+         * {@code localhost:9100} or {@code dns:///refseg-inference:9100}. In the embedded role, the
+         * value {@code loopback} puts the sidecar contract between the stages and the local models over
+         * an in-process channel (the split's code path in one JVM: tests, diagnosis); unset = direct calls.
+         */
+        Optional<String> address();
+
         /** Execution providers in order of preference: cuda, tensorrt, cpu. CPU is always the last resort. */
         @WithDefault("cpu")
         List<String> executionProviders();
