@@ -130,8 +130,12 @@ public final class RemoteInference implements InferenceBackend {
 
     /** The sidecar's own statuses (INVALID_ARGUMENT naming a field, ...) as they are; transport failures named. */
     private StatusRuntimeException passThrough(Status s) {
-        return s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.UNKNOWN ? unavailable(s)
-                : s.asRuntimeException();
+        // The sidecar never cancels on its own: a CANCELLED this side did not ask for is a sidecar going away
+        // (a shutdown resets its streams), as UNAVAILABLE is a lost connection.
+        return switch (s.getCode()) {
+            case UNAVAILABLE, UNKNOWN, CANCELLED -> unavailable(s);
+            default -> s.asRuntimeException();
+        };
     }
 
     private StatusRuntimeException unavailable(Status s) {
