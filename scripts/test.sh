@@ -19,6 +19,9 @@ command -v mkfifo > /dev/null || { echo "mkfifo (coreutils) is required"; exit 1
 echo "== Java build and tests"
 ./mvnw -B -ntp verify
 
+echo "== the gRPC tests of every stage again, across the split (the sidecar contract on an in-process channel)"
+./mvnw -B -ntp -o surefire:test -Dtest='dev.refseg.api.*Test' -Drefseg.inference.address=loopback
+
 echo "== client tests against a running service"
 APP=target/quarkus-app/quarkus-run.jar
 rm -rf target/sample
@@ -37,6 +40,26 @@ export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
 (cd clients/python && "$PY" -m unittest -v test_client)
 (cd clients/node && npm ci --no-audit --no-fund --loglevel=error && node check.js)
 kill $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+
+echo "== the split as two processes: an inference sidecar and a gateway; the Python client tests through the gateway"
+java -Drefseg.role=inference -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=19100 \
+    -Dquarkus.http.port=18100 -jar "$APP" > target/sidecar.log 2>&1 &
+SIDECAR=$!
+java -Drefseg.role=gateway -Drefseg.inference.address=localhost:19100 -Dquarkus.grpc.server.port=19200 \
+    -Dquarkus.http.port=18200 -jar "$APP" > target/gateway.log 2>&1 &
+GATEWAY=$!
+trap 'kill $SIDECAR $GATEWAY 2>/dev/null || true' EXIT
+for port in 19100 19200; do
+  for _ in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
+    kill -0 $SIDECAR 2>/dev/null && kill -0 $GATEWAY 2>/dev/null || { tail -30 target/sidecar.log target/gateway.log; exit 1; }
+    sleep 0.5
+  done
+done
+grep -q "no model is loaded in this process" target/gateway.log || { echo "the gateway loaded models"; exit 1; }
+(cd clients/python && REFSEG_TARGET=localhost:19200 "$PY" -m unittest test_client)
+kill $SIDECAR $GATEWAY; wait $SIDECAR $GATEWAY 2>/dev/null || true
 trap - EXIT
 
 echo "== a model directory with a misnamed graph input must stop the start, naming it"
