@@ -13,11 +13,10 @@ import java.util.stream.Stream;
 final class ConfigKeys {
     /**
      * Keys the manifests set that RefsegConfig does not map yet: they come with issue 12's
-     * gateway/inference split (where the gateway finds the sidecar, where the sidecar listens) and its
-     * draining on SIGTERM, built in parallel with the manifests. Remove each once RefsegConfig maps it.
+     * gateway/inference split (the Unix socket the sidecar listens on) and its draining on SIGTERM, built
+     * in parallel with the manifests. Remove each once RefsegConfig maps it.
      */
     static final Set<String> PENDING = Set.of(
-            "refseg.inference.address",
             "refseg.inference.listen",
             "refseg.shutdown.drain-timeout");
 
