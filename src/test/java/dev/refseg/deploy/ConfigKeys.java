@@ -13,11 +13,10 @@ import java.util.stream.Stream;
 final class ConfigKeys {
     /**
      * Keys the manifests set that RefsegConfig does not map yet: they come with issue 12's
-     * gateway/inference split (the Unix socket the sidecar listens on) and its draining on SIGTERM, built
+     * draining on SIGTERM, built
      * in parallel with the manifests. Remove each once RefsegConfig maps it.
      */
     static final Set<String> PENDING = Set.of(
-            "refseg.inference.listen",
             "refseg.shutdown.drain-timeout");
 
     /** A key that holds a map ("refseg.x.y.*") takes any name below it. */

@@ -39,7 +39,6 @@ class PodSpecTest {
     private static final int QUARKUS_HTTP_DEFAULT_PORT = 8080;
     private static final String GPU = "nvidia.com/gpu";
     private static final String LLM_KEY_ENV = "REFSEG_LLM_API_KEY";
-    private static final String UNIX = "unix://";
     /** Seconds a process needs after its drain ends to release its sessions and exit. */
     private static final int EXIT_MARGIN_SECONDS = 10;
     /**
@@ -173,25 +172,15 @@ class PodSpecTest {
 
     @ParameterizedTest
     @MethodSource("pods")
-    void theSocketLiesInAnEmptyDirBothContainersMount(Path file) {
+    void theGatewayReachesTheSidecarOnThePodsLoopbackOnly(Path file) {
         Node gateway = byRole(file, Role.GATEWAY);
         Node sidecar = byRole(file, Role.INFERENCE);
         String address = Manifests.config(gateway).getValue("refseg.inference.address", String.class);
-        String listen = Manifests.config(sidecar).getValue("refseg.inference.listen", String.class);
-        assertTrue(address.startsWith(UNIX), gateway.path() + ": refseg.inference.address " + address);
-        assertEquals(address, listen, "the gateway's refseg.inference.address against the sidecar's listen");
-
-        String dir = Path.of(address.substring(UNIX.length())).getParent().toString();
-        Node mount = mountAt(gateway, dir);
-        Node volume = Manifests.podSpec(file).get("volumes").named(mount.get("name").required());
-        assertFalse(volume.get("emptyDir").missing(), volume.path() + ": not an emptyDir");
-        assertEquals(mount.get("name").text(), mountAt(sidecar, dir).get("name").text(),
-                sidecar.path() + ": mounts another volume at the socket's folder " + dir);
-    }
-
-    private static Node mountAt(Node container, String dir) {
-        return container.get("volumeMounts").items().stream().filter(m -> dir.equals(m.get("mountPath").text()))
-                .findFirst().orElseGet(() -> fail(container.path() + ": nothing mounted at " + dir));
+        int port = Manifests.config(sidecar).getValue("quarkus.grpc.server.port", Integer.class);
+        String host = Manifests.config(sidecar).getValue("quarkus.grpc.server.host", String.class);
+        assertEquals("localhost:" + port, address, gateway.path() + ": refseg.inference.address against the "
+                + "sidecar's gRPC port");
+        assertEquals("127.0.0.1", host, sidecar.path() + ": the sidecar must listen on the pod's loopback only");
     }
 
     @ParameterizedTest
@@ -208,7 +197,6 @@ class PodSpecTest {
             assertNotEquals(0, sc.get("runAsUser").integer(), sc.path() + ".runAsUser");
             users.add(sc.get("runAsUser").required());
         }
-        // The sidecar creates the socket; the gateway can connect only with write permission on it.
         assertEquals(1, users.size(), file + ": both containers must run as one user, got " + users);
     }
 
