@@ -46,7 +46,9 @@ echo "== the split as two processes: an inference sidecar and a gateway; the Pyt
 java -Drefseg.role=inference -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=19100 \
     -Dquarkus.http.port=18100 -jar "$APP" > target/sidecar.log 2>&1 &
 SIDECAR=$!
-java -Drefseg.role=gateway -Drefseg.inference.address=localhost:19100 -Dquarkus.grpc.server.port=19200 \
+# The gateway logs every class it loads: afterwards none may come from a package that needs JNI or AWT.
+java -Xlog:class+load=info:file=target/gateway-classes.log -Drefseg.role=gateway \
+    -Drefseg.inference.address=localhost:19100 -Dquarkus.grpc.server.port=19200 \
     -Dquarkus.http.port=18200 -jar "$APP" > target/gateway.log 2>&1 &
 GATEWAY=$!
 trap 'kill $SIDECAR $GATEWAY 2>/dev/null || true' EXIT
@@ -61,6 +63,11 @@ grep -q "no model is loaded in this process" target/gateway.log || { echo "the g
 (cd clients/python && REFSEG_TARGET=localhost:19200 "$PY" -m unittest test_client)
 kill $SIDECAR $GATEWAY; wait $SIDECAR $GATEWAY 2>/dev/null || true
 trap - EXIT
+JNI_CLASSES=' (ai\.onnxruntime|org\.bytedeco|java\.awt|javax\.imageio|sun\.awt|sun\.java2d)\.'
+if grep -qE "$JNI_CLASSES" target/gateway-classes.log; then
+  echo "the gateway loaded classes that need JNI or AWT:"; grep -E "$JNI_CLASSES" target/gateway-classes.log | head; exit 1
+fi
+echo "the gateway served every client test without loading ONNX Runtime, JavaCPP/FFmpeg, AWT or ImageIO"
 
 echo "== a model directory with a misnamed graph input must stop the start, naming it"
 rm -rf target/bad-models
