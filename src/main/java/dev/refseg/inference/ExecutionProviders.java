@@ -190,7 +190,7 @@ public final class ExecutionProviders {
             java.nio.file.Files.createDirectories(tensorrtCacheDir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("refseg.inference.tensorrt-cache-dir " + tensorrtCacheDir
-                    + " cannot be created", e);
+                    + " cannot be created: " + e, e);
         }
     }
 
