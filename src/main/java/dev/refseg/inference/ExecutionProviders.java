@@ -108,6 +108,11 @@ public final class ExecutionProviders {
         return new TreeSet<>(perGraph.keySet());
     }
 
+    /** Whether any graph asks for TensorRT (its options are then worth logging). */
+    public boolean usesTensorrt() {
+        return global.contains("tensorrt") || perGraph.values().stream().anyMatch(l -> l.contains("tensorrt"));
+    }
+
     public int deviceId() {
         return deviceId;
     }
@@ -121,7 +126,7 @@ public final class ExecutionProviders {
      * grows by what is asked for rather than to the next power of two (which would pass the limit sooner
      * and hold memory no run uses).
      */
-    Map<String, String> cudaOptions() {
+    public Map<String, String> cudaOptions() {
         Map<String, String> o = new LinkedHashMap<>();
         if (gpuMemLimit > 0) {
             o.put("gpu_mem_limit", Long.toString(gpuMemLimit));
@@ -134,7 +139,7 @@ public final class ExecutionProviders {
      * TensorRT's options beyond the device: fp16 on or off, and with a cache directory the engine cache and
      * the timing cache there (the timing cache serves every graph: it holds kernel timings, not engines).
      */
-    Map<String, String> tensorrtOptions() {
+    public Map<String, String> tensorrtOptions() {
         Map<String, String> o = new LinkedHashMap<>();
         o.put("trt_fp16_enable", tensorrtFp16 ? "1" : "0");
         if (tensorrtCacheDir != null) {

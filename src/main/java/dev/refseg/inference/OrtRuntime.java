@@ -397,9 +397,12 @@ public final class OrtRuntime {
         loaded.add("cpu");
         if (active == null && !own) {
             active = List.copyOf(loaded);
-            LOG.infof("ONNX Runtime %s, execution providers %s%s, intra-op threads %s (spin-waiting %s), CPU arena %s",
-                    env.getVersion(), active, providers.graphKeys().isEmpty() ? ""
-                            : " (own lists: " + providers.graphKeys() + ")", intraOpThreads > 0 ? intraOpThreads
+            LOG.infof("ONNX Runtime %s, execution providers %s%s%s, intra-op threads %s (spin-waiting %s), CPU arena %s",
+                    env.getVersion(), active + (active.equals(withCpu(providers.global())) ? ""
+                            : " of " + withCpu(providers.global()) + " asked for"), providers.graphKeys().isEmpty() ? ""
+                            : " (own lists: " + providers.graphKeys() + ")",
+                    providers.usesTensorrt() ? ", TensorRT options " + providers.tensorrtOptions() : "",
+                    intraOpThreads > 0 ? intraOpThreads
                             : "per graph (1 under 32 MiB, else cores / " + concurrentRuns + " up to 4)",
                     spinning ? "on" : "off", cpuArena ? "on" : "off");
         }
