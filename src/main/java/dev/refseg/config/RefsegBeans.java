@@ -46,7 +46,8 @@ public class RefsegBeans {
     OrtRuntime ortRuntime(RefsegConfig config) {
         RefsegConfig.Inference i = config.inference();
         return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit())
-                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1);
+                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1)
+                .withGraphProviders(i.graphProviders()).withTensorrt(i.tensorrtCacheDir().orElse(null), i.tensorrtFp16());
     }
 
     /** Loaded when the inference side is built (embedded and inference roles), never in the gateway. */

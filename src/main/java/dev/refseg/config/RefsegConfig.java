@@ -150,6 +150,24 @@ public interface RefsegConfig {
         long gpuMemLimit();
 
         /**
+         * Execution providers by manifest key (e.g. {@code "gdino.detector"=cpu},
+         * {@code "sam2.memory_attention"=cuda,cpu}), replacing execution-providers for that graph: for a graph
+         * TensorRT cannot build, or one that runs better elsewhere. Each key must name a loaded graph.
+         */
+        java.util.Map<String, List<String>> graphProviders();
+
+        /**
+         * Where TensorRT keeps the engines it builds and its timing cache, so that a restart loads them
+         * instead of building again (seconds to minutes per graph); unset = no cache. An engine is specific
+         * to the GPU model, TensorRT version and the graph: a changed graph is built again.
+         */
+        Optional<Path> tensorrtCacheDir();
+
+        /** Let TensorRT run layers in half precision (faster on tensor cores; outputs may differ slightly). */
+        @WithDefault("false")
+        boolean tensorrtFp16();
+
+        /**
          * Frames per session whose SAM 2 encoder output may be computed while the LLM chooses the key box
          * (about 24 MB each at SAM 2.1's sizes); 0 turns it off.
          */
