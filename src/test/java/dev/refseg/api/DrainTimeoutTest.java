@@ -3,8 +3,6 @@ package dev.refseg.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.inference.InferenceBackend;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.v1.Frame;
 import dev.refseg.v1.SegmentRequest;
@@ -13,7 +11,6 @@ import dev.refseg.v1.Start;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,13 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(DrainProfiles.ShortTimeout.class)
-class DrainTimeoutTest {
-    @Inject
-    Draining draining;
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
+class DrainTimeoutTest extends DrainTestBase {
 
     @Test
     void aStreamThatOutlivesTheTimeoutEndsUnavailableNamingTheKey() throws Exception {
@@ -41,7 +32,7 @@ class DrainTimeoutTest {
             for (Frame f : frames.subList(0, 5)) {
                 stalled.requests.onNext(SegmentRequest.newBuilder().setFrame(f).build());
             }
-            DrainingTest.awaitTrue(() -> stalled.events.stream().anyMatch(e -> e.getEventCase()
+            awaitTrue(() -> stalled.events.stream().anyMatch(e -> e.getEventCase()
                     == SegmentResponse.EventCase.PROGRESS && e.getProgress().getFramesDecoded() == 5),
                     "the five frames taken in");
 

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.mask.MaskProtos;
 import dev.refseg.mask.PixelBox;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
 import dev.refseg.v1.Frame;
@@ -31,7 +29,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,13 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(DrainProfiles.LongTimeout.class)
-class DrainingTest {
-    @Inject
-    Draining draining;
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
+class DrainingTest extends DrainTestBase {
 
     @Test
     void aRunningStreamFinishesWhileNewCallsAreRefused() throws Exception {
@@ -116,14 +107,5 @@ class DrainingTest {
     static Prompt box(SyntheticClip clip, int object) {
         return Prompt.newBuilder().setObjectId(object + 1).setFrameIndex(0)
                 .setBox(MaskProtos.box(PixelBox.of(clip.truth().get(object).get(0)))).build();
-    }
-
-    /** Waits (at most 30 s) for {@code condition}. */
-    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
-            Thread.sleep(20);
-        }
     }
 }

@@ -134,6 +134,6 @@ class ErrorInCallTest {
         assertEquals(before, slots.inUse(), "the session slot was not given back");
         assertEquals(0, watchdog.watched(), "the watchdog still watches the call");
         // The drain hears of the end last, after the client has its status: waited for, with a bound.
-        DrainingTest.awaitTrue(() -> draining.running() == 0, "the drain no longer counts the call");
+        DrainTestBase.awaitTrue(() -> draining.running() == 0, "the drain no longer counts the call");
     }
 }
