@@ -106,7 +106,8 @@ final class StageCalls {
         String session = SessionLog.newId();
         long t0 = System.nanoTime();
         try {
-            workers.execute(() -> SessionLog.run(session, () -> {
+            // With the call's trace context (its gRPC span when tracing is on), as StreamingCall does.
+            workers.execute(io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(session, () -> {
                 try {
                     T result = work.apply(questions);
                     if (call.isCancelled()) {
@@ -134,7 +135,7 @@ final class StageCalls {
                 } finally {
                     draining.done(running);
                 }
-            }));
+            })));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             draining.done(running);
             responses.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());

@@ -103,9 +103,13 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         org.jboss.logging.MDC.put(SessionLog.MDC_KEY, tagged); // the worker is inside run() now
     }
 
-    /** Runs one of the call's events on its worker, in order, with the session id in the log MDC. */
+    /**
+     * Runs one of the call's events on its worker, in order, with the session id in the log MDC and the
+     * trace context of the thread that hands it over (the call's gRPC span when tracing is on), so that
+     * the LLM requests and sidecar calls it makes join the call's trace.
+     */
     private void onWorker(Runnable work) {
-        serial.execute(() -> SessionLog.run(sessionId, work));
+        serial.execute(io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(sessionId, work)));
     }
 
     /** Takes one of the process's session slots (RESOURCE_EXHAUSTED when none is free). */
