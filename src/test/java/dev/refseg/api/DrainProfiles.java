@@ -19,13 +19,13 @@ final class DrainProfiles {
         }
     }
 
-    /** A drain timeout a stalled stream outlives. */
-    public static class ShortTimeout implements QuarkusTestProfile {
-        static final String TIMEOUT = "1s";
-
+    /** A drain timeout a stalled stream outlives, and the fake LLM, whose question can be held. */
+    public static class ShortTimeout extends FakeLlmProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("refseg.shutdown.drain-timeout", TIMEOUT);
+            Map<String, String> m = new java.util.HashMap<>(super.getConfigOverrides());
+            m.put("refseg.shutdown.drain-timeout", "1s");
+            return m;
         }
     }
 }
