@@ -33,6 +33,8 @@ public interface RefsegConfig {
 
     Audio audio();
 
+    Shutdown shutdown();
+
     interface Limits {
         /** Largest payload (frame, media or audio bytes) of one request message. */
         @WithDefault("16777216")
@@ -375,5 +377,15 @@ public interface RefsegConfig {
         /** Detector text threshold for a category's candidates (AVS: 0.25). */
         @WithDefault("0.25")
         float textThreshold();
+    }
+
+    /** What happens on SIGTERM (api.Draining). */
+    interface Shutdown {
+        /**
+         * Longest the running calls may take to finish once the process is asked to stop; then the rest end
+         * with UNAVAILABLE naming this key. The pod's terminationGracePeriodSeconds must be longer.
+         */
+        @WithDefault("60s")
+        Duration drainTimeout();
     }
 }
