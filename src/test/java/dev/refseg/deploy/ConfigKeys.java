@@ -12,12 +12,10 @@ import java.util.stream.Stream;
 /** The refseg.* keys and the environment variable names MicroProfile Config reads them from. */
 final class ConfigKeys {
     /**
-     * Keys the manifests set that RefsegConfig does not map yet: they come with issue 12's
-     * draining on SIGTERM, built
-     * in parallel with the manifests. Remove each once RefsegConfig maps it.
+     * Keys the manifests may set before RefsegConfig maps them (work built in parallel with the
+     * manifests); empty now. Remove each once RefsegConfig maps it.
      */
-    static final Set<String> PENDING = Set.of(
-            "refseg.shutdown.drain-timeout");
+    static final Set<String> PENDING = Set.of();
 
     /** A key that holds a map ("refseg.x.y.*") takes any name below it. */
     private static final String MAP_SUFFIX = ".*";
