@@ -33,6 +33,8 @@ import org.jboss.logging.Logger;
 @Singleton
 public class Draining {
     public static final String KEY_TIMEOUT = "refseg.shutdown.drain-timeout";
+    /** The health entry liveness probes ask for; never turned off. */
+    public static final String LIVENESS_SERVICE = "grpc.health.v1.Health";
     private static final Logger LOG = Logger.getLogger(Draining.class);
     /**
      * How long the calls ended at the timeout get to free what they hold: an ended call stops at its next
@@ -41,7 +43,7 @@ public class Draining {
     private static final Duration RELEASE_GRACE = Duration.ofSeconds(10);
 
     /** A call in progress: draining waits for it, and ends it with the given status at the timeout. */
-    interface Running {
+    public interface Running {
         void endForDrain(StatusRuntimeException status);
     }
 
@@ -63,7 +65,7 @@ public class Draining {
      * Registers a new call; false when the server is draining, and the caller refuses it with
      * {@link #refusal()}. Every call admitted must be passed to {@link #done} once it has ended.
      */
-    synchronized boolean admit(Running call) {
+    public synchronized boolean admit(Running call) {
         if (draining) {
             return false;
         }
@@ -72,14 +74,14 @@ public class Draining {
     }
 
     /** The call has ended and freed what it held. */
-    synchronized void done(Running call) {
+    public synchronized void done(Running call) {
         if (running.remove(call)) {
             notifyAll();
         }
     }
 
     /** The status of a call that arrives while the server drains. */
-    static StatusRuntimeException refusal() {
+    public static StatusRuntimeException refusal() {
         return Status.UNAVAILABLE.withDescription("server is draining (shutting down) and takes no new calls; "
                 + "retry on another server").asRuntimeException();
     }
@@ -173,6 +175,9 @@ public class Draining {
         GrpcHealthStorage h = health.get();
         Set<String> services = new HashSet<>(h.getStatuses().keySet());
         services.add(GrpcHealthStorage.DEFAULT_SERVICE_NAME);
+        // The health service's own entry stays SERVING: liveness probes ask for it (k8s/), and a process
+        // that drains is alive; restarting it would cut the streams the drain waits for.
+        services.remove(LIVENESS_SERVICE);
         for (String s : services) {
             h.setStatus(s, ServingStatus.NOT_SERVING);
         }

@@ -32,14 +32,25 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
 
     private final InferenceBackend local;
     private final Executor workers;
+    /** Null when nothing drains this endpoint (the in-process loopback: the public calls drain instead). */
+    private final Draining draining;
 
     /**
      * @param local   the backend whose sessions the streams drive (a LocalInference)
      * @param workers where the sessions' requests run (blocking work: decoding, models)
      */
     public InferenceEndpoint(InferenceBackend local, Executor workers) {
+        this(local, workers, null);
+    }
+
+    /**
+     * @param draining the sidecar's draining: while it drains, new sessions are refused and running ones
+     *                 go on until they end or the drain timeout (so the gateway's calls can finish)
+     */
+    public InferenceEndpoint(InferenceBackend local, Executor workers, Draining draining) {
         this.local = local;
         this.workers = workers;
+        this.draining = draining;
     }
 
     @Override
@@ -70,12 +81,13 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
     }
 
     /** One media session, driven by one stream. */
-    private final class Session implements StreamObserver<InferenceRequest> {
+    private final class Session implements StreamObserver<InferenceRequest>, Draining.Running {
         private final CallOutput<InferenceReply> out;
         private final SerialExecutor serial = new SerialExecutor(workers);
         /** Set by the first request (open), then only touched on the serial executor. */
         private volatile MediaSession media;
         private volatile boolean ended;
+        private boolean admitted;
 
         Session(ServerCallStreamObserver<InferenceReply> responses) {
             this.out = new CallOutput<>(responses, this::cancelled);
@@ -108,6 +120,12 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
                 case OPEN -> {
                     if (media != null) {
                         throw Errors.invalid("open", "sent twice");
+                    }
+                    if (draining != null) {
+                        if (!draining.admit(this)) {
+                            throw Draining.refusal();
+                        }
+                        admitted = true;
                     }
                     media = local.openSession(r.getOpen());
                     reply.setIntake(media.status());
@@ -163,10 +181,25 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
             out.fail(e);
         }
 
+        @Override
+        public void endForDrain(StatusRuntimeException status) {
+            ended = true;
+            out.abort();
+            MediaSession m = media;
+            if (m != null) {
+                m.abort();
+            }
+            serial.execute(() -> end(status));
+        }
+
         private void close() {
             MediaSession m = media;
             if (m != null) {
                 m.close();
+            }
+            if (admitted) {
+                admitted = false;
+                draining.done(this);
             }
         }
     }

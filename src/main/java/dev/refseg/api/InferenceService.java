@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
  */
 @GrpcService
 public class InferenceService extends InferenceEndpoint {
-    public InferenceService(InferenceBackend local, @SessionWorkers ExecutorService workers) {
-        super(local, workers);
+    public InferenceService(InferenceBackend local, @SessionWorkers ExecutorService workers, Draining draining) {
+        super(local, workers, draining);
     }
 }

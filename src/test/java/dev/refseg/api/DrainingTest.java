@@ -68,6 +68,9 @@ class DrainingTest extends DrainTestBase {
                     == ServingStatus.NOT_SERVING, "health NOT_SERVING");
             assertEquals(ServingStatus.NOT_SERVING, health.check(HealthCheckRequest.newBuilder()
                     .setService("refseg.v1.Segmenter").build()).getStatus());
+            // Liveness's entry stays SERVING: a draining process is alive and must not be restarted.
+            assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder()
+                    .setService(Draining.LIVENESS_SERVICE).build()).getStatus());
 
             // New calls, streaming and unary, are refused so that clients retry elsewhere.
             try (StreamClient client = new StreamClient()) {
