@@ -19,6 +19,9 @@ command -v mkfifo > /dev/null || { echo "mkfifo (coreutils) is required"; exit 1
 echo "== Java build and tests"
 ./mvnw -B -ntp verify
 
+echo "== the gRPC tests of every stage again, across the split (the sidecar contract on an in-process channel)"
+./mvnw -B -ntp -o surefire:test -Dtest='dev.refseg.api.*Test' -Drefseg.inference.address=loopback
+
 echo "== client tests against a running service"
 APP=target/quarkus-app/quarkus-run.jar
 rm -rf target/sample
@@ -38,6 +41,33 @@ export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
 (cd clients/node && npm ci --no-audit --no-fund --loglevel=error && node check.js)
 kill $SERVER; wait $SERVER 2>/dev/null || true
 trap - EXIT
+
+echo "== the split as two processes: an inference sidecar and a gateway; the Python client tests through the gateway"
+java -Drefseg.role=inference -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=19100 \
+    -Dquarkus.http.port=18100 -jar "$APP" > target/sidecar.log 2>&1 &
+SIDECAR=$!
+# The gateway logs every class it loads: afterwards none may come from a package that needs JNI or AWT.
+java -Xlog:class+load=info:file=target/gateway-classes.log -Drefseg.role=gateway \
+    -Drefseg.inference.address=localhost:19100 -Dquarkus.grpc.server.port=19200 \
+    -Dquarkus.http.port=18200 -jar "$APP" > target/gateway.log 2>&1 &
+GATEWAY=$!
+trap 'kill $SIDECAR $GATEWAY 2>/dev/null || true' EXIT
+for port in 19100 19200; do
+  for _ in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
+    kill -0 $SIDECAR 2>/dev/null && kill -0 $GATEWAY 2>/dev/null || { tail -30 target/sidecar.log target/gateway.log; exit 1; }
+    sleep 0.5
+  done
+done
+grep -q "no model is loaded in this process" target/gateway.log || { echo "the gateway loaded models"; exit 1; }
+(cd clients/python && REFSEG_TARGET=localhost:19200 "$PY" -m unittest test_client)
+kill $SIDECAR $GATEWAY; wait $SIDECAR $GATEWAY 2>/dev/null || true
+trap - EXIT
+JNI_CLASSES=' (ai\.onnxruntime|org\.bytedeco|java\.awt|javax\.imageio|sun\.awt|sun\.java2d)\.'
+if grep -qE "$JNI_CLASSES" target/gateway-classes.log; then
+  echo "the gateway loaded classes that need JNI or AWT:"; grep -E "$JNI_CLASSES" target/gateway-classes.log | head; exit 1
+fi
+echo "the gateway served every client test without loading ONNX Runtime, JavaCPP/FFmpeg, AWT or ImageIO"
 
 echo "== a model directory with a misnamed graph input must stop the start, naming it"
 rm -rf target/bad-models

@@ -40,11 +40,11 @@ public class AudioReferentService extends AudioReferentGrpc.AudioReferentImplBas
     private final StageCalls calls;
 
     public AudioReferentService(@SessionWorkers ExecutorService workers, RefsegConfig config,
-            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
+            InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm, Draining draining) {
         this.config = config;
         this.inference = inference;
         this.llm = llm;
-        this.calls = new StageCalls(workers, inference, slots, metrics);
+        this.calls = new StageCalls(workers, inference, slots, metrics, draining);
     }
 
     @Override

@@ -62,11 +62,11 @@ public class KeySelectionService extends KeySelectionGrpc.KeySelectionImplBase {
     private final StageCalls calls;
 
     public KeySelectionService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm) {
+            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm, Draining draining) {
         this.config = config;
         this.inference = inference;
         this.llm = llm;
-        this.calls = new StageCalls(workers, inference, slots, metrics);
+        this.calls = new StageCalls(workers, inference, slots, metrics, draining);
     }
 
     @Override

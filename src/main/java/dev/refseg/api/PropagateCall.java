@@ -34,8 +34,8 @@ final class PropagateCall extends StreamingCall<PropagateRequest, MaskFrame> {
     private boolean regionsChecked;
 
     PropagateCall(ServerCallStreamObserver<MaskFrame> responses, Executor workers, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics, CallWatchdog watchdog, IntakeLimits limits) {
-        super(responses, workers, slots, metrics, watchdog, "Propagate");
+            SessionSlots slots, SegmentMetrics metrics, CallWatchdog watchdog, Draining draining, IntakeLimits limits) {
+        super(responses, workers, slots, metrics, watchdog, draining, "Propagate");
         this.inference = inference;
         this.metrics = metrics;
         this.limits = limits;

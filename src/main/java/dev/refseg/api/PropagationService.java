@@ -22,10 +22,12 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     private final SegmentMetrics metrics;
     private final CallWatchdog watchdog;
     private final IntakeLimits limits;
+    private final Draining draining;
 
     public PropagationService(@SessionWorkers ExecutorService workers, InferenceBackend inference, SessionSlots slots,
-            SegmentMetrics metrics, CallWatchdog watchdog, IntakeLimits limits) {
+            SegmentMetrics metrics, CallWatchdog watchdog, Draining draining, IntakeLimits limits) {
         this.watchdog = watchdog;
+        this.draining = draining;
         this.limits = limits;
         this.workers = workers;
         this.inference = inference;
@@ -36,6 +38,6 @@ public class PropagationService extends PropagationGrpc.PropagationImplBase {
     @Override
     public StreamObserver<PropagateRequest> propagate(StreamObserver<MaskFrame> responses) {
         return new PropagateCall((ServerCallStreamObserver<MaskFrame>) responses, workers, inference, slots, metrics,
-                watchdog, limits);
+                watchdog, draining, limits);
     }
 }

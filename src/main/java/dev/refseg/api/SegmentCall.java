@@ -34,8 +34,8 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
 
     SegmentCall(ServerCallStreamObserver<SegmentResponse> responses, Executor workers, RefsegConfig config,
             InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm,
-            CallWatchdog watchdog) {
-        super(responses, workers, slots, metrics, watchdog, "Segment");
+            CallWatchdog watchdog, Draining draining) {
+        super(responses, workers, slots, metrics, watchdog, draining, "Segment");
         this.config = config;
         this.inference = inference;
         this.metrics = metrics;
@@ -62,6 +62,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         }
         Start start = r.getStart();
         StartValidator.validate(start);
+        tagSession(start.getRequestTag());
         // Said plainly rather than answered with offline masks the client did not ask for.
         if (start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE) {
             throw Errors.unimplemented("start.mode", "MODE_ONLINE is not available in this build yet; use MODE_OFFLINE");

@@ -27,10 +27,12 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     private final SegmentMetrics metrics;
     private final SelectionLlm llm;
     private final CallWatchdog watchdog;
+    private final Draining draining;
 
     public SegmenterService(@SessionWorkers ExecutorService workers, RefsegConfig config, InferenceBackend inference,
-            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm, CallWatchdog watchdog) {
+            SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm, CallWatchdog watchdog, Draining draining) {
         this.watchdog = watchdog;
+        this.draining = draining;
         this.llm = llm;
         this.workers = workers;
         this.config = config;
@@ -42,6 +44,6 @@ public class SegmenterService extends SegmenterGrpc.SegmenterImplBase {
     @Override
     public StreamObserver<SegmentRequest> segment(StreamObserver<SegmentResponse> responses) {
         return new SegmentCall((ServerCallStreamObserver<SegmentResponse>) responses, workers, config, inference,
-                slots, metrics, llm, watchdog);
+                slots, metrics, llm, watchdog, draining);
     }
 }

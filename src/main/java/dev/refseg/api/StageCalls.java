@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -35,9 +36,12 @@ final class StageCalls {
     private final InferenceBackend inference;
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
+    private final Draining draining;
 
-    StageCalls(ExecutorService workers, InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics) {
+    StageCalls(ExecutorService workers, InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics,
+            Draining draining) {
         this.workers = workers;
+        this.draining = draining;
         this.inference = inference;
         this.slots = slots;
         this.metrics = metrics;
@@ -79,35 +83,61 @@ final class StageCalls {
     }
 
     /**
-     * Runs one call on a session worker. When the client cancels or the deadline passes, the call's LLM
-     * question is abandoned at once (request aborted, slot freed) and the call ends CANCELLED.
+     * Runs one call on a session worker, with a session id in the log MDC ({@link SessionLog}). When the
+     * client cancels or the deadline passes, the call's LLM question is abandoned at once (request aborted,
+     * slot freed) and the call ends CANCELLED. While the server drains ({@link Draining}) a new call is
+     * refused with UNAVAILABLE; one still running at the drain timeout has its questions abandoned and ends
+     * with the drain's UNAVAILABLE once its work stops.
      */
     <T> void run(String rpc, StreamObserver<T> responses, Function<AskedQuestions, T> work) {
         ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
         AskedQuestions questions = new AskedQuestions();
+        AtomicReference<StatusRuntimeException> drained = new AtomicReference<>();
+        Draining.Running running = status -> {
+            drained.compareAndSet(null, status);
+            questions.cancelAll();
+        };
+        if (!draining.admit(running)) {
+            metrics.call(rpc, Status.Code.UNAVAILABLE.name());
+            responses.onError(Draining.refusal());
+            return;
+        }
         call.setOnCancelHandler(questions::cancelAll);
+        String session = SessionLog.newId();
+        long t0 = System.nanoTime();
         try {
-            workers.execute(() -> {
+            // With the call's trace context (its gRPC span when tracing is on), as StreamingCall does.
+            workers.execute(io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(session, () -> {
                 try {
                     T result = work.apply(questions);
                     if (call.isCancelled()) {
                         throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
                     }
+                    if (drained.get() != null) {
+                        throw drained.get(); // its answer may rest on abandoned questions: not sent
+                    }
                     responses.onNext(result);
                     responses.onCompleted();
                     metrics.call(rpc, "OK");
+                    LOG.infof("%s call ended: OK after %s s", rpc, StreamingCall.seconds(System.nanoTime() - t0));
                 } catch (RuntimeException | Error e) {
-                    StatusRuntimeException s = e instanceof StatusRuntimeException sre ? sre
+                    StatusRuntimeException s = drained.get() != null ? drained.get()
+                            : e instanceof StatusRuntimeException sre ? sre
                             : e instanceof Error err ? dev.refseg.errors.Errors.ofError(err)
                             : Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
                     if (s.getStatus().getCode() == Status.Code.INTERNAL || e instanceof Error) {
                         LOG.errorf(e, "%s failed", rpc);
                     }
                     metrics.call(rpc, s.getStatus().getCode().name());
+                    LOG.infof("%s call ended: %s after %s s: %s", rpc, s.getStatus().getCode(),
+                            StreamingCall.seconds(System.nanoTime() - t0), s.getStatus().getDescription());
                     responses.onError(s);
+                } finally {
+                    draining.done(running);
                 }
-            });
+            })));
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            draining.done(running);
             responses.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
         }
     }

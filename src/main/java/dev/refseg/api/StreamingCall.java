@@ -21,6 +21,10 @@ import org.jboss.logging.Logger;
  * {@link CallWatchdog} finds it idle or stalled, a message is too large ({@link RequestSizeGuard}).
  * {@link #abort} then first unblocks whatever the worker waits on ({@link #onAbort}: decoders, the
  * response stream), so the ending never queues behind a wait that would not end by itself.
+ * <p>
+ * While the server drains ({@link Draining}) a new call is refused with UNAVAILABLE; a running one is
+ * waited for, and ended through {@link #abort} when the drain timeout passes. The call's work runs with
+ * its session id in the log MDC ({@link SessionLog}).
  */
 abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private static final Logger LOG = Logger.getLogger(StreamingCall.class);
@@ -30,7 +34,13 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private final SessionSlots slots;
     private final SegmentMetrics metrics;
     private final CallWatchdog watchdog;
+    private final Draining draining;
+    /** This call as the drain sees it: one object, so that {@link Draining#done} finds what admit took. */
+    private final Draining.Running drainHandle = this::abort;
     private final String rpc;
+    private final long startNanos = System.nanoTime();
+    /** The call's id in log lines (the MDC's session), with the client's request tag once known. */
+    private volatile String sessionId = SessionLog.newId();
     private boolean slotHeld;
     private volatile boolean finished;
     /** When the server asked for the next message and has not had it yet (nanoTime), or 0. */
@@ -43,15 +53,23 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     private volatile StatusRuntimeException abortStatus;
 
     StreamingCall(ServerCallStreamObserver<R> responses, Executor workers, SessionSlots slots, SegmentMetrics metrics,
-            CallWatchdog watchdog, String rpc) {
+            CallWatchdog watchdog, Draining draining, String rpc) {
         this.serial = new SerialExecutor(workers);
         this.slots = slots;
         this.metrics = metrics;
         this.watchdog = watchdog;
+        this.draining = draining;
         this.rpc = rpc;
         responses.disableAutoRequest();
         this.out = new CallOutput<>(responses, () -> abort(Status.CANCELLED.withDescription("the client cancelled the call")
                 .asRuntimeException()));
+        if (!draining.admit(drainHandle)) {
+            // Refused before anything is taken: no message is requested, the client sees UNAVAILABLE at once.
+            finished = true;
+            metrics.call(rpc, Status.Code.UNAVAILABLE.name());
+            out.fail(Draining.refusal());
+            return;
+        }
         RequestSizeGuard.Tracer size = RequestSizeGuard.TRACER.get();
         if (size != null) {
             size.onRefusal(s -> abort(s.asRuntimeException()));
@@ -75,6 +93,25 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
      */
     protected abstract void onAbort();
 
+    /**
+     * Adds the client's request tag to the call's session id in log lines (from this point on: lines
+     * before it carry the id alone).
+     */
+    protected void tagSession(String requestTag) {
+        String tagged = SessionLog.withTag(sessionId, requestTag);
+        sessionId = tagged;
+        org.jboss.logging.MDC.put(SessionLog.MDC_KEY, tagged); // the worker is inside run() now
+    }
+
+    /**
+     * Runs one of the call's events on its worker, in order, with the session id in the log MDC and the
+     * trace context of the thread that hands it over (the call's gRPC span when tracing is on), so that
+     * the LLM requests and sidecar calls it makes join the call's trace.
+     */
+    private void onWorker(Runnable work) {
+        serial.execute(io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(sessionId, work)));
+    }
+
     /** Takes one of the process's session slots (RESOURCE_EXHAUSTED when none is free). */
     protected void acquireSlot() {
         slots.acquire();
@@ -94,7 +131,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     @Override
     public void onNext(Q request) {
         awaitingInputSince = 0;
-        serial.execute(() -> {
+        onWorker(() -> {
             if (finished) {
                 return;
             }
@@ -120,7 +157,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
     public void onCompleted() {
         inputEnded = true;
         awaitingInputSince = 0;
-        serial.execute(() -> {
+        onWorker(() -> {
             if (finished) {
                 return;
             }
@@ -148,13 +185,15 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
             abortStatus = status;
         }
         if (status.getStatus().getCode() != Status.Code.CANCELLED) {
-            LOG.infof("%s call ended by the server: %s", rpc, status.getStatus().getDescription());
+            // Logged on the aborting thread (watchdog, transport, drain), so it is given the call's id too.
+            SessionLog.run(sessionId, () -> LOG.infof("%s call ended by the server: %s", rpc,
+                    status.getStatus().getDescription()));
         }
         try {
             onAbort();
         } finally {
             out.abort();
-            serial.execute(() -> end(status));
+            onWorker(() -> end(status));
         }
     }
 
@@ -175,11 +214,15 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         }
     }
 
-    private static String seconds(long nanos) {
+    /** A duration in seconds with one decimal, as the call's messages and log lines give it. */
+    static String seconds(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
     }
 
-    /** Ends the call once: success when {@code error} is null. */
+    /**
+     * Ends the call once: success when {@code error} is null. The drain learns of it last, once the client
+     * has its status and everything is freed, so a drained server has nothing left to cut.
+     */
     private void end(RuntimeException error) {
         if (finished) {
             return;
@@ -187,6 +230,14 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         synchronized (this) {
             finished = true;
         }
+        try {
+            finish(error);
+        } finally {
+            draining.done(drainHandle);
+        }
+    }
+
+    private void finish(RuntimeException error) {
         watchdog.forget(this);
         if (abortStatus != null) {
             error = abortStatus; // what ended the call, not what the interrupted work threw
@@ -201,12 +252,14 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         if (error == null) {
             out.complete();
             metrics.call(rpc, "OK");
+            LOG.infof("%s call ended: OK after %s s", rpc, seconds(System.nanoTime() - startNanos));
             return;
         }
         StatusRuntimeException status = toStatus(error);
         metrics.call(rpc, status.getStatus().getCode().name());
+        LOG.infof("%s call ended: %s after %s s: %s", rpc, status.getStatus().getCode(),
+                seconds(System.nanoTime() - startNanos), status.getStatus().getDescription());
         if (status.getStatus().getCode() == Status.Code.CANCELLED) {
-            LOG.debugf("%s call cancelled: %s", rpc, status.getStatus().getDescription());
             return;
         }
         out.fail(status);

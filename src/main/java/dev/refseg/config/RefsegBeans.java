@@ -15,6 +15,7 @@ import dev.refseg.media.ScratchDir;
 import dev.refseg.models.ModelSmoke;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,14 +46,14 @@ public class RefsegBeans {
     OrtRuntime ortRuntime(RefsegConfig config) {
         RefsegConfig.Inference i = config.inference();
         return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit())
-                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1);
+                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1)
+                .withGraphProviders(i.graphProviders()).withTensorrt(i.tensorrtCacheDir().orElse(null), i.tensorrtFp16());
     }
 
+    /** Loaded when the inference side is built (embedded and inference roles), never in the gateway. */
     @Produces
     @Singleton
-    @Startup
     ModelRegistry models(RefsegConfig config, OrtRuntime runtime) {
-        requireRunnableRole(config.role());
         ModelRegistry models = config.models().dir().map(d -> ModelRegistry.load(d, runtime))
                 .orElseGet(() -> ModelRegistry.demo(runtime));
         try {
@@ -79,9 +80,62 @@ public class RefsegBeans {
         models.close();
     }
 
+    /**
+     * The inference side as the stages see it, by role: the local models (embedded, inference); a gRPC
+     * client of the sidecar at refseg.inference.address (gateway: no model is loaded); or, embedded with
+     * address {@code loopback}, the local models behind the sidecar contract over an in-process channel.
+     */
     @Produces
     @Singleton
-    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters,
+    @Startup
+    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, Instance<ModelRegistry> models,
+            MeterRegistry meters, Instance<ScratchDir> scratch, @SessionWorkers ExecutorService workers) {
+        Role role = config.role();
+        java.util.Optional<String> address = config.inference().address().map(String::strip).filter(a -> !a.isEmpty());
+        if (role == Role.GATEWAY) {
+            String target = address.orElseThrow(() -> new IllegalArgumentException("refseg.role=gateway needs "
+                    + "refseg.inference.address: the inference sidecar's gRPC target, e.g. localhost:9100"));
+            LOG.infof("Gateway role: the inference sidecar is %s (no model is loaded in this process)", target);
+            channel = io.grpc.ManagedChannelBuilder.forTarget(target).usePlaintext()
+                    .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.limits().maxRequestBytes() + (1 << 20)))
+                    .build();
+            return new dev.refseg.inference.RemoteInference(channel, target);
+        }
+        LocalInference local = local(config, limits, models.get(), meters, scratch.get());
+        if (role == Role.EMBEDDED && address.isPresent()) {
+            if (!address.get().equals("loopback")) {
+                throw new IllegalArgumentException("refseg.inference.address=" + address.get() + " is for "
+                        + "refseg.role=gateway; in the embedded role only 'loopback' (or unset) means something");
+            }
+            LOG.info("Embedded role through the sidecar contract (refseg.inference.address=loopback): every stage "
+                    + "reaches the models over inference.proto on an in-process channel");
+            String name = "refseg-loopback-" + System.identityHashCode(this);
+            try {
+                loopback = io.grpc.inprocess.InProcessServerBuilder.forName(name).directExecutor()
+                        .addService(new dev.refseg.api.InferenceEndpoint(local, workers)).build().start();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot start the loopback sidecar: " + e.getMessage(), e);
+            }
+            channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
+            return new dev.refseg.inference.RemoteInference(channel, "loopback");
+        }
+        return local;
+    }
+
+    /** The channel to the sidecar (gateway, loopback) and the in-process sidecar (loopback), closed at shutdown. */
+    private io.grpc.ManagedChannel channel;
+    private io.grpc.Server loopback;
+
+    void closeInference(@Disposes InferenceBackend inference) {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (loopback != null) {
+            loopback.shutdownNow();
+        }
+    }
+
+    private LocalInference local(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters,
             ScratchDir scratch) {
         Path work = scratch.path();
         // ONNX Runtime's run time per graph, and the host-side steps around it, as separate timers.
@@ -189,15 +243,4 @@ public class RefsegBeans {
         workers.shutdownNow();
     }
 
-    /**
-     * The gateway and inference roles need the gRPC split of {@code proto/refseg/v1/inference.proto},
-     * which is not built yet; refuse to start rather than pretend.
-     */
-    static void requireRunnableRole(Role role) {
-        if (role != Role.EMBEDDED) {
-            throw new IllegalStateException("refseg.role=" + role.name().toLowerCase()
-                    + " is not available in this build: the gateway/inference split over"
-                    + " proto/refseg/v1/inference.proto is not implemented yet; use refseg.role=embedded");
-        }
-    }
 }

@@ -33,6 +33,8 @@ public interface RefsegConfig {
 
     Audio audio();
 
+    Shutdown shutdown();
+
     Auth auth();
 
     interface Limits {
@@ -110,6 +112,14 @@ public interface RefsegConfig {
     }
 
     interface Inference {
+        /**
+         * Where the inference sidecar is, for refseg.role=gateway: a gRPC target such as
+         * {@code localhost:9100} or {@code dns:///refseg-inference:9100}. In the embedded role, the
+         * value {@code loopback} puts the sidecar contract between the stages and the local models over
+         * an in-process channel (the split's code path in one JVM: tests, diagnosis); unset = direct calls.
+         */
+        Optional<String> address();
+
         /** Execution providers in order of preference: cuda, tensorrt, cpu. CPU is always the last resort. */
         @WithDefault("cpu")
         List<String> executionProviders();
@@ -142,6 +152,24 @@ public interface RefsegConfig {
         /** Most bytes of the CUDA memory arena per model (gpu_mem_limit); 0 = no limit. */
         @WithDefault("0")
         long gpuMemLimit();
+
+        /**
+         * Execution providers by manifest key (e.g. {@code "gdino.detector"=cpu},
+         * {@code "sam2.memory_attention"=cuda,cpu}), replacing execution-providers for that graph: for a graph
+         * TensorRT cannot build, or one that runs better elsewhere. Each key must name a loaded graph.
+         */
+        java.util.Map<String, List<String>> graphProviders();
+
+        /**
+         * Where TensorRT keeps the engines it builds and its timing cache, so that a restart loads them
+         * instead of building again (seconds to minutes per graph); unset = no cache. An engine is specific
+         * to the GPU model, TensorRT version and the graph: a changed graph is built again.
+         */
+        Optional<Path> tensorrtCacheDir();
+
+        /** Let TensorRT run layers in half precision (faster on tensor cores; outputs may differ slightly). */
+        @WithDefault("false")
+        boolean tensorrtFp16();
 
         /**
          * Frames per session whose SAM 2 encoder output may be computed while the LLM chooses the key box
@@ -351,6 +379,16 @@ public interface RefsegConfig {
         /** Detector text threshold for a category's candidates (AVS: 0.25). */
         @WithDefault("0.25")
         float textThreshold();
+    }
+
+    /** What happens on SIGTERM (api.Draining). */
+    interface Shutdown {
+        /**
+         * Longest the running calls may take to finish once the process is asked to stop; then the rest end
+         * with UNAVAILABLE naming this key. The pod's terminationGracePeriodSeconds must be longer.
+         */
+        @WithDefault("60s")
+        Duration drainTimeout();
     }
 
     /** Who may call the public gRPC port; the health service always answers (probes carry no key). */

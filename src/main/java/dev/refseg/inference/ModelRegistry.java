@@ -91,9 +91,9 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s; intra-op threads %s%s", demo ? "demo " : "", dir,
-                sessions.keySet(), sam2, tagger == null ? "" : "; audio tagger " + tagger.describe(),
-                runtime.chosenThreads(), conversions());
+        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s; execution providers %s; intra-op threads %s%s",
+                demo ? "demo " : "", dir, sessions.keySet(), sam2, tagger == null ? "" : "; audio tagger "
+                        + tagger.describe(), runtime.describeChosenProviders(), runtime.chosenThreads(), conversions());
     }
 
     /** Each graph with half-precision I/O once, with its converted tensors; empty when all are float. */

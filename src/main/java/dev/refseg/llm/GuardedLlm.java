@@ -106,7 +106,9 @@ public final class GuardedLlm implements AutoCloseable {
             return CompletableFuture.completedFuture(hit);
         }
         CompletableFuture<String> result = new CompletableFuture<>();
-        AbandonableTask task = new AbandonableTask(pool, () -> answer(result, step, model, detail, prompt, jpeg, key));
+        // The request runs on a pool thread in the asking call's trace context (its span when tracing is on).
+        AbandonableTask task = new AbandonableTask(pool, io.opentelemetry.context.Context.current().wrap(
+                () -> answer(result, step, model, detail, prompt, jpeg, key)));
         live.add(result);
         result.whenComplete((text, error) -> {
             live.remove(result);

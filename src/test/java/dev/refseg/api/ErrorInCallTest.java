@@ -33,6 +33,8 @@ class ErrorInCallTest {
     SegmentMetrics metrics;
     @Inject
     CallWatchdog watchdog;
+    @Inject
+    Draining draining;
 
     /** The response side of a call, recording how it ended. */
     static final class Responses extends ServerCallStreamObserver<String> {
@@ -101,7 +103,7 @@ class ErrorInCallTest {
         int before = slots.inUse();
         Responses responses = new Responses();
         AtomicBoolean released = new AtomicBoolean();
-        StreamingCall<String, String> call = new StreamingCall<>(responses, workers, slots, metrics, watchdog, "Test") {
+        StreamingCall<String, String> call = new StreamingCall<>(responses, workers, slots, metrics, watchdog, draining, "Test") {
             @Override
             protected void handle(String request) {
                 acquireSlot();
@@ -131,5 +133,7 @@ class ErrorInCallTest {
         assertTrue(released.get(), "the call's resources were not released");
         assertEquals(before, slots.inUse(), "the session slot was not given back");
         assertEquals(0, watchdog.watched(), "the watchdog still watches the call");
+        // The drain hears of the end last, after the client has its status: waited for, with a bound.
+        DrainTestBase.awaitTrue(() -> draining.running() == 0, "the drain no longer counts the call");
     }
 }

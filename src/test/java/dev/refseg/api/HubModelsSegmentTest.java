@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.refseg.eval.JandF;
 import dev.refseg.inference.CanonicalGraphs;
 import dev.refseg.inference.InferenceBackend;
-import dev.refseg.inference.LocalInference;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
@@ -28,6 +27,9 @@ class HubModelsSegmentTest {
     InferenceBackend inference;
     @Inject
     SessionSlots slots;
+    /** The loaded models (also when the stages reach them through the sidecar contract). */
+    @Inject
+    dev.refseg.inference.ModelRegistry models;
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {
@@ -36,7 +38,7 @@ class HubModelsSegmentTest {
 
     @Test
     void segmentsOnTheTransformersFamilyAndAFixedSizeDetector() throws Exception {
-        assertEquals(CanonicalGraphs.TRANSFORMERS, ((LocalInference) inference).models().sam2().family());
+        assertEquals(CanonicalGraphs.TRANSFORMERS, models.sam2().family());
         SyntheticClip clip = SampleClip.render();
         StreamClient.Outcome o;
         try (StreamClient c = new StreamClient()) {

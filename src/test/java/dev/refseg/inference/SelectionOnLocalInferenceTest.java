@@ -63,7 +63,7 @@ class SelectionOnLocalInferenceTest {
                 }, prefetch);
     }
 
-    static MediaSession withFrames(LocalInference inference) {
+    static MediaSession withFrames(InferenceBackend inference) {
         MediaSession s = inference.openSession(OpenSession.getDefaultInstance());
         for (int i = 0; i < clip.frameCount(); i++) {
             s.addFrame(Frame.newBuilder().setIndex(i).setWidth(clip.width()).setHeight(clip.height())
@@ -75,10 +75,15 @@ class SelectionOnLocalInferenceTest {
 
     static List<MaskFrame> track(MediaSession s) {
         List<MaskFrame> out = new ArrayList<>();
-        PixelBox box = PixelBox.of(clip.truth().get(1).get(PIVOT));
-        s.track(Track.newBuilder().addPrompts(TrackPrompt.newBuilder().setObjectId(1).setFrameIndex(PIVOT)
-                .setBox(MaskProtos.box(box))).setStartFrameIndex(PIVOT).build(), out::add);
+        s.track(trackRequest(), out::add);
         return out;
+    }
+
+    /** Object 1 from its box on the pivot. */
+    static Track trackRequest() {
+        PixelBox box = PixelBox.of(clip.truth().get(1).get(PIVOT));
+        return Track.newBuilder().addPrompts(TrackPrompt.newBuilder().setObjectId(1).setFrameIndex(PIVOT)
+                .setBox(MaskProtos.box(box))).setStartFrameIndex(PIVOT).build();
     }
 
     @Test

@@ -66,6 +66,8 @@ public final class FakeOpenAi implements AutoCloseable {
     public final AtomicInteger aborted = new AtomicInteger();
     /** For each of those, how long after it arrived the connection was closed, in milliseconds. */
     public final List<Long> abortedAfterMillis = new CopyOnWriteArrayList<>();
+    /** The W3C traceparent header of each request that had one (tracing tests). */
+    public final List<String> traceparents = new CopyOnWriteArrayList<>();
     private volatile Function<String, Answer> script;
 
     public FakeOpenAi(Function<String, String> answer) throws IOException {
@@ -84,6 +86,10 @@ public final class FakeOpenAi implements AutoCloseable {
         if (!req.path().equals("/v1/chat/completions")) {
             res.setStatusCode(404).end();
             return;
+        }
+        String traceparent = req.getHeader("traceparent");
+        if (traceparent != null) {
+            traceparents.add(traceparent);
         }
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
@@ -158,6 +164,7 @@ public final class FakeOpenAi implements AutoCloseable {
         maxInFlight.set(0);
         aborted.set(0);
         abortedAfterMillis.clear();
+        traceparents.clear();
     }
 
     /** Waits up to {@code millis} for the condition; true when it held. */
