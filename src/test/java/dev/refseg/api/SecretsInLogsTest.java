@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.llm.FakeOpenAi;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.Box;
 import dev.refseg.v1.Candidate;
 import dev.refseg.v1.FallbackKind;
@@ -17,12 +15,9 @@ import dev.refseg.v1.KeySelectionGrpc;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SelectKeyBoxRequest;
 import dev.refseg.v1.SelectKeyFrameRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -36,7 +31,6 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.jboss.logmanager.ExtLogRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,20 +41,10 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(FakeLlmProfile.class)
-class SecretsInLogsTest {
+class SecretsInLogsTest extends CallTest {
     static final FakeOpenAi FAKE = FakeLlmProfile.FAKE;
     static final String KEY = FakeLlmProfile.API_KEY;
     static final String REFERENT = "the orange disc left of the quokka-umbrella-5521";
-
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
-
-    @AfterEach
-    void nothingLeaks() throws InterruptedException {
-        Leaks.assertAllReleased(inference, slots);
-    }
 
     @Test
     void aFailingLlmLogsNeitherItsKeyNorTheReferent() throws Exception {
@@ -72,8 +56,6 @@ class SecretsInLogsTest {
         List<String> reasons = new ArrayList<>();
         LogCapture log = LogCapture.start("dev.refseg", "dev.langchain4j", "io.quarkiverse.langchain4j",
                 "io.quarkus.rest.client", "io.quarkus.grpc");
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
         try {
             var stub = KeySelectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
             KeyFrame k = stub.selectKeyFrame(SelectKeyFrameRequest.newBuilder().setReferent(REFERENT)
@@ -92,7 +74,6 @@ class SecretsInLogsTest {
                         .forEach(f -> reasons.add(f.getReason()));
             }
         } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             log.stop();
         }
         String text = log.text();
