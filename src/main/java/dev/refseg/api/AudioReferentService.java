@@ -6,6 +6,7 @@ import dev.refseg.errors.Errors;
 import dev.refseg.errors.Fields;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
+import dev.refseg.keyselect.Questions;
 import dev.refseg.lbru.SoundingTimes;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.SelectionLlm;
@@ -106,16 +107,12 @@ public class AudioReferentService extends AudioReferentGrpc.AudioReferentImplBas
         if (!inference.hasDetector()) {
             return -1;
         }
-        int best = -1;
-        float bestScore = -1;
+        List<Candidates> found = new ArrayList<>();
         for (int i = 0; i < indices.size(); i++) {
-            Candidates c = media.detect(Detect.newBuilder().setFrameIndex(i).setCaption(caption)
-                    .setBoxThreshold(p.boxThreshold()).setTextThreshold(p.textThreshold()).setMaxCandidates(1).build());
-            if (c.getCandidatesCount() > 0 && c.getCandidates(0).getScore() > bestScore) {
-                bestScore = c.getCandidates(0).getScore();
-                best = indices.get(i);
-            }
+            found.add(media.detect(Detect.newBuilder().setFrameIndex(i).setCaption(caption)
+                    .setBoxThreshold(p.boxThreshold()).setTextThreshold(p.textThreshold()).setMaxCandidates(1).build()));
         }
-        return best;
+        Candidates best = Questions.mostConfident(found);
+        return best == null ? -1 : indices.get(best.getFrameIndex());
     }
 }

@@ -73,13 +73,22 @@ public final class RemoteInference implements InferenceBackend {
     }
 
     private Capabilities capabilities() {
-        // Outside any caller's gRPC context: a gauge read on a thread of an ended call must still answer.
-        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
         try {
-            return InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .getCapabilities(CapabilitiesRequest.getDefaultInstance());
+            return outsideCallerContext(() -> InferenceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).getCapabilities(CapabilitiesRequest.getDefaultInstance()));
         } catch (StatusRuntimeException e) {
             throw unavailable(e.getStatus());
+        }
+    }
+
+    /**
+     * Runs a sidecar call in gRPC's root context, not the current thread's: a gauge read on a thread of a
+     * call that has ended, or a session that outlives the call that opened it, must not be cancelled with it.
+     */
+    private static <T> T outsideCallerContext(java.util.function.Supplier<T> call) {
+        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+        try {
+            return call.get();
         } finally {
             io.grpc.Context.ROOT.detach(previous);
         }
@@ -97,14 +106,11 @@ public final class RemoteInference implements InferenceBackend {
 
     @Override
     public CaptionTokens captionTokens(CaptionTokensRequest request) {
-        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
         try {
-            return InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .countCaptionTokens(request);
+            return outsideCallerContext(() -> InferenceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).countCaptionTokens(request));
         } catch (StatusRuntimeException e) {
             throw passThrough(e.getStatus());
-        } finally {
-            io.grpc.Context.ROOT.detach(previous);
         }
     }
 
@@ -159,13 +165,10 @@ public final class RemoteInference implements InferenceBackend {
         private boolean closed;
 
         RemoteSession() {
-            // Its own context: the session lives as long as the media session, not the thread's current call.
-            io.grpc.Context previous = io.grpc.Context.ROOT.attach();
-            try {
+            outsideCallerContext(() -> {
                 InferenceGrpc.newStub(channel).session(this);
-            } finally {
-                io.grpc.Context.ROOT.detach(previous);
-            }
+                return null;
+            });
         }
 
         @Override

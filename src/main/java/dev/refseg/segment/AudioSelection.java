@@ -8,10 +8,8 @@ import dev.refseg.lbru.SoundingTimes;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
-import dev.refseg.v1.Adjustment;
 import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
-import dev.refseg.v1.Fallback;
 import dev.refseg.v1.FallbackKind;
 import dev.refseg.v1.IntakeUpdate;
 import dev.refseg.v1.KeyBox;
@@ -45,11 +43,10 @@ public final class AudioSelection implements Selection {
     private final MediaSession media;
     private final SelectionLlm llm;
     private final Consumer<SegmentResponse> emit;
+    private final SelectionEvents events;
     private final BooleanSupplier cancelled;
     private final AskedQuestions questions;
     private final boolean includePng;
-    private final List<Fallback> fallbacks = new ArrayList<>();
-    private final List<Adjustment> adjustments = new ArrayList<>();
     private final List<StageTiming> timings = new ArrayList<>();
     private CategoryDetections detections;
 
@@ -64,6 +61,7 @@ public final class AudioSelection implements Selection {
         this.media = media;
         this.llm = llm;
         this.emit = emit;
+        this.events = new SelectionEvents(emit);
         this.cancelled = cancelled;
         this.questions = questions;
         this.includePng = includePng;
@@ -79,8 +77,8 @@ public final class AudioSelection implements Selection {
         List<Integer> shown = AudioParams.spread(numFrames, params.framesShown());
         detections = new CategoryDetections(media, params.boxThreshold(), params.textThreshold(), params.maxCandidates());
         Lbru.Result lbru = Lbru.run(media, shown, params, llm, questions, cancelled);
-        fallbacks.addAll(lbru.fallbacks());
-        adjustments.addAll(lbru.adjustments());
+        events.fallbacks().addAll(lbru.fallbacks());
+        events.adjustments().addAll(lbru.adjustments());
         timings.addAll(lbru.timings());
         SoundingTimes times = new SoundingTimes(lbru.tags().getWindowsList(), params.soundingThreshold());
         List<boolean[]> active = new ArrayList<>();
@@ -122,8 +120,8 @@ public final class AudioSelection implements Selection {
         SoundingMasks masks = new SoundingMasks(sources, times, status.getAudioStartUs(), status.getWidth(),
                 status.getHeight(), includePng);
         SelectionPath path = lbru.path();
-        return new Outcome(prompts, start, prompts.size(), path, List.copyOf(fallbacks), List.copyOf(timings),
-                List.copyOf(adjustments), prompts.isEmpty(), masks::apply);
+        return new Outcome(prompts, start, prompts.size(), path, List.copyOf(events.fallbacks()), List.copyOf(timings),
+                List.copyOf(events.adjustments()), prompts.isEmpty(), masks::apply);
     }
 
     /**
@@ -154,8 +152,8 @@ public final class AudioSelection implements Selection {
                         + "the shown frames " + shown + " either"));
             }
         }
-        KeyFrame keyFrame = note(k.setFrameIndex(pivot).build());
-        Candidates candidates = note(found);
+        KeyFrame keyFrame = events.note(k.setFrameIndex(pivot).build());
+        Candidates candidates = events.note(found);
         CompletableFuture<String> reply = null;
         if (candidates.getCandidatesCount() >= 2 && params.useLlm()) {
             RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(shown).setPivotFrameIndex(pivot);
@@ -172,26 +170,26 @@ public final class AudioSelection implements Selection {
         Candidates c = p.candidates();
         String name = "\"" + p.category().text() + "\"";
         if (c.getCandidatesCount() == 0) {
-            note(KeyBox.newBuilder().setFrameIndex(c.getFrameIndex()).setFallback(Verdicts.fallback(
+            events.note(KeyBox.newBuilder().setFrameIndex(c.getFrameIndex()).setFallback(Verdicts.fallback(
                     FallbackKind.FALLBACK_KIND_NO_CANDIDATES, Stage.STAGE_KEY_BOX, "the detector finds no " + name
                             + " above thresholds " + params.boxThreshold() + "/" + params.textThreshold()
                             + " on any shown frame; object " + p.objectId() + " is not segmented")).build());
             return null;
         }
         if (c.getCandidatesCount() == 1) {
-            return note(KeyBox.newBuilder().setFrameIndex(c.getFrameIndex()).addCandidateIndices(0)
+            return events.note(KeyBox.newBuilder().setFrameIndex(c.getFrameIndex()).addCandidateIndices(0)
                     .addBoxes(c.getCandidates(0).getBox()).build());
         }
         if (p.reply() == null) {
             String why = llm.configured() ? "the LLM is disabled for this call (options.disable_llm)"
                     : "no LLM is configured (refseg.llm.base-url)";
-            return note(Verdicts.bestBox(c, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
+            return events.note(Verdicts.bestBox(c, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_BOX,
                     why + ": the detector's best " + name + " box is taken as the sounding one")));
         }
         CallWaits.await(p.reply(), () -> false, cancelled);
         String text = GuardedLlm.textOf(p.reply());
         if (text == null) {
-            return note(Verdicts.bestBox(c, Verdicts.fallback(FallbackKind.FALLBACK_KIND_LLM_ERROR, Stage.STAGE_KEY_BOX,
+            return events.note(Verdicts.bestBox(c, Verdicts.fallback(FallbackKind.FALLBACK_KIND_LLM_ERROR, Stage.STAGE_KEY_BOX,
                     GuardedLlm.failureOf(p.reply()) + "; the detector's best " + name + " box is used")));
         }
         AnswerParser.Answer a = AnswerParser.parse(text, 1, c.getCandidatesCount(), true);
@@ -202,7 +200,7 @@ public final class AudioSelection implements Selection {
         switch (a.kind()) {
             case OK -> {
                 Candidate chosen = c.getCandidates(a.value() - 1);
-                return note(k.addCandidateIndices(a.value() - 1).addBoxes(chosen.getBox()).build());
+                return events.note(k.addCandidateIndices(a.value() - 1).addBoxes(chosen.getBox()).build());
             }
             case NO_MATCH -> k.setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_LLM_NO_MATCH, Stage.STAGE_KEY_BOX,
                     "the LLM judged none of the " + name + " boxes to be making the sound; the audio says one is, so "
@@ -210,31 +208,11 @@ public final class AudioSelection implements Selection {
             default -> k.setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_LLM_UNPARSABLE, Stage.STAGE_KEY_BOX,
                     a.detail() + "; the detector's best " + name + " box is used"));
         }
-        return note(k.addCandidateIndices(0).addBoxes(c.getCandidates(0).getBox()).build());
+        return events.note(k.addCandidateIndices(0).addBoxes(c.getCandidates(0).getBox()).build());
     }
 
-    private KeyFrame note(KeyFrame k) {
-        if (k.hasFallback()) {
-            fallbacks.add(k.getFallback());
-        }
-        emit.accept(SegmentResponse.newBuilder().setKeyFrame(k).build());
-        return k;
-    }
 
-    private Candidates note(Candidates c) {
-        c.getAdjustmentsList().forEach(a -> adjustments.add(a.toBuilder().setSubject("frame " + c.getFrameIndex() + " "
-                + a.getSubject()).build()));
-        emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
-        return c;
-    }
 
-    private KeyBox note(KeyBox k) {
-        if (k.hasFallback()) {
-            fallbacks.add(k.getFallback());
-        }
-        emit.accept(SegmentResponse.newBuilder().setKeyBox(k).build());
-        return k;
-    }
 
     @Override
     public void close() {

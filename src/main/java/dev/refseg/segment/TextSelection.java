@@ -8,7 +8,6 @@ import dev.refseg.keyselect.Windows.Window;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
-import dev.refseg.v1.Adjustment;
 import dev.refseg.v1.Candidate;
 import dev.refseg.v1.Candidates;
 import dev.refseg.v1.Detect;
@@ -54,12 +53,10 @@ public final class TextSelection implements Selection {
     private final SelectionParams params;
     private final MediaSession media;
     private final SelectionLlm llm;
-    private final Consumer<SegmentResponse> emit;
+    private final SelectionEvents events;
     private final BooleanSupplier cancelled;
     private final Map<Integer, Asked> asked = new LinkedHashMap<>();
     private final Map<Integer, Candidates> detections = new HashMap<>();
-    private final List<Fallback> fallbacks = new ArrayList<>();
-    private final List<Adjustment> adjustments = new ArrayList<>();
     private final List<StageTiming> timings = new ArrayList<>();
     private final AskedQuestions questions;
     private long detectNanos;
@@ -77,7 +74,7 @@ public final class TextSelection implements Selection {
         this.params = params;
         this.media = media;
         this.llm = llm;
-        this.emit = emit;
+        this.events = new SelectionEvents(emit);
         this.cancelled = cancelled;
     }
 
@@ -100,8 +97,8 @@ public final class TextSelection implements Selection {
     @Override
     public Outcome finish(int numFrames) {
         if (numFrames == 0) {
-            return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, fallbacks, timings, adjustments,
-                    false, m -> m);
+            return new Outcome(List.of(), 0, 0, SelectionPath.SELECTION_PATH_NONE, events.fallbacks(), timings,
+                    events.adjustments(), false, m -> m);
         }
         this.numFrames = numFrames;
         List<Window> windows = params.windows(numFrames);
@@ -131,9 +128,9 @@ public final class TextSelection implements Selection {
         for (Window w : windows) {
             if (!w.needsChoice()) {
                 if (!anyChoice) {
-                    keyFrames.add(note(Verdicts.onlyFrame(w)));
+                    keyFrames.add(events.note(Verdicts.onlyFrame(w)));
                 } else { // a trailing one-frame window is skipped, as the reference does; said so
-                    adjustments.add(Adjustments.skipped(Stage.STAGE_KEY_FRAME, "window " + w.index(), "window "
+                    events.adjustments().add(Adjustments.skipped(Stage.STAGE_KEY_FRAME, "window " + w.index(), "window "
                             + w.index() + " holds only frame " + w.frames().get(0) + " (the video ends there), so it "
                             + "offers nothing to choose among; it is skipped as the reference does and gives no pivot",
                             1, 0, "window_frames = " + params.windowFrames()));
@@ -146,7 +143,7 @@ public final class TextSelection implements Selection {
                 askMoreWindows(toAsk);
                 return detectAhead.getAsBoolean();
             });
-            keyFrames.add(note(Verdicts.keyFrame(w, GuardedLlm.textOf(a.reply()), GuardedLlm.failureOf(a.reply()),
+            keyFrames.add(events.note(Verdicts.keyFrame(w, GuardedLlm.textOf(a.reply()), GuardedLlm.failureOf(a.reply()),
                     params.omitReasoning())));
         }
         timing(Stage.STAGE_KEY_FRAME, t0);
@@ -166,7 +163,7 @@ public final class TextSelection implements Selection {
                 box = Verdicts.keyBox(p.candidates(), GuardedLlm.textOf(p.reply()), GuardedLlm.failureOf(p.reply()),
                         params.maxObjects(), "max_objects = " + params.maxObjects(), params.omitReasoning());
             }
-            note(box);
+            events.note(box);
             if (box.getBoxesCount() > 0) {
                 chosen.add(box);
             }
@@ -208,7 +205,7 @@ public final class TextSelection implements Selection {
         stopIfCancelled();
         while (pivots.size() < keyFrames.size() && questionsInFlight() < llm.perCallLimit()) {
             KeyFrame k = keyFrames.get(pivots.size());
-            Candidates c = note(candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold()));
+            Candidates c = events.note(candidates(k.getFrameIndex(), params.boxThreshold(), params.textThreshold()));
             did = true;
             if (c.getCandidatesCount() == 0) {
                 pivots.add(new Pivot(k, c, null));
@@ -272,10 +269,10 @@ public final class TextSelection implements Selection {
         } else {
             Fallback f = Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM, Stage.STAGE_KEY_FRAME, why
                     + ": the sampled frame where the detector is most confident");
-            note(KeyFrame.newBuilder().setFrameIndex(best.getFrameIndex()).setWindowIndex(bestWindow.index())
+            events.note(KeyFrame.newBuilder().setFrameIndex(best.getFrameIndex()).setWindowIndex(bestWindow.index())
                     .addAllShownFrames(bestWindow.frames()).setFallback(f).build());
-            note(best);
-            chosen = List.of(note(Verdicts.bestBox(best, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM,
+            events.note(best);
+            chosen = List.of(events.note(Verdicts.bestBox(best, Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_LLM,
                     Stage.STAGE_KEY_BOX, why + ": the detector's best box"))));
         }
         return outcome(chosen, SelectionPath.SELECTION_PATH_BASELINE);
@@ -291,7 +288,7 @@ public final class TextSelection implements Selection {
      * instead (with the best score seen). Floor 0 is the reference's behaviour.
      */
     private List<KeyBox> lastResort(List<Window> windows) {
-        FallbackKind kind = fallbacks.stream().filter(f -> f.getStage() == Stage.STAGE_KEY_BOX).map(Fallback::getKind)
+        FallbackKind kind = events.fallbacks().stream().filter(f -> f.getStage() == Stage.STAGE_KEY_BOX).map(Fallback::getKind)
                 .findFirst().orElse(FallbackKind.FALLBACK_KIND_NO_CANDIDATES);
         List<Integer> order = new ArrayList<>(List.of(0));
         windows.forEach(w -> w.frames().stream().filter(f -> f != 0).forEach(order::add));
@@ -306,8 +303,8 @@ public final class TextSelection implements Selection {
             }
             Candidate best = c.getCandidates(0);
             if (best.getScore() >= params.lastResortMinScore()) {
-                note(c);
-                return List.of(note(Verdicts.bestBox(c, Verdicts.fallback(kind, Stage.STAGE_KEY_BOX,
+                events.note(c);
+                return List.of(events.note(Verdicts.bestBox(c, Verdicts.fallback(kind, Stage.STAGE_KEY_BOX,
                         "no pivot gave a box; frame " + f + " and the detector's best box at thresholds " + thresholds
                                 + " (score " + best.getScore() + ", at least " + floor + ") are used"))));
             }
@@ -321,7 +318,7 @@ public final class TextSelection implements Selection {
                         + thresholds
                 : "even at the looser thresholds " + thresholds + " the detector's best box on any sampled frame scores "
                         + bestSeen.getScore() + " (frame " + bestSeenFrame + "), below " + floor;
-        note(KeyBox.newBuilder().setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_CANDIDATES,
+        events.note(KeyBox.newBuilder().setFallback(Verdicts.fallback(FallbackKind.FALLBACK_KIND_NO_CANDIDATES,
                 Stage.STAGE_KEY_BOX, why + "; the referent is not found and no object is tracked")).build());
         return List.of();
     }
@@ -347,7 +344,7 @@ public final class TextSelection implements Selection {
             KeyBox middle = full.get(full.size() / 2);
             for (KeyBox k : chosen) {
                 if (k != middle) {
-                    adjustments.add(Adjustments.skipped(Stage.STAGE_KEY_BOX, "frame " + k.getFrameIndex() + " boxes",
+                    events.adjustments().add(Adjustments.skipped(Stage.STAGE_KEY_BOX, "frame " + k.getFrameIndex() + " boxes",
                             "the " + k.getBoxesCount() + " box(es) chosen on frame " + k.getFrameIndex()
                                     + " do not seed the objects: the " + objects + " objects are seeded from frame "
                                     + middle.getFrameIndex() + " alone (boxes on different pivots cannot be matched "
@@ -360,8 +357,8 @@ public final class TextSelection implements Selection {
             }
             start = middle.getFrameIndex();
         }
-        return new Outcome(prompts, start, objects, path, List.copyOf(fallbacks), List.copyOf(timings),
-                List.copyOf(adjustments), objects == 0, m -> m);
+        return new Outcome(prompts, start, objects, path, List.copyOf(events.fallbacks()), List.copyOf(timings),
+                List.copyOf(events.adjustments()), objects == 0, m -> m);
     }
 
     private Candidates candidates(int frame, float box, float text) {
@@ -378,34 +375,9 @@ public final class TextSelection implements Selection {
         }
     }
 
-    private KeyFrame note(KeyFrame k) {
-        if (k.hasFallback()) {
-            fallbacks.add(k.getFallback());
-        }
-        emit.accept(SegmentResponse.newBuilder().setKeyFrame(k).build());
-        return k;
-    }
 
-    private KeyBox note(KeyBox k) {
-        if (k.hasFallback()) {
-            fallbacks.add(k.getFallback());
-        }
-        summarise(k.getFrameIndex(), k.getAdjustmentsList());
-        emit.accept(SegmentResponse.newBuilder().setKeyBox(k).build());
-        return k;
-    }
 
-    /** Sends a pivot's candidates; what the detection cut or clamped goes to the summary too. */
-    private Candidates note(Candidates c) {
-        summarise(c.getFrameIndex(), c.getAdjustmentsList());
-        emit.accept(SegmentResponse.newBuilder().setCandidates(c).build());
-        return c;
-    }
 
-    /** An event's adjustments, for the summary, where no event's frame_index tells which frame they are about. */
-    private void summarise(int frame, List<Adjustment> fromEvent) {
-        fromEvent.forEach(a -> adjustments.add(a.toBuilder().setSubject("frame " + frame + " " + a.getSubject()).build()));
-    }
 
     private void timing(Stage stage, long t0) {
         timings.add(StageTiming.newBuilder().setStage(stage).setMillis((System.nanoTime() - t0) / 1e6).build());

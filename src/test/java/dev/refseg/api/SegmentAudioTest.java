@@ -156,25 +156,34 @@ class SegmentAudioTest {
         }
     }
 
-    @Test
-    void theAudioMayComeFromTheVideosOwnTrack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        SyntheticClip clip = AvsClips.twoAtDifferentTimes();
+    /** The clip written as an MP4 with its sound as AAC. */
+    static java.nio.file.Path mp4WithSound(SyntheticClip clip, java.nio.file.Path dir) throws Exception {
         java.nio.file.Path mp4 = dir.resolve("clip.mp4");
         dev.refseg.media.VideoWriter.write(mp4, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
                 dev.refseg.media.VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k()));
-        byte[] file = java.nio.file.Files.readAllBytes(mp4);
-        script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        return mp4;
+    }
+
+    /** Segment with an audio referent (two objects) over a video file sent as media chunks, no AudioChunks. */
+    static StreamClient.Outcome segmentFile(java.nio.file.Path file) throws Exception {
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
         List<SegmentRequest> r = new ArrayList<>();
         r.add(SegmentRequest.newBuilder().setStart(dev.refseg.v1.Start.newBuilder()
                 .setAudio(AudioReferentSpec.newBuilder().setMaxObjects(2))).build());
-        for (int off = 0; off < file.length; off += 16 * 1024) {
+        for (int off = 0; off < bytes.length; off += 16 * 1024) {
             r.add(SegmentRequest.newBuilder().setMedia(dev.refseg.v1.MediaChunk.newBuilder()
-                    .setData(ByteString.copyFrom(file, off, Math.min(16 * 1024, file.length - off)))).build());
+                    .setData(ByteString.copyFrom(bytes, off, Math.min(16 * 1024, bytes.length - off)))).build());
         }
-        StreamClient.Outcome o;
         try (StreamClient c = new StreamClient()) {
-            o = c.run(r);
+            return c.run(r);
         }
+    }
+
+    @Test
+    void theAudioMayComeFromTheVideosOwnTrack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SyntheticClip clip = AvsClips.twoAtDifferentTimes();
+        script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        StreamClient.Outcome o = segmentFile(mp4WithSound(clip, dir));
         // The AAC track is decoded to 16 kHz (its encoder delay trimmed by the container's edit list).
         assertEquals(4.0, summary(o).getAudioSeconds(), 0.07);
         assertTrue(miou("from the MP4's AAC track", o, clip) >= 0.85);
@@ -185,24 +194,10 @@ class SegmentAudioTest {
     void aContainerTrackThatStartsLateIsAlignedByItsTimestamps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         SyntheticClip clip = AvsClips.twoAtDifferentTimes();
-        java.nio.file.Path mp4 = dir.resolve("clip.mp4");
-        dev.refseg.media.VideoWriter.write(mp4, clip.frames(), clip.width(), clip.height(), clip.spec().fps(),
-                dev.refseg.media.VideoWriter.Options.DEFAULT.withAudio16k(clip.audio16k()));
         java.nio.file.Path mkv = dir.resolve("late.mkv");
-        dev.refseg.media.AudioOffsetRemux.remux(mp4, mkv, 1.0); // the sound starts 1 s after the picture
-        byte[] file = java.nio.file.Files.readAllBytes(mkv);
+        dev.refseg.media.AudioOffsetRemux.remux(mp4WithSound(clip, dir), mkv, 1.0); // the sound starts 1 s late
         script("[red | Bell | 2]\n[blue | Whistle | 5]", "[1]");
-        List<SegmentRequest> r = new ArrayList<>();
-        r.add(SegmentRequest.newBuilder().setStart(dev.refseg.v1.Start.newBuilder()
-                .setAudio(AudioReferentSpec.newBuilder().setMaxObjects(2))).build());
-        for (int off = 0; off < file.length; off += 16 * 1024) {
-            r.add(SegmentRequest.newBuilder().setMedia(dev.refseg.v1.MediaChunk.newBuilder()
-                    .setData(ByteString.copyFrom(file, off, Math.min(16 * 1024, file.length - off)))).build());
-        }
-        StreamClient.Outcome o;
-        try (StreamClient c = new StreamClient()) {
-            o = c.run(r);
-        }
+        StreamClient.Outcome o = segmentFile(mkv);
         // Frames 0-9 come before any sound; red sounds on 10-29, blue on 30-39 (its last second is past the video).
         // Matroska keeps no edit list, so the AAC encoder delay (64 ms) plays too: red's last 64 ms fall in the
         // third 1-s window, where the fixture tagger (loudest over time) hears it: frames 30-39 get both discs.
