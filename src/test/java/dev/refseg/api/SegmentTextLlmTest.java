@@ -306,7 +306,9 @@ class SegmentTextLlmTest {
         }
         assertTrue(FakeOpenAi.await(() -> FAKE.inFlight.get() == 0 && inFlightGauge() == 0, 10_000),
                 "requests still open: fake " + FAKE.inFlight.get() + ", gauge " + inFlightGauge());
-        assertEquals(held(keyBox), FAKE.aborted.get(), "every held request was aborted");
+        // A request of the other kind, or one whose body was still arriving, may be closed by the cancel too.
+        assertTrue(FAKE.held.get() >= 1 && held(keyBox) >= 1, "a question of the chosen kind was held");
+        assertEquals(FAKE.held.get(), FAKE.heldAborted.get(), "every held request was aborted");
         for (long ms : FAKE.abortedAfterMillis) {
             assertTrue(ms < 2000, "aborted " + ms + " ms after it arrived: by the 5 s timeout, not by the cancel");
         }

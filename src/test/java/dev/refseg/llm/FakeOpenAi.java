@@ -64,6 +64,9 @@ public final class FakeOpenAi implements AutoCloseable {
     public final AtomicInteger maxInFlight = new AtomicInteger();
     /** Requests whose connection the client closed before they were answered. */
     public final AtomicInteger aborted = new AtomicInteger();
+    /** Requests the script held (answer {@link Answer#hold()}), and how many of those the client closed. */
+    public final AtomicInteger held = new AtomicInteger();
+    public final AtomicInteger heldAborted = new AtomicInteger();
     /** For each of those, how long after it arrived the connection was closed, in milliseconds. */
     public final List<Long> abortedAfterMillis = new CopyOnWriteArrayList<>();
     /** The W3C traceparent header of each request that had one (tracing tests). */
@@ -94,11 +97,15 @@ public final class FakeOpenAi implements AutoCloseable {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         AtomicBoolean finished = new AtomicBoolean();
+        AtomicBoolean holding = new AtomicBoolean();
         long arrived = System.nanoTime();
         res.closeHandler(v -> {
             if (finished.compareAndSet(false, true)) {
                 abortedAfterMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - arrived));
                 aborted.incrementAndGet();
+                if (holding.get()) {
+                    heldAborted.incrementAndGet();
+                }
                 inFlight.decrementAndGet();
             }
         });
@@ -109,6 +116,12 @@ public final class FakeOpenAi implements AutoCloseable {
             vertx.<Answer>executeBlocking(() -> script.apply(body), false).onFailure(e -> answer(res,
                     Answer.status(500), finished)).onSuccess(a -> {
                 if (a.delayMillis() < 0) {
+                    // Callbacks and the close handler run on the one event loop: no race between them.
+                    holding.set(true);
+                    held.incrementAndGet();
+                    if (finished.get()) {
+                        heldAborted.incrementAndGet(); // the client left while the script ran
+                    }
                     return; // held until the client leaves
                 }
                 if (a.delayMillis() == 0) {
@@ -163,6 +176,8 @@ public final class FakeOpenAi implements AutoCloseable {
         requests.clear();
         maxInFlight.set(0);
         aborted.set(0);
+        held.set(0);
+        heldAborted.set(0);
         abortedAfterMillis.clear();
         traceparents.clear();
     }

@@ -36,8 +36,8 @@ class ModelsCliTest {
             assertEquals(f.getValue(), cells[1], r.output());
             assertEquals(f.getKey().replace('.', '_') + ".onnx", cells[2], r.output());
             // First and median run times, and the CPU provider ran at least one node of it.
-            assertTrue(Double.parseDouble(cells[5]) > 0, r.output());
-            assertTrue(Double.parseDouble(cells[6]) > 0, r.output());
+            assertTrue(Double.parseDouble(cells[5]) >= 0, r.output()); // a timing: 0.0 on a fast run
+            assertTrue(Double.parseDouble(cells[6]) >= 0, r.output());
             assertTrue(cells[7].matches("CPU [1-9][0-9]*"), r.output());
         }
         r.says(0, "SAM 2.1: sam2-nvidia (input 1024 px, features 64x64)", "gdino.tokenizer = gdino_vocab.txt",
@@ -110,7 +110,7 @@ class ModelsCliTest {
             String[] cells = row(r.output(), key);
             assertEquals("sam2-transformers", cells[1], r.output());
             assertTrue(cells[2].startsWith("onnx/"), r.output());
-            assertTrue(Double.parseDouble(cells[5]) > 0, r.output());
+            assertTrue(Double.parseDouble(cells[5]) >= 0, r.output()); // a timing: 0.0 on a fast run
             assertTrue(cells[7].matches("CPU [1-9][0-9]*"), r.output());
         }
         // The decoder's labels are int32 in this family.
