@@ -1,9 +1,9 @@
 package dev.refseg.audio;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.StrictJson;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.StrictJson;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package dev.refseg.audio;
 
 import dev.refseg.audio.AudioLabels.Label;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.GraphRunner;
-import dev.refseg.inference.GraphRunner.Input;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelRegistry;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.GraphRunner;
+import dev.refseg.runtime.GraphRunner.Input;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelRegistry;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -62,12 +62,14 @@ public final class AudioTagger {
     private final int minSamples;
 
     /**
-     * @param timer receives ONNX Runtime's time of each run and the fbank's ({@link GraphTimer#TAGGER_PREPROCESS})
+     * @param models the loaded graphs, with {@link CanonicalGraphs#AUDIO_TAGGER}
+     * @param setup  the tagger's family and classes, checked at load ({@link TaggerSetup#check})
+     * @param timer  receives ONNX Runtime's time of each run and the fbank's ({@link GraphTimer#TAGGER_PREPROCESS})
      * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION naming the manifest when no tagger is loaded
      */
-    public AudioTagger(ModelRegistry models, GraphTimer timer) {
+    public AudioTagger(ModelRegistry models, TaggerSetup setup, GraphTimer timer) {
         this.runner = models.runner(CanonicalGraphs.AUDIO_TAGGER, timer);
-        this.setup = models.taggerSetup().orElseThrow();
+        this.setup = setup;
         this.ast = setup.family().equals(CanonicalGraphs.AST.family());
         this.fbank = new KaldiFbank(ast ? KaldiFbank.AST : KaldiFbank.BEATS);
         int frames = ast ? 1 : BEATS_MIN_FRAMES;

@@ -1,10 +1,10 @@
 package dev.refseg.audio;
 
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelManifest;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.TensorSpec;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelManifest;
+import dev.refseg.runtime.ModelRegistry;
+import dev.refseg.runtime.TensorSpec;
 
 /**
  * Which tagger family a model directory holds and its class names, checked once at load (and by the

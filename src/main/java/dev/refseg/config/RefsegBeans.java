@@ -6,9 +6,9 @@ import dev.refseg.llm.OpenAiVisionLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.llm.VisionLlm;
 import dev.refseg.inference.LocalInference;
-import dev.refseg.inference.ModelRegistry;
+import dev.refseg.inference.ModelSet;
 import dev.refseg.inference.ObjectBudget;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
 import dev.refseg.media.MediaSettings;
 import dev.refseg.media.ScratchDir;
@@ -53,11 +53,11 @@ public class RefsegBeans {
     /** Loaded when the inference side is built (embedded and inference roles), never in the gateway. */
     @Produces
     @Singleton
-    ModelRegistry models(RefsegConfig config, OrtRuntime runtime) {
-        ModelRegistry models = config.models().dir().map(d -> ModelRegistry.load(d, runtime))
-                .orElseGet(() -> ModelRegistry.demo(runtime));
+    ModelSet models(RefsegConfig config, OrtRuntime runtime) {
+        ModelSet models = config.models().dir().map(d -> ModelSet.load(d, runtime))
+                .orElseGet(() -> ModelSet.demo(runtime));
         try {
-            runtime.checkGraphKeys(models.graphs());
+            runtime.checkGraphKeys(models.registry().graphs());
         } catch (RuntimeException e) {
             models.close();
             throw e;
@@ -76,7 +76,7 @@ public class RefsegBeans {
         return models;
     }
 
-    void closeModels(@Disposes ModelRegistry models) {
+    void closeModels(@Disposes ModelSet models) {
         models.close();
     }
 
@@ -88,7 +88,7 @@ public class RefsegBeans {
     @Produces
     @Singleton
     @Startup
-    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, Instance<ModelRegistry> models,
+    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, Instance<ModelSet> models,
             MeterRegistry meters, Instance<ScratchDir> scratch, @SessionWorkers ExecutorService workers) {
         Role role = config.role();
         java.util.Optional<String> address = config.inference().address().map(String::strip).filter(a -> !a.isEmpty());
@@ -135,11 +135,11 @@ public class RefsegBeans {
         }
     }
 
-    private LocalInference local(RefsegConfig config, IntakeLimits limits, ModelRegistry models, MeterRegistry meters,
+    private LocalInference local(RefsegConfig config, IntakeLimits limits, ModelSet models, MeterRegistry meters,
             ScratchDir scratch) {
         Path work = scratch.path();
         // ONNX Runtime's run time per graph, and the host-side steps around it, as separate timers.
-        dev.refseg.inference.GraphTimer timer = new dev.refseg.inference.GraphTimer() {
+        dev.refseg.runtime.GraphTimer timer = new dev.refseg.runtime.GraphTimer() {
             @Override
             public void record(String graph, long nanos) {
                 Timer.builder("refseg.model.run").description("OrtSession.run time per graph (no copies)")

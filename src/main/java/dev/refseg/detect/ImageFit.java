@@ -1,7 +1,7 @@
 package dev.refseg.detect;
 
-import dev.refseg.inference.ImageTensors;
-import dev.refseg.inference.ModelLoadException;
+import dev.refseg.runtime.ImageTensors;
+import dev.refseg.runtime.ModelLoadException;
 import java.util.Arrays;
 
 /**

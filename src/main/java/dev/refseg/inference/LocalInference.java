@@ -1,5 +1,9 @@
 package dev.refseg.inference;
 
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelManifest;
+import dev.refseg.runtime.ModelRegistry;
 import dev.refseg.detect.BertTokenizer;
 import dev.refseg.detect.CaptionEncoding;
 import dev.refseg.detect.Detection;
@@ -74,25 +78,25 @@ public final class LocalInference implements InferenceBackend {
     private final ObjectBudget objectBudget;
 
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, GraphTimer timer) {
+            ModelSet models, GraphTimer timer) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, 0);
     }
 
     /** @param prefetchFrames most frames per session whose encoder output may be computed ahead of tracking */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, GraphTimer timer, int prefetchFrames) {
+            ModelSet models, GraphTimer timer, int prefetchFrames) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, MediaSettings.defaults());
     }
 
     /** @param media how FFmpeg probes streams and how long a stalled decoder is waited for */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media) {
+            ModelSet models, GraphTimer timer, int prefetchFrames, MediaSettings media) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, media, new ObjectBudget(16));
     }
 
     /** @param objectBudget how many objects the process tracks at once ({@code refseg.limits.max-tracked-objects}) */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media,
+            ModelSet models, GraphTimer timer, int prefetchFrames, MediaSettings media,
             ObjectBudget objectBudget) {
         this(limits, maxMediaBytes, workRoot, defaultFps, models, timer, prefetchFrames, media, objectBudget, true);
     }
@@ -102,7 +106,7 @@ public final class LocalInference implements InferenceBackend {
      *                 ({@code refseg.inference.pipeline})
      */
     public LocalInference(IntakeLimits limits, long maxMediaBytes, Path workRoot, double defaultFps,
-            ModelRegistry models, GraphTimer timer, int prefetchFrames, MediaSettings media,
+            ModelSet models, GraphTimer timer, int prefetchFrames, MediaSettings media,
             ObjectBudget objectBudget, boolean pipeline) {
         this.objectBudget = objectBudget;
         this.media = media;
@@ -111,13 +115,14 @@ public final class LocalInference implements InferenceBackend {
         this.maxMediaBytes = maxMediaBytes;
         this.workRoot = workRoot;
         this.defaultFps = defaultFps;
-        this.models = models;
-        this.tracker = new Sam2Tracker(models.sam2().create(models, timer), pipeline ? LOOKAHEAD : null);
-        this.captionTokenizer = models.has(DETECTOR) ? detectorTokenizer(models) : null;
-        this.detector = models.has(DETECTOR) ? new GroundingDinoDetector(models.runtime().environment(),
-                models.session(DETECTOR), captionTokenizer, timer) : null;
-        this.tagger = models.has(TAGGER) ? new dev.refseg.audio.AudioTagger(models, timer) : null;
-        this.labelObjects = models.companion(LABEL_OBJECTS).map(dev.refseg.lbru.LabelObjects::load)
+        ModelRegistry graphs = models.registry();
+        this.models = graphs;
+        this.tracker = new Sam2Tracker(models.sam2().create(graphs, timer), pipeline ? LOOKAHEAD : null);
+        this.captionTokenizer = graphs.has(DETECTOR) ? detectorTokenizer(graphs) : null;
+        this.detector = graphs.has(DETECTOR) ? new GroundingDinoDetector(graphs.runtime().environment(),
+                graphs.session(DETECTOR), captionTokenizer, timer) : null;
+        this.tagger = models.tagger().map(t -> new dev.refseg.audio.AudioTagger(graphs, t, timer)).orElse(null);
+        this.labelObjects = graphs.companion(LABEL_OBJECTS).map(dev.refseg.lbru.LabelObjects::load)
                 .orElseGet(dev.refseg.lbru.LabelObjects::shipped);
     }
 
@@ -154,10 +159,6 @@ public final class LocalInference implements InferenceBackend {
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("cannot read " + TOKENIZER + " " + vocab + ": " + e.getMessage(), e);
         }
-    }
-
-    public ModelRegistry models() {
-        return models;
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.refseg.lbru;
 
 import dev.refseg.audio.CsvLine;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelLoadException;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.ModelLoadException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

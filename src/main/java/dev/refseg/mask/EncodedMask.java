@@ -1,6 +1,6 @@
 package dev.refseg.mask;
 
-import dev.refseg.inference.ImageTensors;
+import dev.refseg.runtime.ImageTensors;
 import java.util.Arrays;
 
 /**

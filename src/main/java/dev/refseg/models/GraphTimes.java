@@ -1,6 +1,6 @@
 package dev.refseg.models;
 
-import dev.refseg.inference.GraphTimer;
+import dev.refseg.runtime.GraphTimer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,11 +2,12 @@ package dev.refseg.models;
 
 import ai.onnxruntime.OrtException;
 import dev.refseg.audio.TaggerSetup;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
-import dev.refseg.inference.TensorSpec;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.inference.ModelSet;
+import dev.refseg.runtime.ModelRegistry;
+import dev.refseg.runtime.OrtRuntime;
+import dev.refseg.runtime.TensorSpec;
 import dev.refseg.media.ScratchDir;
 import dev.refseg.sam2.Sam2Setup;
 import java.io.IOException;
@@ -73,17 +74,18 @@ final class ModelCheck {
         } catch (IOException e) {
             throw new ModelLoadException("cannot create a directory for the ONNX Runtime profiles: " + e.getMessage(), e);
         }
-        try (ModelRegistry models = ModelRegistry.load(dir, runtime.withProfiling(traces))) {
+        try (ModelSet set = ModelSet.load(dir, runtime.withProfiling(traces))) {
+            ModelRegistry models = set.registry();
             ModelSmoke smoke = new ModelSmoke();
             GraphTimes first = new GraphTimes();
-            ModelSmoke.Result result = smoke.run(models, first);
+            ModelSmoke.Result result = smoke.run(set, first);
             Map<String, Map<String, Integer>> nodes = new LinkedHashMap<>();
             for (String key : models.graphs()) {
                 nodes.put(key, profile(models, key));
             }
             GraphTimes repeated = new GraphTimes();
             for (int i = 0; i < runs; i++) {
-                smoke.run(models, repeated);
+                smoke.run(set, repeated);
             }
             List<GraphLine> lines = new ArrayList<>();
             List<String> keys = new ArrayList<>(models.graphs());
@@ -93,8 +95,8 @@ final class ModelCheck {
                         ioTypes(models, key), first.firstMs(key), repeated.medianMs(key), nodes.get(key)));
             }
             return new Report(dir, models.runtime().environment().getVersion(), models.runtime().requestedProviders(),
-                    models.runtime().activeProviders(), models.runtime().providerFailures(), models.sam2(),
-                    models.taggerSetup().orElse(null), lines, models.companions(), result, runs);
+                    models.runtime().activeProviders(), models.runtime().providerFailures(), set.sam2(),
+                    set.tagger().orElse(null), lines, models.companions(), result, runs);
         } finally {
             ScratchDir.delete(traces);
         }

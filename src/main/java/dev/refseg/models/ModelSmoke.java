@@ -4,11 +4,12 @@ import dev.refseg.audio.AudioTagger;
 import dev.refseg.detect.Detection;
 import dev.refseg.detect.GroundingDinoDetector;
 import dev.refseg.eval.RegionJ;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.GraphTimer;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.GraphTimer;
 import dev.refseg.inference.LocalInference;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelRegistry;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.inference.ModelSet;
+import dev.refseg.runtime.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
@@ -94,11 +95,13 @@ public final class ModelSmoke {
      *
      * @throws ModelLoadException naming the stage and the graph when a run fails
      */
-    public Result run(ModelRegistry models, GraphTimer timer) {
+    public Result run(ModelSet models, GraphTimer timer) {
         double iou = stage("the SAM 2.1 tracker", () -> track(models, timer));
-        String caption = models.has(DETECTOR) ? referent() : null;
-        List<Detection> found = caption == null ? List.of() : stage(DETECTOR, () -> detect(models, timer, caption));
-        AudioTagger tagger = models.has(TAGGER) ? stage(TAGGER, () -> new AudioTagger(models, timer)) : null;
+        ModelRegistry graphs = models.registry();
+        String caption = graphs.has(DETECTOR) ? referent() : null;
+        List<Detection> found = caption == null ? List.of() : stage(DETECTOR, () -> detect(graphs, timer, caption));
+        AudioTagger tagger = models.tagger().map(t -> stage(TAGGER, () -> new AudioTagger(graphs, t, timer)))
+                .orElse(null);
         String heard = tagger == null ? null : stage(TAGGER, () -> tag(tagger));
         return new Result(referent(), iou, caption, found.size(), found.isEmpty() ? 0 : found.get(0).score(),
                 tagger == null ? null : tagger.family(), heard);
@@ -110,7 +113,7 @@ public final class ModelSmoke {
      *
      * @throws ModelLoadException as {@link #run}, which stops the start
      */
-    public static String warmUp(ModelRegistry models) {
+    public static String warmUp(ModelSet models) {
         GraphTimes times = new GraphTimes();
         Result result = new ModelSmoke().run(models, times);
         return "Warm-up on the synthetic sample, first run per graph: " + times.graphs().stream()
@@ -118,8 +121,8 @@ public final class ModelSmoke {
                 .collect(java.util.stream.Collectors.joining(", ")) + "; " + result.summary();
     }
 
-    private double track(ModelRegistry models, GraphTimer timer) {
-        Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, timer));
+    private double track(ModelSet models, GraphTimer timer) {
+        Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models.registry(), timer));
         double[] iou = {0};
         try (TrackerState s = tracker.init(this::frame, FRAMES, spec.width(), spec.height())) {
             tracker.addBox(s, 1, 0, PixelBox.of(truth(0)));

@@ -1,7 +1,7 @@
 package dev.refseg.models;
 
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.sam2.Sam2Constants;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -158,13 +158,13 @@ public final class ModelsCli {
     }
 
     private static String companionNote(ModelCheck.Report r, String key) {
-        if (key.equals(dev.refseg.inference.CanonicalGraphs.AUDIO_LABELS) && r.tagger() != null) {
+        if (key.equals(dev.refseg.runtime.CanonicalGraphs.AUDIO_LABELS) && r.tagger() != null) {
             return " (checked: " + r.tagger().labels().size() + " classes for the " + r.tagger().family()
                     + " tagger" + (r.tagger().labels().silenceIndex() >= 0 ? ", Silence at "
                             + r.tagger().labels().silenceIndex() : ", no Silence class") + ")";
         }
         Sam2Constants c = r.sam2().constants();
-        if (c == null || !key.equals(dev.refseg.inference.CanonicalGraphs.SAM2_CONSTANTS)) {
+        if (c == null || !key.equals(dev.refseg.runtime.CanonicalGraphs.SAM2_CONSTANTS)) {
             return "";
         }
         return String.format(Locale.ROOT, " (checked: temporal table %d x %d, mean %s, std %s)", c.tableRows(),

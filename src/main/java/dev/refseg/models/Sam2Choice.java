@@ -2,8 +2,8 @@ package dev.refseg.models;
 
 import static dev.refseg.models.Candidate.ANY_SIZE;
 
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.TensorSpec;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.TensorSpec;
 import dev.refseg.sam2.Sam2Constants;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package dev.refseg.sam2;
 
-import dev.refseg.inference.BufferPool;
-import dev.refseg.inference.GraphRunner;
-import dev.refseg.inference.GraphRunner.Held;
-import dev.refseg.inference.GraphRunner.Input;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ImageTensors;
-import dev.refseg.inference.ModelRegistry;
+import dev.refseg.runtime.BufferPool;
+import dev.refseg.runtime.GraphRunner;
+import dev.refseg.runtime.GraphRunner.Held;
+import dev.refseg.runtime.GraphRunner.Input;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.ImageTensors;
+import dev.refseg.runtime.ModelRegistry;
 import dev.refseg.mask.BinaryMask;
 import java.nio.FloatBuffer;
 import java.util.Map;

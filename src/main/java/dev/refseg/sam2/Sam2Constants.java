@@ -1,8 +1,8 @@
 package dev.refseg.sam2;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.StrictJson;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.StrictJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

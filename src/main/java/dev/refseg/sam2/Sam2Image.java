@@ -1,6 +1,6 @@
 package dev.refseg.sam2;
 
-import dev.refseg.inference.ImageTensors;
+import dev.refseg.runtime.ImageTensors;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.PixelBox;
 
@@ -31,7 +31,7 @@ public final class Sam2Image {
     public static java.nio.FloatBuffer preprocess(byte[] rgb, int w, int h, int size, float[] mean, float[] std,
             java.nio.FloatBuffer out) {
         java.nio.FloatBuffer dst = out != null && out.capacity() >= 3 * size * size ? out
-                : dev.refseg.inference.BufferPool.direct(3L * size * size);
+                : dev.refseg.runtime.BufferPool.direct(3L * size * size);
         return ImageTensors.normalizedNchw(rgb, w, h, size, size, mean, std, dst);
     }
 

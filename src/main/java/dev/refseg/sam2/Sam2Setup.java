@@ -1,11 +1,11 @@
 package dev.refseg.sam2;
 
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelManifest;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.TensorSpec;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelManifest;
+import dev.refseg.runtime.ModelRegistry;
+import dev.refseg.runtime.TensorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.eval.JandF;
-import dev.refseg.inference.CanonicalGraphs;
+import dev.refseg.runtime.CanonicalGraphs;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.segment.SessionSlots;
 import dev.refseg.synth.SampleClip;
@@ -29,7 +29,7 @@ class HubModelsSegmentTest {
     SessionSlots slots;
     /** The loaded models (also when the stages reach them through the sidecar contract). */
     @Inject
-    dev.refseg.inference.ModelRegistry models;
+    dev.refseg.inference.ModelSet models;
 
     @AfterEach
     void nothingLeaks() throws InterruptedException {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.audio.AudioLabels.Label;
-import dev.refseg.inference.ModelLoadException;
+import dev.refseg.runtime.ModelLoadException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

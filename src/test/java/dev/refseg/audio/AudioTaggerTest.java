@@ -1,5 +1,6 @@
 package dev.refseg.audio;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,12 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.refseg.audio.AudioTagger.Scored;
 import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.fixtures.TaggerFixture;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelManifest;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelManifest;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.onnx.DType;
 import dev.refseg.onnx.GraphBuilder;
 import dev.refseg.onnx.GraphBuilder.Value;
@@ -52,8 +52,8 @@ class AudioTaggerTest {
 
     @TempDir
     static Path dirs;
-    static ModelRegistry beatsModels;
-    static ModelRegistry astModels;
+    static ModelSet beatsModels;
+    static ModelSet astModels;
     static AudioTagger beats;
     static AudioTagger ast;
 
@@ -62,10 +62,10 @@ class AudioTaggerTest {
         FixtureModels.writeAll(dirs.resolve("beats"));
         FixtureModels.writeAll(dirs.resolve("ast"));
         TaggerFixture.writeAst(dirs.resolve("ast"));
-        beatsModels = ModelRegistry.load(dirs.resolve("beats"), CPU);
-        astModels = ModelRegistry.load(dirs.resolve("ast"), CPU);
-        beats = new AudioTagger(beatsModels, GraphTimer.NONE);
-        ast = new AudioTagger(astModels, GraphTimer.NONE);
+        beatsModels = ModelSet.load(dirs.resolve("beats"), CPU);
+        astModels = ModelSet.load(dirs.resolve("ast"), CPU);
+        beats = new AudioTagger(beatsModels.registry(), beatsModels.tagger().orElseThrow(), GraphTimer.NONE);
+        ast = new AudioTagger(astModels.registry(), astModels.tagger().orElseThrow(), GraphTimer.NONE);
     }
 
     @AfterAll
@@ -95,8 +95,8 @@ class AudioTaggerTest {
     void theFamilyComesFromTheGraphsNames() {
         assertEquals("beats", beats.family());
         assertEquals("ast", ast.family());
-        assertSame(CanonicalGraphs.BEATS, beatsModels.interfaceOf(CanonicalGraphs.AUDIO_TAGGER));
-        assertSame(CanonicalGraphs.AST, astModels.interfaceOf(CanonicalGraphs.AUDIO_TAGGER));
+        assertSame(CanonicalGraphs.BEATS, beatsModels.registry().interfaceOf(CanonicalGraphs.AUDIO_TAGGER));
+        assertSame(CanonicalGraphs.AST, astModels.registry().interfaceOf(CanonicalGraphs.AUDIO_TAGGER));
         assertEquals(2800, beats.minSamples());
         assertEquals(400, ast.minSamples());
         assertEquals(6, beats.labels().size());
@@ -148,7 +148,7 @@ class AudioTaggerTest {
 
     /** The fixture's own Silence score for a wave, through the graph without the adapter's zeroing. */
     private static float[] rawRun(String family, float[] wave) {
-        ModelRegistry models = family.equals("beats") ? beatsModels : astModels;
+        ModelSet models = family.equals("beats") ? beatsModels : astModels;
         KaldiFbank fbank = new KaldiFbank(family.equals("beats") ? KaldiFbank.BEATS : KaldiFbank.AST);
         float[][] f = fbank.compute(wave);
         int frames = family.equals("beats") ? f.length : AudioTagger.AST_FRAMES;
@@ -162,8 +162,8 @@ class AudioTaggerTest {
         }
         String in = family.equals("beats") ? "fbank" : "input_values";
         String out = family.equals("beats") ? "probs" : "logits";
-        float[] s = models.runner(CanonicalGraphs.AUDIO_TAGGER, GraphTimer.NONE)
-                .run(java.util.Map.of(in, dev.refseg.inference.GraphRunner.Input.floats(x, 1, frames, 128))).get(out);
+        float[] s = models.registry().runner(CanonicalGraphs.AUDIO_TAGGER, GraphTimer.NONE)
+                .run(java.util.Map.of(in, dev.refseg.runtime.GraphRunner.Input.floats(x, 1, frames, 128))).get(out);
         if (family.equals("ast")) {
             for (int c = 0; c < s.length; c++) {
                 s[c] = (float) (1 / (1 + Math.exp(-s[c])));
@@ -253,9 +253,10 @@ class AudioTaggerTest {
         FixtureModels.writeAll(dir);
         Path manifest = dir.resolve(ModelManifest.FILE);
         Files.writeString(manifest, Files.readString(manifest).replaceAll("(?m)^audio\\..*$", ""));
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
+            assertTrue(models.tagger().isEmpty(), "no tagger setup without the graph");
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> new AudioTagger(models, GraphTimer.NONE));
+                    () -> models.registry().runner(CanonicalGraphs.AUDIO_TAGGER, GraphTimer.NONE));
             assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("no audio.tagger model is loaded"), e.getMessage());
         }
@@ -268,7 +269,7 @@ class AudioTaggerTest {
         Value mel = g.input("mel", DType.FLOAT, "b", "t", 128);
         g.output("scores", g.sigmoid(g.reduceMean(mel, false, 1)), DType.FLOAT, "b", 128);
         Files.write(dir.resolve(TaggerFixture.GRAPH_FILE), g.build());
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().startsWith("graph audio.tagger"), e.getMessage());
         assertTrue(e.getMessage().contains("input 'mel' is not one the adapter feeds"), e.getMessage());
         assertTrue(e.getMessage().contains("fbank [B,T,128] -> probs [B,C]"), e.getMessage());
@@ -280,7 +281,7 @@ class AudioTaggerTest {
         FixtureModels.writeAll(dir);
         Files.writeString(dir.resolve(TaggerFixture.LABELS_FILE), "index,mid,display_name\n0,/m/028v0c,Silence\n"
                 + "1,/m/04rlf,Music\n");
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().startsWith("audio.tagger declares 6 classes, but audio.labels "), e.getMessage());
         assertTrue(e.getMessage().contains("names 2"), e.getMessage());
     }
@@ -295,9 +296,9 @@ class AudioTaggerTest {
         g.output("logits", g.sliceDynamic(g.reduceMean(x, false, 1), g.longs(0), classes, 1), DType.FLOAT,
                 "b", "classes");
         Files.write(dir.resolve(TaggerFixture.GRAPH_FILE), g.build());
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
-            assertEquals(-1, models.taggerSetup().orElseThrow().declaredClasses());
-            AudioTagger t = new AudioTagger(models, GraphTimer.NONE);
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
+            assertEquals(-1, models.tagger().orElseThrow().declaredClasses());
+            AudioTagger t = new AudioTagger(models.registry(), models.tagger().orElseThrow(), GraphTimer.NONE);
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> t.scores(new float[RATE], 0, RATE));
             assertTrue(e.getMessage().startsWith("audio.tagger gave 4 classes, but audio.labels "), e.getMessage());
             assertTrue(e.getMessage().contains("names 6"), e.getMessage());
@@ -310,18 +311,18 @@ class AudioTaggerTest {
         Path manifest = dir.resolve(ModelManifest.FILE);
         String good = Files.readString(manifest);
         Files.writeString(manifest, good.replaceAll("(?m)^audio\\.labels.*$", ""));
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("names an audio tagger but no audio.labels: add a line 'audio.labels = "
                 + "<file>'"), e.getMessage());
         assertTrue(e.getMessage().contains("class_labels_indices.csv"), e.getMessage());
 
         // beats.tagger, the key's old name, still loads as audio.tagger; naming both is refused.
         Files.writeString(manifest, good.replace("audio.tagger =", "beats.tagger ="));
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
-            assertEquals("beats", new AudioTagger(models, GraphTimer.NONE).family());
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
+            assertEquals("beats", new AudioTagger(models.registry(), models.tagger().orElseThrow(), GraphTimer.NONE).family());
         }
         Files.writeString(manifest, good + "beats.tagger = " + TaggerFixture.GRAPH_FILE + "\n");
-        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("names audio.tagger twice (beats.tagger is its old name)"), e.getMessage());
     }
 }

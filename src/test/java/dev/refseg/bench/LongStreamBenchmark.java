@@ -1,11 +1,11 @@
 package dev.refseg.bench;
 
+import dev.refseg.inference.ModelSet;
 import com.google.protobuf.ByteString;
 import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.MediaSession;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.mask.MaskProtos;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.IntakeLimits;
@@ -62,7 +62,7 @@ class LongStreamBenchmark {
         System.out.printf("BENCH max heap %d MB%n", Runtime.getRuntime().maxMemory() >> 20);
         Path dir = Files.createTempDirectory("bench-models");
         FixtureModels.writeAll(dir);
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 0)
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 0)
                 .withThreads(java.util.Map.of(), 2))) {
             IntakeLimits limits = new IntakeLimits(16 << 20, 3840, 2160, frames, 600, 8 << 20, 64 << 20);
             LocalInference inference = new LocalInference(limits, 1L << 31, dir, 25, models, (g, n) -> { });

@@ -1,10 +1,10 @@
 package dev.refseg.bench;
 
+import dev.refseg.inference.ModelSet;
 import com.google.protobuf.ByteString;
 import dev.refseg.inference.LocalInference;
 import dev.refseg.inference.MediaSession;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.SelectionLlm;
@@ -60,7 +60,7 @@ class SelectionOverlapBenchmark {
             frames.add(Frame.newBuilder().setIndex(i).setData(ByteString.copyFrom(b.toByteArray())).build());
         }
         Path work = Files.createTempDirectory("overlap-bench");
-        try (ModelRegistry models = ModelRegistry.demo(new OrtRuntime(List.of("cpu"), 0, 2))) {
+        try (ModelSet models = ModelSet.demo(new OrtRuntime(List.of("cpu"), 0, 2))) {
             LocalInference inference = new LocalInference(new IntakeLimits(16 << 20, 3840, 2160, 100_000, 600, 8 << 20,
                     64 << 20), Long.MAX_VALUE, work, 25, models, (g, t) -> { });
             SelectionParams params = new SelectionParams(50, 5, 10, 0.25f, 0.2f, 3, 0.001f, 0.1f, 3, true, false);

@@ -1,10 +1,10 @@
 package dev.refseg.config;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.OrtRuntime;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -35,7 +35,7 @@ class GraphProvidersConfigTest {
     OrtRuntime runtime;
 
     @Inject
-    ModelRegistry models;
+    ModelSet models;
 
     @Test
     void theDetectorsOwnListIsAppliedAndEveryGraphsChoiceReported() {
@@ -43,9 +43,9 @@ class GraphProvidersConfigTest {
         assertEquals(List.of(), runtime.providers().forGraph("gdino.detector"), "no accelerator: the CPU alone");
         assertEquals(List.of("cuda"), runtime.providers().forGraph("sam2.image_encoder"), "the global list");
         Map<String, List<String>> chosen = runtime.chosenProviders();
-        assertEquals(models.graphs(), chosen.keySet(), "every loaded graph is reported");
+        assertEquals(models.registry().graphs(), chosen.keySet(), "every loaded graph is reported");
         assertEquals(List.of("cpu"), chosen.get("gdino.detector"));
-        for (String key : models.graphs()) {
+        for (String key : models.registry().graphs()) {
             assertEquals(runtime.providers().hasOwn(key) ? List.of("cpu") : runtime.activeProviders(), chosen.get(key),
                     key);
         }

@@ -1,5 +1,6 @@
 package dev.refseg.inference;
 
+import dev.refseg.runtime.OrtRuntime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,13 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SelectionOnLocalInferenceTest {
     static final int PIVOT = 20;
-    static ModelRegistry models;
+    static ModelSet models;
     static SyntheticClip clip;
     static final AtomicInteger encoderRuns = new AtomicInteger();
 
     @BeforeAll
     static void setUp() {
-        models = ModelRegistry.demo(new OrtRuntime(List.of("cpu"), 0, 2));
+        models = ModelSet.demo(new OrtRuntime(List.of("cpu"), 0, 2));
         clip = SampleClip.render();
     }
 

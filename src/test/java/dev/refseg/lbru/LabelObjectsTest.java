@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.fixtures.TaggerFixture;
-import dev.refseg.inference.ModelLoadException;
+import dev.refseg.runtime.ModelLoadException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
 package dev.refseg.models;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.fixtures.TaggerFixture;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.onnx.DType;
 import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.GraphBuilder;
@@ -63,7 +63,7 @@ class ManifestGuesserTest {
 
         // The printed manifest is the one to use: the directory then loads as it is.
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(CanonicalGraphs.NVIDIA, models.sam2().family());
         }
     }
@@ -88,7 +88,7 @@ class ManifestGuesserTest {
         r.says(0, "sam2.pointer_tpos = sam2.1-1024/onnx/pointer_tpos.onnx", "sam2.constants = sam2.1-1024/constants.json",
                 "# sam2.mask_decoder = sam2.1-512/onnx/mask_decoder.onnx   (512 px export; the 1024 px graphs are chosen)");
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(CanonicalGraphs.TRANSFORMERS, models.sam2().family());
             assertEquals(1024, models.sam2().imageSize());
         }
@@ -106,7 +106,7 @@ class ManifestGuesserTest {
         r.says(0, "\nsam2.image_encoder = b/onnx/vision_encoder.onnx",
                 "# sam2.image_encoder = a/vision_encoder.onnx   (512 px export; the 1024 px graphs are chosen)");
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
             assertEquals(1024, models.sam2().imageSize());
         }
     }
@@ -203,8 +203,8 @@ class ManifestGuesserTest {
         }
         assertEquals(odd.size() + 2, manifest.size(), r.output());
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
-            assertEquals(dir.resolve(odd.get("audio.tagger")), models.file("audio.tagger"));
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(dir.resolve(odd.get("audio.tagger")), models.registry().file("audio.tagger"));
         }
     }
 
@@ -224,8 +224,8 @@ class ManifestGuesserTest {
                 "# not followed: loop leads back to a folder above it (a link loop)",
                 "# gone.onnx is a link to nothing");
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
-            assertEquals(6, models.graphs().size());
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals(6, models.registry().graphs().size());
         }
     }
 
@@ -267,9 +267,9 @@ class ManifestGuesserTest {
         r.says(0, "\naudio.tagger = ast/onnx/model.onnx", "\naudio.labels = ast/config.json");
         assertFalse(r.output().contains("m/config.json"), r.output());
         Files.writeString(dir.resolve("manifest.properties"), r.output());
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
-            assertEquals("ast", models.interfaceOf("audio.tagger").family());
-            assertEquals(0, models.taggerSetup().orElseThrow().labels().silenceIndex());
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            assertEquals("ast", models.registry().interfaceOf("audio.tagger").family());
+            assertEquals(0, models.tagger().orElseThrow().labels().silenceIndex());
         }
 
         // Without its config.json the tagger's labels are named missing.

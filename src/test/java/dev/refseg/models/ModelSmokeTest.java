@@ -1,14 +1,14 @@
 package dev.refseg.models;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
 import dev.refseg.fixtures.TaggerFixture;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.OrtRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,10 +22,10 @@ class ModelSmokeTest {
     @Test
     void everyFixtureGraphRunsAndTheTrackerFollowsTheObject(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
             GraphTimes times = new GraphTimes();
             ModelSmoke.Result r = new ModelSmoke().run(models, times);
-            assertEquals(models.graphs(), java.util.Set.copyOf(times.graphs()));
+            assertEquals(models.registry().graphs(), java.util.Set.copyOf(times.graphs()));
             // The fixture tracker and detector are functional on the synthetic clips.
             assertTrue(r.trackIou() > 0.8, r.summary());
             assertTrue(r.boxes() >= 1, r.summary());
@@ -34,7 +34,7 @@ class ModelSmokeTest {
             assertTrue(r.heard().startsWith("Bell 1.00, Music "), r.summary());
             assertTrue(r.summary().contains("tagger (beats): "), r.summary());
             String log = ModelSmoke.warmUp(models);
-            for (String key : models.graphs()) {
+            for (String key : models.registry().graphs()) {
                 assertTrue(log.matches("(?s).*" + java.util.regex.Pattern.quote(key) + " \\d+ ms.*"), log);
             }
         }
@@ -43,7 +43,7 @@ class ModelSmokeTest {
     @Test
     void theAstTaggerRunsInTheTransformersFixtures(@TempDir Path dir) throws Exception {
         FixtureModels.writeTransformers(dir, 512);
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
             GraphTimes times = new GraphTimes();
             ModelSmoke.Result r = new ModelSmoke().run(models, times);
             assertEquals("ast", r.tagger(), r.summary());
@@ -56,7 +56,7 @@ class ModelSmokeTest {
     void aGraphThatCannotRunStopsTheWarmUpWithTheCommandsMessage(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
         Files.write(dir.resolve(TaggerFixture.GRAPH_FILE), TestModels.taggerThatCannotRun());
-        try (ModelRegistry models = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet models = ModelSet.load(dir, CPU)) {
             ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSmoke.warmUp(models));
             assertTrue(e.getMessage().startsWith("the test run on the synthetic sample failed in audio.tagger: "
                     + "audio.tagger failed"), e.getMessage());

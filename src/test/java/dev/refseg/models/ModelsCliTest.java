@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.CanonicalGraphs;
+import dev.refseg.runtime.CanonicalGraphs;
 import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.ModelFiles;
 import dev.refseg.sam2.Sam2Setup;

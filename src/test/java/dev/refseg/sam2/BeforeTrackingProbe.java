@@ -1,9 +1,9 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.ModelSet;
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.ImageDecoder;
@@ -49,11 +49,11 @@ class BeforeTrackingProbe {
         StillImageDecoder decoder = new StillImageDecoder(1L << 26);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 0))) {
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 0))) {
             double[] wall = new double[rounds];
             double[] alloc = new double[rounds];
             for (int round = -1; round < rounds; round++) {
-                Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
+                Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models.registry(), GraphTimer.NONE));
                 TrackerState s = tracker.init(i -> new DecodedFrame(i, 0, w, h,
                         decoder.decode(ImageDecoder.Kind.JPEG, jpegs.get(i)).rgb()), FRAMES, w, h);
                 tracker.addBox(s, 1, 0, PixelBox.of(clip.truth().get(0).get(0)));

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.eval.JandF;
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.GraphSpec;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.GraphSpec;
 import dev.refseg.onnx.Fp16Io;
 import dev.refseg.onnx.ModelFiles;
 import dev.refseg.synth.SampleClip;
@@ -37,9 +37,9 @@ class HalfPrecisionTrackerTest {
                 // Every tensor of these graphs is float in the spec, so every one is converted.
                 List<String> all = Stream.concat(spec.inputs().stream(), spec.outputs().stream())
                         .map(t -> t.name() + " float16").toList();
-                assertEquals(all, fp16.models.convertedTensors(spec.key()), spec.key());
+                assertEquals(all, fp16.models.registry().convertedTensors(spec.key()), spec.key());
             }
-            assertEquals(List.of(), fp16.models.convertedTensors(CanonicalGraphs.GDINO_HF.key()));
+            assertEquals(List.of(), fp16.models.registry().convertedTensors(CanonicalGraphs.GDINO_HF.key()));
             assertFeaturesRoundedToHalf(sample, fp32, fp16);
 
             double reference = TrackerHarness.score(sample, fp32.track(sample, 24, 1), 1).jf();
@@ -61,8 +61,8 @@ class HalfPrecisionTrackerTest {
         try (TrackerHarness fp16 = new TrackerHarness(dir)) {
             assertEquals(CanonicalGraphs.TRANSFORMERS, fp16.models.sam2().family());
             // input_labels stays int32: only float tensors are converted.
-            assertTrue(fp16.models.convertedTensors("sam2.mask_decoder").contains("input_points float16"));
-            assertTrue(fp16.models.convertedTensors("sam2.mask_decoder").stream().noneMatch(t -> t.startsWith("input_labels")));
+            assertTrue(fp16.models.registry().convertedTensors("sam2.mask_decoder").contains("input_points float16"));
+            assertTrue(fp16.models.registry().convertedTensors("sam2.mask_decoder").stream().noneMatch(t -> t.startsWith("input_labels")));
             JandF s = TrackerHarness.score(sample, fp16.track(sample, 0, 0), 0);
             System.out.printf("transformers-512 red disc from 0, fp16 I/O: J&F %.3f%n", s.jf());
             assertTrue(s.jf() >= 0.95, "J&F " + s.jf());

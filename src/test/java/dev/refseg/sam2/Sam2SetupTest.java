@@ -1,15 +1,15 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.CanonicalGraphs;
-import dev.refseg.inference.ModelLoadException;
-import dev.refseg.inference.ModelManifest;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.CanonicalGraphs;
+import dev.refseg.runtime.ModelLoadException;
+import dev.refseg.runtime.ModelManifest;
+import dev.refseg.runtime.OrtRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +21,7 @@ class Sam2SetupTest {
     static final OrtRuntime CPU = new OrtRuntime(List.of("cpu"), 0, 1);
 
     static ModelLoadException refused(Path dir) {
-        return assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU).close());
+        return assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU).close());
     }
 
     static void editManifest(Path dir, String regex, String replacement) throws Exception {
@@ -34,15 +34,15 @@ class Sam2SetupTest {
         FixtureModels.writeAll(dir.resolve("nvidia"));
         FixtureModels.writeTransformers(dir.resolve("t1024"), 1024);
         FixtureModels.writeTransformers(dir.resolve("t512"), 512);
-        try (ModelRegistry r = ModelRegistry.load(dir.resolve("nvidia"), CPU)) {
+        try (ModelSet r = ModelSet.load(dir.resolve("nvidia"), CPU)) {
             assertEquals(CanonicalGraphs.NVIDIA, r.sam2().family());
         }
-        try (ModelRegistry r = ModelRegistry.load(dir.resolve("t1024"), CPU)) {
+        try (ModelSet r = ModelSet.load(dir.resolve("t1024"), CPU)) {
             assertEquals(new Sam2Setup(CanonicalGraphs.TRANSFORMERS, 1024, 64, 7 * 4096 + 64, r.sam2().constants()),
                     r.sam2());
-            assertEquals("transformers", r.sam2().create(r, (g, n) -> { }).family());
+            assertEquals("transformers", r.sam2().create(r.registry(), (g, n) -> { }).family());
         }
-        try (ModelRegistry r = ModelRegistry.load(dir.resolve("t512"), CPU)) {
+        try (ModelSet r = ModelSet.load(dir.resolve("t512"), CPU)) {
             assertEquals(512, r.sam2().imageSize());
             assertEquals(32, r.sam2().featSize());
             assertEquals(7 * 1024 + 64, r.sam2().memoryRows());
@@ -134,7 +134,7 @@ class Sam2SetupTest {
         Files.writeString(dir.resolve("constants.json"), "{\"model\": \"tiny\", \"image_size\": 512, \"memory_frames\": 7, "
                 + "\"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225], "
                 + "\"memory_temporal_positional_encoding\": [" + flat + "]}");
-        try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet r = ModelSet.load(dir, CPU)) {
             assertEquals(7, r.sam2().constants().tableRows());
             assertTrue(java.util.Arrays.equals(nested.temporalTable(), r.sam2().constants().temporalTable()));
         }

@@ -1,8 +1,8 @@
 package dev.refseg.sam2;
 
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.inference.ModelSet;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
 import dev.refseg.synth.SampleClip;
@@ -28,14 +28,14 @@ class SpinWaitProbe {
         SyntheticClip clip = SampleClip.render();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (ModelRegistry on = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 0).withSpinning(true));
-                ModelRegistry off = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 0).withSpinning(false))) {
+        try (ModelSet on = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 0).withSpinning(true));
+                ModelSet off = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 0).withSpinning(false))) {
             List<double[]> onRuns = new ArrayList<>();
             List<double[]> offRuns = new ArrayList<>();
             for (int round = 0; round < 7; round++) {
                 for (boolean spin : new boolean[] {true, false}) {
-                    ModelRegistry m = spin ? on : off;
-                    Sam2Tracker tr = new Sam2Tracker(m.sam2().create(m, GraphTimer.NONE));
+                    ModelSet m = spin ? on : off;
+                    Sam2Tracker tr = new Sam2Tracker(m.sam2().create(m.registry(), GraphTimer.NONE));
                     TrackerState s = tr.init(i -> new DecodedFrame(i, 0, 320, 240, clip.frames().get(i)), 48, 320, 240);
                     tr.addBox(s, 1, 0, PixelBox.of(clip.truth().get(0).get(0)));
                     long cpu0 = os.getProcessCpuTime();

@@ -1,10 +1,10 @@
 package dev.refseg.sam2;
 
+import dev.refseg.inference.ModelSet;
 import dev.refseg.eval.JandF;
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
@@ -18,7 +18,7 @@ import java.util.Map;
 
 /** Runs the tracker with the fixture models on synthetic clips and scores it against ground truth. */
 final class TrackerHarness implements AutoCloseable {
-    final ModelRegistry models;
+    final ModelSet models;
     final Sam2Tracker tracker;
 
     /** The NVIDIA-family fixtures. */
@@ -36,8 +36,8 @@ final class TrackerHarness implements AutoCloseable {
 
     /** The tracker over the SAM 2.1 graphs of a model directory (either family). */
     TrackerHarness(Path dir) {
-        models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
-        tracker = new Sam2Tracker(models.sam2().create(models, GraphTimer.NONE));
+        models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 2));
+        tracker = new Sam2Tracker(models.sam2().create(models.registry(), GraphTimer.NONE));
     }
 
     /** A new directory with the fixture models of one family ("nvidia" by default). */
@@ -57,13 +57,13 @@ final class TrackerHarness implements AutoCloseable {
     }
 
     /** Another tracker over the same loaded models (e.g. with a fault-injecting graph runner). */
-    TrackerHarness(ModelRegistry models, Sam2Tracker tracker) {
+    TrackerHarness(ModelSet models, Sam2Tracker tracker) {
         this.models = models;
         this.tracker = tracker;
     }
 
-    static NvidiaSam2 graphs(ModelRegistry m) {
-        return NvidiaSam2.of(m, GraphTimer.NONE);
+    static NvidiaSam2 graphs(ModelSet m) {
+        return NvidiaSam2.of(m.registry(), GraphTimer.NONE);
     }
 
     /** Output masks by object id, indexed by frame; also checks each frame is output exactly once. */

@@ -1,8 +1,8 @@
 package dev.refseg.sam2;
 
-import dev.refseg.inference.GraphTimer;
-import dev.refseg.inference.ModelRegistry;
-import dev.refseg.inference.OrtRuntime;
+import dev.refseg.inference.ModelSet;
+import dev.refseg.runtime.GraphTimer;
+import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.mask.PixelBox;
 import dev.refseg.media.DecodedFrame;
 import dev.refseg.media.ImageDecoder;
@@ -77,7 +77,7 @@ class TrackingRatiosProbe {
         lookahead.submit(() -> { }).get();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] ids = {Thread.currentThread().getId(), lookaheadThread[0].getId()};
-        try (ModelRegistry models = ModelRegistry.load(dir, new OrtRuntime(List.of("cpu"), 0, threads)
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, threads)
                 .withSpinning(Boolean.getBoolean("probe.spinning")))) {
             double[] seqWall = new double[rounds];
             double[] pipeWall = new double[rounds];
@@ -100,7 +100,7 @@ class TrackingRatiosProbe {
                             parts.computeIfAbsent(step, k -> new AtomicLong()).addAndGet(nanos);
                         }
                     };
-                    Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models, timer),
+                    Sam2Tracker tracker = new Sam2Tracker(models.sam2().create(models.registry(), timer),
                             pipelined ? lookahead : null);
                     TrackerState s = tracker.init(frames, FRAMES, w, h);
                     tracker.addBox(s, 1, 0, PixelBox.of(clip.truth().get(0).get(0)));

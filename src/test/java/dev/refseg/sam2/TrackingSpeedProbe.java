@@ -30,7 +30,7 @@ class TrackingSpeedProbe {
             for (int round = 0; round < 2; round++) {
                 // Round 0 warms up; round 1 is measured.
                 Map<String, long[]> t = new TreeMap<>();
-                Sam2Tracker tr = new Sam2Tracker(h.models.sam2().create(h.models, new dev.refseg.inference.GraphTimer() {
+                Sam2Tracker tr = new Sam2Tracker(h.models.sam2().create(h.models.registry(), new dev.refseg.runtime.GraphTimer() {
                     @Override
                     public void record(String k, long n) {
                         add(t, k, n);

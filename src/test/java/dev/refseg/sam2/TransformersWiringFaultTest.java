@@ -10,7 +10,7 @@ import dev.refseg.synth.ObjectSpec;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.Shape;
 import dev.refseg.synth.SyntheticClip;
-import dev.refseg.inference.GraphRunner;
+import dev.refseg.runtime.GraphRunner;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.refseg.eval.JandF;
 import dev.refseg.synth.SampleClip;
 import dev.refseg.synth.SyntheticClip;
-import dev.refseg.inference.GraphRunner;
+import dev.refseg.runtime.GraphRunner;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;

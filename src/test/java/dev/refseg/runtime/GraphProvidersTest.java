@@ -1,5 +1,6 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -149,10 +150,10 @@ class GraphProvidersTest {
         log.addHandler(capture);
         OrtRuntime runtime = new OrtRuntime(List.of("cuda", "cpu"), 0, 1).withGraphProviders(Map.of(
                 "gdino.detector", List.of("cpu"), "sam2.memory_attention", List.of("tensorrt", "cpu")));
-        try (ModelRegistry models = ModelRegistry.demo(runtime)) {
-            runtime.checkGraphKeys(models.graphs());
+        try (ModelSet models = ModelSet.demo(runtime)) {
+            runtime.checkGraphKeys(models.registry().graphs());
             Map<String, List<String>> chosen = runtime.chosenProviders();
-            assertEquals(models.graphs(), chosen.keySet());
+            assertEquals(models.registry().graphs(), chosen.keySet());
             assertEquals(List.of("cpu"), chosen.get("gdino.detector"), "its own list, whatever the global one loads");
             boolean tensorrtHere = !runtime.providerFailures().containsKey("tensorrt");
             assertEquals(tensorrtHere ? List.of("tensorrt", "cpu") : List.of("cpu"), chosen.get("sam2.memory_attention"));

@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.refseg.inference.GraphRunner.Input;
+import dev.refseg.runtime.GraphRunner.Input;
 import dev.refseg.onnx.DType;
 import dev.refseg.onnx.GraphBuilder;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import static dev.refseg.onnx.DType.BOOL;
 import static dev.refseg.onnx.DType.FLOAT;

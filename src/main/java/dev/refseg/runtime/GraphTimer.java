@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 /**
  * Receives where model time goes: {@link #record} is ONNX Runtime's {@code OrtSession.run} alone, per

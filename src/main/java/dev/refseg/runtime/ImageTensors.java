@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 /**
  * Packed RGB frames to the float NCHW tensors vision models take: bilinear resize with half-pixel

@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 

@@ -1,9 +1,8 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.refseg.errors.Errors;
-import dev.refseg.fixtures.FixtureModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +31,6 @@ public final class ModelRegistry implements AutoCloseable {
     private final Path dir;
     private final boolean demo;
     private final OrtRuntime runtime;
-    /** Which SAM 2.1 family the tracker graphs are, with its geometry (checked at load). */
-    private dev.refseg.sam2.Sam2Setup sam2;
-    /** The audio tagger's family and class names (checked at load); null without a tagger. */
-    private dev.refseg.audio.TaggerSetup tagger;
 
     private ModelRegistry(Path dir, boolean demo, OrtRuntime runtime) {
         this.dir = dir;
@@ -43,25 +38,17 @@ public final class ModelRegistry implements AutoCloseable {
         this.runtime = runtime;
     }
 
-    /** Loads and checks the graphs of a model directory. */
-    public static ModelRegistry load(Path dir, OrtRuntime runtime) {
-        ModelRegistry r = new ModelRegistry(dir, false, runtime);
-        r.loadManifest();
-        return r;
-    }
-
-    /** Generates the fixture (demo) models into a temporary directory and loads them. */
-    public static ModelRegistry demo(OrtRuntime runtime) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("refseg-demo-models");
-            FixtureModels.writeAll(dir);
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot write the demo models: " + e.getMessage(), e);
-        }
-        LOG.warnf("No refseg.models.dir configured: using the generated DEMO models in %s. They are tiny "
-                + "fixtures for trying the API on synthetic clips, not real SAM 2 / GroundingDINO / BEATs.", dir);
-        ModelRegistry r = new ModelRegistry(dir, true, runtime);
+    /**
+     * Loads and checks the graphs of a model directory.
+     *
+     * @param dir       the directory holding {@code models.json} and the files it names
+     * @param runtime   the ONNX Runtime settings (providers, threads) to load them with
+     * @param temporary whether the directory is generated for this process (the demo models): it is deleted
+     *                  when the registry closes
+     * @throws ModelLoadException naming the graph and what is wrong with it; nothing stays loaded
+     */
+    public static ModelRegistry load(Path dir, OrtRuntime runtime, boolean temporary) {
+        ModelRegistry r = new ModelRegistry(dir, temporary, runtime);
         r.loadManifest();
         return r;
     }
@@ -84,16 +71,12 @@ public final class ModelRegistry implements AutoCloseable {
             close();
             throw e;
         }
-        try {
-            sam2 = dev.refseg.sam2.Sam2Setup.check(this);
-            tagger = dev.refseg.audio.TaggerSetup.check(this);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-        LOG.infof("Loaded %smodels from %s: %s; SAM 2.1 %s%s; execution providers %s; intra-op threads %s%s",
-                demo ? "demo " : "", dir, sessions.keySet(), sam2, tagger == null ? "" : "; audio tagger "
-                        + tagger.describe(), runtime.describeChosenProviders(), runtime.chosenThreads(), conversions());
+    }
+
+    /** What was loaded, for the start-up log line: graphs, providers, threads, half-precision conversions. */
+    public String describe() {
+        return String.format("%s; execution providers %s; intra-op threads %s%s", sessions.keySet(),
+                runtime.describeChosenProviders(), runtime.chosenThreads(), conversions());
     }
 
     /** Each graph with half-precision I/O once, with its converted tensors; empty when all are float. */
@@ -116,6 +99,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /** Whether the directory was generated for this process (the demo models). */
     public boolean isDemo() {
         return demo;
     }
@@ -155,16 +139,6 @@ public final class ModelRegistry implements AutoCloseable {
             throw Errors.precondition("no " + key + " model is loaded: add it to " + dir.resolve(ModelManifest.FILE));
         }
         return s;
-    }
-
-    /** The SAM 2.1 family and geometry of the tracker graphs. */
-    public dev.refseg.sam2.Sam2Setup sam2() {
-        return sam2;
-    }
-
-    /** The audio tagger's family and class names, checked at load; empty when no tagger is loaded. */
-    public java.util.Optional<dev.refseg.audio.TaggerSetup> taggerSetup() {
-        return java.util.Optional.ofNullable(tagger);
     }
 
     /** A runner for a loaded graph (FAILED_PRECONDITION when the directory has none), timing each run. */

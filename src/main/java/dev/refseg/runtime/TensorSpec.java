@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import dev.refseg.onnx.DType;
 import java.util.Arrays;

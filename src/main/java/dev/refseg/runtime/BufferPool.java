@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

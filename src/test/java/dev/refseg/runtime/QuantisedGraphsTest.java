@@ -1,11 +1,12 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
+import dev.refseg.inference.ModelSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.fixtures.FixtureModels;
-import dev.refseg.inference.GraphRunner.Input;
+import dev.refseg.runtime.GraphRunner.Input;
 import dev.refseg.onnx.DType;
 import dev.refseg.onnx.GraphBuilder;
 import dev.refseg.onnx.Int8Weights;
@@ -47,11 +48,11 @@ class QuantisedGraphsTest {
         assertEquals(ModelFiles.read(fp32Files.get(CanonicalGraphs.GDINO_HF.key())),
                 ModelFiles.read(int8Files.get(CanonicalGraphs.GDINO_HF.key())));
 
-        try (ModelRegistry fp32 = ModelRegistry.load(fp32Dir, CPU); ModelRegistry int8 = ModelRegistry.load(int8Dir, CPU)) {
-            assertSame(CanonicalGraphs.BEATS, int8.interfaceOf(TAGGER));
-            assertSame(CanonicalGraphs.GDINO_HF, int8.interfaceOf(CanonicalGraphs.GDINO_HF.key()));
+        try (ModelSet fp32 = ModelSet.load(fp32Dir, CPU); ModelSet int8 = ModelSet.load(int8Dir, CPU)) {
+            assertSame(CanonicalGraphs.BEATS, int8.registry().interfaceOf(TAGGER));
+            assertSame(CanonicalGraphs.GDINO_HF, int8.registry().interfaceOf(CanonicalGraphs.GDINO_HF.key()));
             assertEquals(CanonicalGraphs.NVIDIA, int8.sam2().family());
-            assertEquals(List.of(), int8.convertedTensors(TAGGER));
+            assertEquals(List.of(), int8.registry().convertedTensors(TAGGER));
 
             int frames = 20;
             float[] fbank = new float[frames * 128];
@@ -60,8 +61,8 @@ class QuantisedGraphsTest {
                 fbank[i] = (float) (r.nextDouble() * 2 - 1);
             }
             Map<String, Input> in = Map.of("fbank", Input.floats(fbank, 1, frames, 128));
-            float[] want = fp32.runner(TAGGER, GraphTimer.NONE).run(in).get("probs");
-            float[] got = int8.runner(TAGGER, GraphTimer.NONE).run(in).get("probs");
+            float[] want = fp32.registry().runner(TAGGER, GraphTimer.NONE).run(in).get("probs");
+            float[] got = int8.registry().runner(TAGGER, GraphTimer.NONE).run(in).get("probs");
             // probs = sigmoid(mean_t(fbank) . W): each weight is off by at most step/2, each logit by at most
             // sum|mean| * step/2, and the sigmoid's slope is at most 1/4.
             double sumAbsMean = 0;

@@ -1,5 +1,7 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
+import dev.refseg.inference.ModelSet;
+import dev.refseg.inference.LocalInference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,14 +23,14 @@ class ModelRegistryTest {
     @Test
     void fixtureModelsMatchTheCanonicalInterfaces(@TempDir Path dir) throws Exception {
         FixtureModels.writeAll(dir);
-        try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
+        try (ModelSet r = ModelSet.load(dir, CPU)) {
             for (String key : CanonicalGraphs.BY_KEY.keySet()) {
                 // The default fixtures are the NVIDIA family, which has no pointer_tpos graph.
-                assertEquals(!key.equals(CanonicalGraphs.HUB_POINTER_TPOS.key()), r.has(key), key);
+                assertEquals(!key.equals(CanonicalGraphs.HUB_POINTER_TPOS.key()), r.registry().has(key), key);
             }
             assertEquals(CanonicalGraphs.NVIDIA, r.sam2().family());
-            assertSame(CanonicalGraphs.GDINO_HF, r.interfaceOf("gdino.detector"));
-            assertFalse(r.isDemo());
+            assertSame(CanonicalGraphs.GDINO_HF, r.registry().interfaceOf("gdino.detector"));
+            assertFalse(r.registry().isDemo());
         }
     }
 
@@ -50,7 +52,7 @@ class ModelRegistryTest {
         g.output("occ_logit", g.reduceMax(low, false, 2, 3), DType.FLOAT, "n", 1);
         Files.write(dir.resolve("sam2_mask_decoder.onnx"), g.build());
 
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("graph sam2.mask_decoder"), e.getMessage());
         assertTrue(e.getMessage().contains("input 'point_coords' is missing"), e.getMessage());
         assertTrue(e.getMessage().contains("input 'points' is not one the adapter feeds"), e.getMessage());
@@ -65,7 +67,7 @@ class ModelRegistryTest {
         g.output("probs", g.sigmoid(g.matMul(g.reduceMean(fbank, false, 1), g.constant(new float[64 * 527], 64, 527))),
                 DType.FLOAT, "b", 527);
         Files.write(dir.resolve("audio_tagger.onnx"), g.build());
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("input 'fbank' has size 64 in dimension 2, expected 128"), e.getMessage());
     }
 
@@ -88,7 +90,7 @@ class ModelRegistryTest {
         g.output("object_pointer", g.unsqueeze(g.reduceMean(feats2, false, 2, 3), 1), DType.FLOAT, 1, 1, 256);
         Files.write(dir.resolve("sam2_mask_decoder.onnx"), g.build());
 
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("graph sam2.mask_decoder"), e.getMessage());
         assertTrue(e.getMessage().contains("input 'input_labels' is int64, expected int32"), e.getMessage());
         assertTrue(e.getMessage().contains("transformers Sam2VideoModel"), e.getMessage());
@@ -99,7 +101,7 @@ class ModelRegistryTest {
         FixtureModels.writeAll(dir);
         String manifest = Files.readString(dir.resolve(ModelManifest.FILE));
         Files.writeString(dir.resolve(ModelManifest.FILE), manifest.replaceAll("(?m)^sam2.memory_encoder.*$", ""));
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("lacks the required graph sam2.memory_encoder"), e.getMessage());
     }
 
@@ -109,16 +111,16 @@ class ModelRegistryTest {
         Path encoder = dir.resolve("sam2_memory_encoder.onnx");
         byte[] full = Files.readAllBytes(encoder);
         Files.write(encoder, java.util.Arrays.copyOf(full, 1000));
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().startsWith("graph sam2.memory_encoder: " + encoder + " (1,000 bytes) is truncated "
                 + "or not an ONNX model"), e.getMessage());
 
         Files.writeString(encoder, "version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 5000000\n");
-        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("is a Git LFS pointer, not the model"), e.getMessage());
 
         Files.write(encoder, new byte[0]);
-        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains(encoder + " is empty (0 bytes)"), e.getMessage());
     }
 
@@ -142,23 +144,23 @@ class ModelRegistryTest {
         // A byte-order mark (some editors write one) is not part of the first key.
         Files.writeString(manifest, "\uFEFF" + good.lines().filter(l -> !l.startsWith("#"))
                 .collect(java.util.stream.Collectors.joining("\n")));
-        try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
-            assertTrue(r.has("sam2.image_encoder"));
+        try (ModelSet r = ModelSet.load(dir, CPU)) {
+            assertTrue(r.registry().has("sam2.image_encoder"));
         }
         // A misspelt key must not leave its model silently unloaded.
         Files.writeString(manifest, good.replace("audio.tagger =", "audio.tager ="));
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("unknown key 'audio.tager'"), e.getMessage());
         assertTrue(e.getMessage().contains("audio.tagger"), e.getMessage());
         Files.createDirectories(dir.resolve("folder.onnx"));
         Files.writeString(manifest, good.replace("audio.tagger = audio_tagger.onnx", "audio.tagger = folder.onnx"));
-        e = assertThrows(ModelLoadException.class, () -> ModelRegistry.load(dir, CPU));
+        e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("folder.onnx, which is not a regular file"), e.getMessage());
         // A model file named as the tokenizer by mistake.
         Files.writeString(manifest, good.replace("gdino.tokenizer = gdino_vocab.txt", "gdino.tokenizer = audio_tagger.onnx"));
         e = assertThrows(ModelLoadException.class, () -> {
-            try (ModelRegistry r = ModelRegistry.load(dir, CPU)) {
-                LocalInference.detectorTokenizer(r);
+            try (ModelSet r = ModelSet.load(dir, CPU)) {
+                LocalInference.detectorTokenizer(r.registry());
             }
         });
         assertTrue(e.getMessage().contains("is not UTF-8 text"), e.getMessage());

@@ -1,4 +1,4 @@
-package dev.refseg.inference;
+package dev.refseg.runtime;
 
 /** A model directory that cannot be used: the message names the graph, the tensor and the expected export. */
 public class ModelLoadException extends RuntimeException {
