@@ -104,4 +104,11 @@ record ClientChannel(String target, String apiKey, boolean tls, Path caCert, Str
         }
         return builder.build();
     }
+
+    /** The settings, with the key left out (a record would print it). */
+    @Override
+    public String toString() {
+        return "ClientChannel[target=" + target + ", apiKey=" + (apiKey != null ? "(set)" : "none") + ", tls=" + secure()
+                + ", caCert=" + caCert + ", authority=" + authority + "]";
+    }
 }

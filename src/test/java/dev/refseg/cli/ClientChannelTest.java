@@ -28,6 +28,12 @@ class ClientChannelTest {
     }
 
     @Test
+    void theSettingsPrintWithoutTheKey() {
+        String printed = new ClientChannel("localhost:9000", "secret-key-41", false, null, null).toString();
+        assertTrue(printed.contains("apiKey=(set)") && !printed.contains("secret-key-41"), printed);
+    }
+
+    @Test
     void badKeysAndFilesAreRefusedNamingTheirSource() throws Exception {
         Path blank = Files.writeString(dir.resolve("blank"), "\n");
         Path twoLines = Files.writeString(dir.resolve("two"), "a\nb\n");
