@@ -2,7 +2,8 @@
 # refseg's whole test suite, as README gives it and CI runs it:
 #   1. installs the Debian packages the client tests need (python3-grpcio, python3-grpc-tools) if missing;
 #   2. ./mvnw verify: unit tests and in-process gRPC tests (fixture models, synthetic clips, no GPU/network);
-#   3. starts the service (embedded role, demo models) and runs the Python and Node client tests against it;
+#   3. starts the service (embedded role, demo models), and a second one with API keys and TLS, and runs the
+#      Python and Node client tests against them;
 #   4. checks that the native build's sources generate (-Dquarkus.native.sources-only=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,30 +17,55 @@ if ! "$PY" -c "import grpc, grpc_tools" 2>/dev/null; then
 fi
 command -v mkfifo > /dev/null || { echo "mkfifo (coreutils) is required"; exit 1; }
 
+# Waits until something listens on port $1; when a process of $3... ends first, shows log(s) $2 and fails.
+await_port() {
+  local port=$1 logs=$2 pid
+  shift 2
+  for _ in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then return 0; fi
+    for pid in "$@"; do
+      kill -0 "$pid" 2>/dev/null || { tail -30 $logs; exit 1; }
+    done
+    sleep 0.5
+  done
+  echo "nothing listens on port $port after 60 s"; tail -30 $logs; exit 1
+}
+
 echo "== Java build and tests"
 ./mvnw -B -ntp verify
 
 echo "== the gRPC tests of every stage again, across the split (the sidecar contract on an in-process channel)"
 ./mvnw -B -ntp -o surefire:test -Dtest='dev.refseg.api.*Test' -Drefseg.inference.address=loopback
 
-echo "== client tests against a running service"
+echo "== client tests against a running service, and against one with API keys and TLS"
 APP=target/quarkus-app/quarkus-run.jar
-rm -rf target/sample
+rm -rf target/sample target/secured
 java -jar "$APP" synth --sample --out target/sample
+# The secured service's keys file (one key) and self-signed certificate for localhost, made here.
+SECURED=$PWD/target/secured
+SECURED_KEY=secured-key-$RANDOM$RANDOM
+mkdir -p "$SECURED" && echo "$SECURED_KEY" > "$SECURED/api-keys"
+keytool -genkeypair -alias refseg -keyalg RSA -keysize 2048 -dname CN=localhost -ext SAN=dns:localhost,ip:127.0.0.1 \
+    -validity 2 -storetype PKCS12 -keystore "$SECURED/server.p12" -storepass refseg-test -keypass refseg-test
+keytool -exportcert -rfc -alias refseg -storetype PKCS12 -keystore "$SECURED/server.p12" -storepass refseg-test \
+    -file "$SECURED/ca.crt"
 GRPC_PORT=19000
-# Started as README's command one starts it: through the launcher and its memory budget.
+# Both started as README's command one starts the service: through the launcher and its memory budget.
 JAVA_OPTS="-Dquarkus.grpc.server.port=$GRPC_PORT -Dquarkus.http.port=18080" scripts/refseg > target/client-test-server.log 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  if (exec 3<>/dev/tcp/127.0.0.1/$GRPC_PORT) 2>/dev/null; then break; fi
-  kill -0 $SERVER 2>/dev/null || { cat target/client-test-server.log; exit 1; }
-  sleep 0.5
-done
+JAVA_OPTS="-Dquarkus.grpc.server.port=19300 -Dquarkus.http.port=18300 -Drefseg.auth.mode=api-key \
+    -Drefseg.auth.keys-file=$SECURED/api-keys -Dquarkus.grpc.server.ssl.key-store=$SECURED/server.p12 \
+    -Dquarkus.grpc.server.ssl.key-store-password=refseg-test" scripts/refseg > target/secured-server.log 2>&1 &
+SECURED_SERVER=$!
+trap 'kill $SERVER $SECURED_SERVER 2>/dev/null || true' EXIT
+await_port $GRPC_PORT target/client-test-server.log $SERVER
+await_port 19300 target/secured-server.log $SECURED_SERVER
 export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
-(cd clients/python && "$PY" -m unittest -v test_client)
-(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && node check.js)
-kill $SERVER; wait $SERVER 2>/dev/null || true
+(cd clients/python && REFSEG_SECURED_TARGET=localhost:19300 REFSEG_SECURED_KEY=$SECURED_KEY \
+    REFSEG_CA_CERT="$SECURED/ca.crt" "$PY" -m unittest -v test_client)
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && node check.js \
+    && REFSEG_TARGET=localhost:19300 REFSEG_API_KEY=$SECURED_KEY REFSEG_CA_CERT="$SECURED/ca.crt" node check.js)
+kill $SERVER $SECURED_SERVER; wait $SERVER $SECURED_SERVER 2>/dev/null || true
 trap - EXIT
 
 echo "== the split as two processes: an inference sidecar and a gateway; the Python client tests through the gateway"
@@ -53,11 +79,7 @@ java -Xlog:class+load=info:file=target/gateway-classes.log -Drefseg.role=gateway
 GATEWAY=$!
 trap 'kill $SIDECAR $GATEWAY 2>/dev/null || true' EXIT
 for port in 19100 19200; do
-  for _ in $(seq 1 120); do
-    if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
-    kill -0 $SIDECAR 2>/dev/null && kill -0 $GATEWAY 2>/dev/null || { tail -30 target/sidecar.log target/gateway.log; exit 1; }
-    sleep 0.5
-  done
+  await_port $port "target/sidecar.log target/gateway.log" $SIDECAR $GATEWAY
 done
 grep -q "no model is loaded in this process" target/gateway.log || { echo "the gateway loaded models"; exit 1; }
 (cd clients/python && REFSEG_TARGET=localhost:19200 "$PY" -m unittest test_client)

@@ -7,10 +7,15 @@ Stubs are generated from ../../proto at first use (Debian: python3-grpcio, pytho
         --mp4 clip.mp4 [--wav audio.wav] [--frames DIR] [--masks OUT_DIR]
     python3 clients/python/refseg_client.py --audio --mp4 clip.mp4 --wav audio.wav --masks OUT_DIR
     python3 clients/python/refseg_client.py --describe --wav audio.wav --frames DIR
+    REFSEG_API_KEY=KEY python3 clients/python/refseg_client.py --ca-cert ca.pem --target host:9000 ...
 
 Prints one line per event; with --masks, writes each received mask as OUT_DIR/<object>/<frame>.png (and
 for --audio the union of the sounding objects as OUT_DIR/sounding/<frame>.png). --describe names what
-makes the sound in audio.wav, looking at 5 frames of DIR spread over the video.
+makes the sound in audio.wav, looking at 5 frames of DIR spread over the video. A call that fails ends
+with "status CODE: details" on stderr and exit code 1.
+
+The API key (--api-key, else REFSEG_API_KEY) is sent on every call as 'authorization: Bearer KEY';
+--tls uses TLS with gRPC's default roots, --ca-cert PEM with the CAs of that file.
 """
 import argparse
 import glob
@@ -22,6 +27,8 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
 STUB_DIR = os.path.join(HERE, "build", "stubs")
+API_KEY_ENV = "REFSEG_API_KEY"
+BIG_MESSAGES = [("grpc.max_receive_message_length", 64 << 20)]
 
 
 def load_stubs():
@@ -77,20 +84,41 @@ def requests(text=None, mp4=None, frames_dir=None, wav=None, chunk=64 * 1024, au
             yield segmenter_pb2.SegmentRequest(audio=media_pb2.AudioChunk(data=f.read()))
 
 
-def segment(target, request_iter, timeout=600):
-    """Runs one Segment call; yields the server's events."""
+def connect(target, api_key=None, tls=False, ca_cert=None, options=None):
+    """(channel, metadata): a channel to target and the metadata to send on every call made on it.
+
+    TLS when tls or ca_cert is given: ca_cert is a PEM file of the CAs to trust instead of gRPC's default
+    roots. api_key, when given, is sent as 'authorization: Bearer <key>' metadata, in plain text too (e.g.
+    behind a TLS-terminating proxy); gRPC's call credentials would need TLS. Raises OSError when ca_cert
+    cannot be read."""
     import grpc
+    if tls or ca_cert:
+        roots = None
+        if ca_cert:
+            with open(ca_cert, "rb") as f:
+                roots = f.read()
+        channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(roots), options)
+    else:
+        channel = grpc.insecure_channel(target, options)
+    return channel, ((("authorization", "Bearer " + api_key),) if api_key else None)
+
+
+def segment(target, request_iter, timeout=600, api_key=None, tls=False, ca_cert=None):
+    """Runs one Segment call; yields the server's events. api_key, tls, ca_cert: as connect takes them.
+    Raises grpc.RpcError when the call fails (UNAUTHENTICATED without a valid key on a server that wants one)."""
     _, _, segmenter_pb2_grpc = load_stubs()
-    with grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
+    channel, metadata = connect(target, api_key, tls, ca_cert, BIG_MESSAGES)
+    with channel:
         stub = segmenter_pb2_grpc.SegmenterStub(channel)
-        for event in stub.Segment(request_iter, timeout=timeout):
+        for event in stub.Segment(request_iter, timeout=timeout, metadata=metadata):
             yield event
 
 
-def describe(target, wav, frame_files, indices=None, max_objects=0, timeout=600):
+def describe(target, wav, frame_files, indices=None, max_objects=0, timeout=600, api_key=None, tls=False,
+             ca_cert=None):
     """AudioReferent.Describe: which visible objects make the sound of the wav, looking at the frames,
-    numbered by indices (their positions in the video; default 0, 1, ...). Returns the DescribeResponse."""
-    import grpc
+    numbered by indices (their positions in the video; default 0, 1, ...). Returns the DescribeResponse;
+    raises grpc.RpcError when the call fails. api_key, tls, ca_cert: as connect takes them."""
     media_pb2, _, _ = load_stubs()
     stages_pb2, stages_pb2_grpc = load_stage_stubs()
     frames = []
@@ -99,10 +127,11 @@ def describe(target, wav, frame_files, indices=None, max_objects=0, timeout=600)
             frames.append(media_pb2.Frame(index=indices[i] if indices else i, data=f.read()))
     with open(wav, "rb") as f:
         audio = [media_pb2.AudioChunk(data=f.read())]
-    with grpc.insecure_channel(target) as channel:
+    channel, metadata = connect(target, api_key, tls, ca_cert)
+    with channel:
         stub = stages_pb2_grpc.AudioReferentStub(channel)
         return stub.Describe(stages_pb2.DescribeRequest(audio=audio, frames=frames, max_objects=max_objects),
-                             timeout=timeout)
+                             timeout=timeout, metadata=metadata)
 
 
 def spread(files, count):
@@ -113,10 +142,10 @@ def spread(files, count):
     return picked, [files[p] for p in picked]
 
 
-def propagate(target, frames_dir, prompts, include_png=False, timeout=600):
+def propagate(target, frames_dir, prompts, include_png=False, timeout=600, api_key=None, tls=False, ca_cert=None):
     """Propagation.Propagate: JPEG/PNG frames of a folder + prompts [(object_id, frame_index, (x1, y1, x2, y2))]
-    -> yields MaskFrame messages as the server tracks (forward from the earliest prompt, then backward)."""
-    import grpc
+    -> yields MaskFrame messages as the server tracks (forward from the earliest prompt, then backward).
+    Raises grpc.RpcError when the call fails. api_key, tls, ca_cert: as connect takes them."""
     load_stubs()
     from refseg.v1 import masks_pb2, media_pb2, stages_pb2, stages_pb2_grpc
 
@@ -130,8 +159,10 @@ def propagate(target, frames_dir, prompts, include_png=False, timeout=600):
             with open(os.path.join(frames_dir, name), "rb") as f:
                 yield stages_pb2.PropagateRequest(frame=media_pb2.Frame(index=i, data=f.read()))
 
-    with grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
-        for mask_frame in stages_pb2_grpc.PropagationStub(channel).Propagate(reqs(), timeout=timeout):
+    channel, metadata = connect(target, api_key, tls, ca_cert, BIG_MESSAGES)
+    with channel:
+        for mask_frame in stages_pb2_grpc.PropagationStub(channel).Propagate(reqs(), timeout=timeout,
+                                                                             metadata=metadata):
             yield mask_frame
 
 
@@ -219,6 +250,10 @@ def write_png(path, rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", default="localhost:9000")
+    ap.add_argument("--api-key", default=os.environ.get(API_KEY_ENV) or None,
+                    help="API key, sent as 'authorization: Bearer KEY' (default: $%s)" % API_KEY_ENV)
+    ap.add_argument("--tls", action="store_true", help="use TLS, trusting gRPC's default roots")
+    ap.add_argument("--ca-cert", help="use TLS, trusting the CAs of this PEM file")
     who = ap.add_mutually_exclusive_group(required=True)
     who.add_argument("--text", help="the sentence naming the object")
     who.add_argument("--audio", action="store_true", help="segment what makes the sound (audio referent)")
@@ -230,18 +265,39 @@ def main():
     ap.add_argument("--wav", help="audio file to send with the video")
     ap.add_argument("--masks", help="folder to write received masks to")
     args = ap.parse_args()
+    if args.api_key is not None and not (args.api_key and all(0x20 < ord(c) < 0x7F for c in args.api_key)):
+        ap.error("the API key (--api-key or $%s) must be printable ASCII without spaces" % API_KEY_ENV)
+    if args.ca_cert and not os.access(args.ca_cert, os.R_OK):
+        ap.error("--ca-cert %s: cannot read it" % args.ca_cert)
+    import grpc
+    try:
+        run(ap, args)
+    except grpc.RpcError as e:
+        hint = ""
+        if e.code() == grpc.StatusCode.UNAUTHENTICATED and not args.api_key:
+            hint = " (no API key was sent: give --api-key KEY or set %s)" % API_KEY_ENV
+        elif e.code() == grpc.StatusCode.UNAVAILABLE:
+            hint = (" [over TLS]" if args.tls or args.ca_cert
+                    else " [in plain text: give --tls or --ca-cert PEM for a TLS server]")
+        print("status %s: %s%s" % (e.code().name, e.details(), hint), file=sys.stderr)
+        sys.exit(1)
+
+
+def run(ap, args):
+    """The command's call(s), with main's parsed arguments; raises grpc.RpcError when a call fails."""
+    access = dict(api_key=args.api_key, tls=args.tls, ca_cert=args.ca_cert)
     if args.describe:
         if not args.wav or not args.frames:
             ap.error("--describe needs --wav and --frames")
         files = sorted(os.path.join(args.frames, p) for p in os.listdir(args.frames)
                        if p.lower().endswith((".jpg", ".jpeg", ".png")))
         positions, shown = spread(files, 5)
-        print(str(describe(args.target, args.wav, shown, positions, args.objects)).replace("\n", " "))
+        print(str(describe(args.target, args.wav, shown, positions, args.objects, **access)).replace("\n", " "))
         return
     if not args.mp4 and not args.frames:
         ap.error("give --mp4 or --frames")
-    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav,
-                                               audio_objects=args.objects)):
+    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav, audio_objects=args.objects),
+                         **access):
         kind = event.WhichOneof("event")
         print(kind, str(getattr(event, kind)).replace("\n", " "))
         if kind == "mask" and args.masks and event.mask.HasField("sounding"):

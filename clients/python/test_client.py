@@ -1,7 +1,9 @@
 """Python client tests against a running refseg (started by scripts/test.sh).
 
 Environment: REFSEG_TARGET (default localhost:9000), REFSEG_SAMPLE (a folder written by
-`refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav).
+`refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav). SecuredServerTest runs only when
+REFSEG_SECURED_TARGET names a refseg with API keys and TLS, REFSEG_SECURED_KEY one of its keys and
+REFSEG_CA_CERT the PEM its certificate is trusted by.
 """
 import glob
 import os
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from concurrent import futures
 
 import grpc
 
@@ -164,6 +167,115 @@ class AudioReferentTest(unittest.TestCase):
             self.assertEqual(48, kinds.count("mask"))
             j = mean_iou(os.path.join(out, "sounding"), os.path.join(SAMPLE, "truth", "clip"), 1, 48)
             self.assertGreaterEqual(j, 0.85, "mean IoU %.3f" % j)
+
+
+def run_cli(*args, api_key=None):
+    """Runs refseg_client.py with args, REFSEG_API_KEY set to api_key (or unset); the CompletedProcess."""
+    env = {k: v for k, v in os.environ.items() if k != rc.API_KEY_ENV}
+    if api_key:
+        env[rc.API_KEY_ENV] = api_key
+    return subprocess.run([sys.executable, "refseg_client.py"] + list(args), env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+class PlainTextKeyTest(unittest.TestCase):
+    """Without TLS the key still goes with every call. The server here is a stand-in Segmenter (no refseg
+    needed) that, as refseg with API keys does, refuses a call without the key and else answers a summary."""
+    KEY = "plain-key-5e2a90"
+
+    @classmethod
+    def setUpClass(cls):
+        _, segmenter_pb2, segmenter_grpc = rc.load_stubs()
+        from refseg.v1 import events_pb2
+        cls.sent = sent = []
+
+        class Segmenter(segmenter_grpc.SegmenterServicer):
+            def Segment(self, request_iterator, context):
+                authorization = dict(context.invocation_metadata()).get("authorization")
+                sent.append(authorization)
+                if authorization != "Bearer " + cls.KEY:
+                    context.abort(grpc.StatusCode.UNAUTHENTICATED, "this call needs an API key")
+                frames = sum(1 for r in request_iterator if r.HasField("frame"))
+                yield segmenter_pb2.SegmentResponse(summary=events_pb2.Summary(frames_in=frames))
+
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        segmenter_grpc.add_SegmenterServicer_to_server(Segmenter(), cls.server)
+        cls.target = "localhost:%d" % cls.server.add_insecure_port("localhost:0")
+        cls.server.start()
+        cls.frames = tempfile.TemporaryDirectory()
+        with open(os.path.join(cls.frames.name, "00000.jpg"), "wb") as f:
+            f.write(b"not decoded by the stand-in")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(None)
+        cls.frames.cleanup()
+
+    def test_the_library_sends_the_key_as_bearer_metadata(self):
+        events = list(rc.segment(self.target, rc.requests("x", frames_dir=self.frames.name), api_key=self.KEY))
+        self.assertEqual("Bearer " + self.KEY, self.sent[-1])
+        self.assertEqual(1, events[-1].summary.frames_in)
+        with self.assertRaises(grpc.RpcError) as err:
+            list(rc.segment(self.target, rc.requests("x", frames_dir=self.frames.name)))
+        self.assertIsNone(self.sent[-1])
+        self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, err.exception.code())
+
+    def test_the_cli_takes_the_key_from_the_environment_or_says_it_sent_none(self):
+        served = run_cli("--target", self.target, "--text", "x", "--frames", self.frames.name, api_key=self.KEY)
+        self.assertEqual(0, served.returncode, served.stderr)
+        self.assertEqual("summary frames_in: 1", served.stdout.strip())
+        refused = run_cli("--target", self.target, "--text", "x", "--frames", self.frames.name)
+        self.assertEqual(1, refused.returncode, refused.stderr)
+        self.assertEqual("status UNAUTHENTICATED: this call needs an API key (no API key was sent: give --api-key KEY "
+                         "or set REFSEG_API_KEY)", refused.stderr.strip())
+        bad = run_cli("--target", self.target, "--text", "x", "--frames", self.frames.name, "--api-key", "a key")
+        self.assertEqual(2, bad.returncode, bad.stderr)
+        self.assertIn("must be printable ASCII without spaces", bad.stderr)
+
+
+@unittest.skipUnless(os.environ.get("REFSEG_SECURED_TARGET"), "REFSEG_SECURED_TARGET (refseg with API keys and TLS) unset")
+class SecuredServerTest(unittest.TestCase):
+    """refseg with API keys and TLS (a self-signed certificate): the key and the CA are both needed."""
+
+    def setUp(self):
+        self.target = os.environ["REFSEG_SECURED_TARGET"]
+        self.key = os.environ["REFSEG_SECURED_KEY"]
+        self.ca = os.environ["REFSEG_CA_CERT"]
+        self.wav = os.path.join(SAMPLE, "audio.wav")
+        self.positions, self.frames = rc.spread(sorted(glob.glob(os.path.join(SAMPLE, "frames", "*.jpg"))), 5)
+
+    def describe_args(self, *more):
+        return ["--target", self.target, "--describe", "--wav", self.wav, "--frames", os.path.join(SAMPLE, "frames")] \
+            + list(more)
+
+    def test_the_cli_with_the_key_from_the_environment_and_the_ca_is_served(self):
+        run = run_cli(*self.describe_args("--ca-cert", self.ca), api_key=self.key)
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertIn('referents {   text: "red"', run.stdout)
+
+    def test_the_cli_without_a_key_says_unauthenticated(self):
+        run = run_cli(*self.describe_args("--ca-cert", self.ca))
+        self.assertEqual(1, run.returncode, run.stderr)
+        self.assertEqual("", run.stdout)
+        self.assertTrue(run.stderr.startswith("status UNAUTHENTICATED: this call needs an API key: send the API key as "
+                                              "metadata 'authorization: Bearer <key>'"), run.stderr)
+        self.assertIn("(no API key was sent: give --api-key KEY or set REFSEG_API_KEY)", run.stderr)
+        wrong = run_cli(*self.describe_args("--ca-cert", self.ca, "--api-key", "wrong-key-77d1"), api_key=self.key)
+        self.assertEqual(1, wrong.returncode, wrong.stderr)
+        self.assertTrue(wrong.stderr.startswith("status UNAUTHENTICATED: the API key sent is not valid"), wrong.stderr)
+
+    def test_the_library_needs_the_key_and_trust_in_the_certificate(self):
+        answer = rc.describe(self.target, self.wav, self.frames, self.positions, api_key=self.key, ca_cert=self.ca)
+        self.assertEqual(["red"], [r.text for r in answer.referents])
+        masks = list(rc.propagate(self.target, os.path.join(SAMPLE, "frames"), [(1, 24, (130, 150, 171, 191))],
+                                  api_key=self.key, ca_cert=self.ca))
+        self.assertEqual(48, len(masks))
+        for access, code in ((dict(ca_cert=self.ca), grpc.StatusCode.UNAUTHENTICATED),
+                             (dict(api_key=self.key), grpc.StatusCode.UNAVAILABLE),
+                             (dict(api_key=self.key, tls=True), grpc.StatusCode.UNAVAILABLE)):
+            with self.assertRaises(grpc.RpcError, msg=str(access)) as err:
+                rc.describe(self.target, self.wav, self.frames, self.positions, timeout=30, **access)
+            self.assertEqual(code, err.exception.code(), "%s: %s" % (access, err.exception.details()))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * refseg                      run the gRPC service (role from refseg.role, default embedded)
  * refseg eval  --pred P --gt G [--skip-first-last]   score PNG masks (J, F, J&amp;F, AVS mIoU/F)
  * refseg synth --out DIR [--sample | ...]            write a synthetic clip with ground truth
- * refseg client [--target H:P] (--sample | --mp4 F | --frames D) [--audio]   stream a video to a running refseg
+ * refseg client [--target H:P] (--sample | --mp4 F | --frames D) [--audio] [--api-key K] [--ca-cert PEM]
+ *                                                                    stream a video to a running refseg
  * refseg fixtures --out DIR [--family nvidia|transformers] [--image-size S]   write the demo models and manifest
  * refseg models --dir DIR [--runs N] [--providers cuda,cpu]         check a model directory, run each graph
  * refseg models --print-manifest DIR                                 the manifest for unnamed downloaded files
@@ -69,6 +70,7 @@ public final class RefsegMain {
                    refseg eval --pred P --gt G [--skip-first-last] [--avs]
                    refseg synth --out DIR [--sample | ...]
                    refseg client [--target H:P] (--sample | --mp4 F | --frames D) [--wav W] [--text T | --audio]
+                                 [--api-key K | --api-key-file F] [--tls | --ca-cert PEM] [--authority NAME]
                    refseg fixtures --out DIR [--family nvidia|transformers] [--image-size S] [--rename-input KEY:OLD=NEW]
                    refseg models --dir DIR [--runs N] [--providers cuda,cpu] | --print-manifest DIR
                    refseg help

@@ -14,8 +14,8 @@ import java.util.Map;
  * {@link #writeKeysFile}.
  */
 public class ApiKeyProfile implements QuarkusTestProfile {
-    static final String FILE_KEY = "file-key-3f9a0c1e7b5d";
-    static final String INLINE_KEY = "inline-key-8d2e4b6a1c0f";
+    public static final String FILE_KEY = "file-key-3f9a0c1e7b5d";
+    public static final String INLINE_KEY = "inline-key-8d2e4b6a1c0f";
     static final Path KEYS_FILE = keysFile();
 
     private static Path keysFile() {

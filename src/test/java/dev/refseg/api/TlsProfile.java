@@ -18,7 +18,7 @@ public class TlsProfile implements QuarkusTestProfile {
     static final String PASSWORD = "refseg-test";
     static final Path DIR = generate();
     static final Path KEY_STORE = DIR.resolve("server.p12");
-    static final Path CERTIFICATE = DIR.resolve("server.crt");
+    public static final Path CERTIFICATE = DIR.resolve("server.crt");
 
     private static Path generate() {
         try {
