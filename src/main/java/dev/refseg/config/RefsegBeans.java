@@ -5,24 +5,14 @@ import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.OpenAiVisionLlm;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.llm.VisionLlm;
-import dev.refseg.inference.LocalInference;
-import dev.refseg.inference.ModelSet;
-import dev.refseg.inference.ObjectBudget;
-import dev.refseg.runtime.OrtRuntime;
 import dev.refseg.media.IntakeLimits;
-import dev.refseg.media.MediaSettings;
-import dev.refseg.media.ScratchDir;
-import dev.refseg.models.ModelSmoke;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -41,45 +31,6 @@ public class RefsegBeans {
                 l.maxAudioSeconds(), 8 << 20, 64 << 20);
     }
 
-    @Produces
-    @Singleton
-    OrtRuntime ortRuntime(RefsegConfig config) {
-        RefsegConfig.Inference i = config.inference();
-        return new OrtRuntime(i.executionProviders(), i.deviceId(), i.intraOpThreads(), i.cpuArena(), i.gpuMemLimit())
-                .withSpinning(i.allowSpinning()).withThreads(i.graphIntraOpThreads(), i.pipeline() ? 2 : 1)
-                .withGraphProviders(i.graphProviders()).withTensorrt(i.tensorrtCacheDir().orElse(null), i.tensorrtFp16());
-    }
-
-    /** Loaded when the inference side is built (embedded and inference roles), never in the gateway. */
-    @Produces
-    @Singleton
-    ModelSet models(RefsegConfig config, OrtRuntime runtime) {
-        ModelSet models = config.models().dir().map(d -> ModelSet.load(d, runtime))
-                .orElseGet(() -> ModelSet.demo(runtime));
-        try {
-            runtime.checkGraphKeys(models.registry().graphs());
-        } catch (RuntimeException e) {
-            models.close();
-            throw e;
-        }
-        if (config.models().warmUp()) {
-            try {
-                LOG.info(ModelSmoke.warmUp(models));
-            } catch (RuntimeException e) {
-                models.close();
-                throw e;
-            }
-        } else {
-            LOG.info("refseg.models.warm-up=false: the graphs are not run at start; the first request pays "
-                    + "their initialisation, and a graph that cannot run fails that request");
-        }
-        return models;
-    }
-
-    void closeModels(@Disposes ModelSet models) {
-        models.close();
-    }
-
     /**
      * The inference side as the stages see it, by role: the local models (embedded, inference); a gRPC
      * client of the sidecar at refseg.inference.address (gateway: no model is loaded); or, embedded with
@@ -88,8 +39,8 @@ public class RefsegBeans {
     @Produces
     @Singleton
     @Startup
-    InferenceBackend inference(RefsegConfig config, IntakeLimits limits, Instance<ModelSet> models,
-            MeterRegistry meters, Instance<ScratchDir> scratch, @SessionWorkers ExecutorService workers) {
+    InferenceBackend inference(RefsegConfig config, @LocalModels Instance<InferenceBackend> local,
+            @SessionWorkers ExecutorService workers) {
         Role role = config.role();
         java.util.Optional<String> address = config.inference().address().map(String::strip).filter(a -> !a.isEmpty());
         if (role == Role.GATEWAY) {
@@ -101,7 +52,11 @@ public class RefsegBeans {
                     .build();
             return new dev.refseg.inference.RemoteInference(channel, target);
         }
-        LocalInference local = local(config, limits, models.get(), meters, scratch.get());
+        if (!local.isResolvable()) {
+            throw new IllegalStateException("this is the gateway build: it has no models and no inference side, so "
+                    + "refseg.role=" + role.name().toLowerCase(java.util.Locale.ROOT) + " cannot run here; set "
+                    + "refseg.role=gateway and refseg.inference.address, or run the full build");
+        }
         if (role == Role.EMBEDDED && address.isPresent()) {
             if (!address.get().equals("loopback")) {
                 throw new IllegalArgumentException("refseg.inference.address=" + address.get() + " is for "
@@ -112,14 +67,14 @@ public class RefsegBeans {
             String name = "refseg-loopback-" + System.identityHashCode(this);
             try {
                 loopback = io.grpc.inprocess.InProcessServerBuilder.forName(name).directExecutor()
-                        .addService(new dev.refseg.api.InferenceEndpoint(local, workers)).build().start();
+                        .addService(new dev.refseg.api.InferenceEndpoint(local.get(), workers)).build().start();
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot start the loopback sidecar: " + e.getMessage(), e);
             }
             channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
             return new dev.refseg.inference.RemoteInference(channel, "loopback");
         }
-        return local;
+        return local.get();
     }
 
     /** The channel to the sidecar (gateway, loopback) and the in-process sidecar (loopback), closed at shutdown. */
@@ -133,43 +88,6 @@ public class RefsegBeans {
         if (loopback != null) {
             loopback.shutdownNow();
         }
-    }
-
-    private LocalInference local(RefsegConfig config, IntakeLimits limits, ModelSet models, MeterRegistry meters,
-            ScratchDir scratch) {
-        Path work = scratch.path();
-        // ONNX Runtime's run time per graph, and the host-side steps around it, as separate timers.
-        dev.refseg.runtime.GraphTimer timer = new dev.refseg.runtime.GraphTimer() {
-            @Override
-            public void record(String graph, long nanos) {
-                Timer.builder("refseg.model.run").description("OrtSession.run time per graph (no copies)")
-                        .tag("graph", graph).register(meters).record(nanos, TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public void step(String step, long nanos) {
-                Timer.builder("refseg.step").description("host-side work around the models, per step")
-                        .tag("step", step).register(meters).record(nanos, TimeUnit.NANOSECONDS);
-            }
-        };
-        RefsegConfig.Media m = config.media();
-        LOG.infof("Tracking pipelined (frame t+1 encoded while frame t is tracked): %s (refseg.inference.pipeline)",
-                config.inference().pipeline() ? "on" : "off");
-        return new LocalInference(limits, config.limits().maxMediaBytes(), work, config.intake().defaultFps(), models,
-                timer, config.inference().prefetchFrames(),
-                new MediaSettings(m.probeBytes(), m.analyzeDuration(), m.stallTimeout(), false),
-                new ObjectBudget(config.limits().maxTrackedObjects()), config.inference().pipeline());
-    }
-
-    /** This process's scratch directory under refseg.inference.work-dir; dead processes' ones are removed. */
-    @Produces
-    @Singleton
-    ScratchDir scratchDir(RefsegConfig config) {
-        return ScratchDir.create(config.inference().workDir().orElse(Path.of(System.getProperty("java.io.tmpdir"))));
-    }
-
-    void closeScratchDir(@Disposes ScratchDir scratch) {
-        scratch.close();
     }
 
     /**

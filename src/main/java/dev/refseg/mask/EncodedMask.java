@@ -1,6 +1,5 @@
 package dev.refseg.mask;
 
-import dev.refseg.runtime.ImageTensors;
 import java.util.Arrays;
 
 /**
@@ -68,11 +67,11 @@ public final class EncodedMask {
         int[] x0 = new int[width];
         int[] x1 = new int[width];
         float[] fx = new float[width];
-        ImageTensors.resampleAxis(side, width, x0, x1, fx);
+        BilinearAxis.fill(side, width, x0, x1, fx);
         int[] y0 = new int[height];
         int[] y1 = new int[height];
         float[] fy = new float[height];
-        ImageTensors.resampleAxis(side, height, y0, y1, fy);
+        BilinearAxis.fill(side, height, y0, y1, fy);
         // (1 - f) once per row instead of once per pixel: the same float, so the same result.
         float[] gy = new float[height];
         for (int y = 0; y < height; y++) {

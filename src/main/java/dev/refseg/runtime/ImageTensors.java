@@ -1,5 +1,6 @@
 package dev.refseg.runtime;
 
+import dev.refseg.mask.BilinearAxis;
 /**
  * Packed RGB frames to the float NCHW tensors vision models take: bilinear resize with half-pixel
  * centres (what PIL/torchvision resizing amounts to without antialiasing), scaled to [0, 1] and
@@ -76,11 +77,11 @@ public final class ImageTensors {
         int[] x0 = new int[tw];
         int[] x1 = new int[tw];
         float[] fx = new float[tw];
-        resampleAxis(w, tw, x0, x1, fx);
+        BilinearAxis.fill(w, tw, x0, x1, fx);
         int[] y0 = new int[th];
         int[] y1 = new int[th];
         float[] fy = new float[th];
-        resampleAxis(h, th, y0, y1, fy);
+        BilinearAxis.fill(h, th, y0, y1, fy);
         float[] scale = new float[3];
         float[] bias = new float[3];
         for (int c = 0; c < 3; c++) {
@@ -128,17 +129,5 @@ public final class ImageTensors {
         }
         rowIndex[slot] = k;
         return v;
-    }
-
-    /** Bilinear source indices and weights for resizing {@code src} samples to {@code dst} (half-pixel centres). */
-    public static void resampleAxis(int src, int dst, int[] i0, int[] i1, float[] frac) {
-        float s = (float) src / dst;
-        for (int i = 0; i < dst; i++) {
-            float p = Math.max(0, (i + 0.5f) * s - 0.5f);
-            int a = Math.min((int) p, src - 1);
-            i0[i] = a;
-            i1[i] = Math.min(a + 1, src - 1);
-            frac[i] = p - a;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.refseg.sam2;
 
+import dev.refseg.mask.BilinearAxis;
 import dev.refseg.runtime.ImageTensors;
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.PixelBox;
@@ -41,7 +42,7 @@ public final class Sam2Image {
     }
 
     static void resampleAxis(int src, int dst, int[] i0, int[] i1, float[] frac) {
-        ImageTensors.resampleAxis(src, dst, i0, i1, frac);
+        BilinearAxis.fill(src, dst, i0, i1, frac);
     }
 
     /** A box in frame pixels as SAM's two prompt points (top-left, bottom-right) in 1024 space. */

@@ -1,5 +1,6 @@
 package dev.refseg.runtime;
 
+import dev.refseg.mask.BilinearAxis;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.Random;
@@ -35,11 +36,11 @@ class ImageTensorsTest {
         int[] x0 = new int[tw];
         int[] x1 = new int[tw];
         float[] fx = new float[tw];
-        ImageTensors.resampleAxis(w, tw, x0, x1, fx);
+        BilinearAxis.fill(w, tw, x0, x1, fx);
         int[] y0 = new int[th];
         int[] y1 = new int[th];
         float[] fy = new float[th];
-        ImageTensors.resampleAxis(h, th, y0, y1, fy);
+        BilinearAxis.fill(h, th, y0, y1, fy);
         float[] dst = new float[3 * pw * ph];
         for (int c = 0; c < 3; c++) {
             float scale = 1f / (255f * std[c]);
