@@ -40,6 +40,12 @@ import org.jboss.logging.MDC;
  * </ul>
  * {@link #sidecarSide} reads both back for {@link InferenceEndpoint}. With tracing off (the default) the
  * propagator is a no-op and no span is valid, so only the session id travels.
+ * <p>
+ * Not Quarkus' own client interceptor (a {@code @GlobalInterceptor} bean): it makes its span current on the
+ * calling thread from the call's start until it closes, and closes that scope on the thread that sees the
+ * close. For a Session stream, open for the whole public call, the call's later work on the worker (the LLM
+ * questions) would run under the stream's span, and a transport thread would be left with the call's context.
+ * Here the span is current only while the call starts, on the thread that starts it.
  */
 public final class SidecarPropagation {
     static final String SESSION_HEADER_NAME = "refseg-session-bin";

@@ -1,19 +1,19 @@
 package dev.refseg.api;
 
-import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Tracing on with every span kept ({@link CapturedSpans}), in the role given: the embedded role through
- * the sidecar contract (the gateway's code path with the sidecar on an in-process channel), or the
- * inference sidecar itself ({@link Sidecar}). No warm-up run: these tests time nothing.
+ * The fake LLM of {@link FakeLlmProfile} with tracing on and every span kept ({@link CapturedSpans}), in
+ * the embedded role through the sidecar contract (the gateway's code path, the sidecar on an in-process
+ * channel), or as the inference sidecar itself ({@link Sidecar}). No warm-up run: these tests time nothing.
  */
-public class SplitTracingProfile implements QuarkusTestProfile {
+public class SplitTracingProfile extends FakeLlmProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-        Map<String, String> m = new HashMap<>(CapturedSpans.PROFILE_CONFIG);
+        Map<String, String> m = new HashMap<>(super.getConfigOverrides());
+        m.putAll(CapturedSpans.PROFILE_CONFIG);
         m.put("refseg.models.warm-up", "false");
         m.put("refseg.inference.address", "loopback");
         return m;

@@ -3,13 +3,11 @@ package dev.refseg.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.synth.SampleClip;
-import dev.refseg.v1.Frame;
 import dev.refseg.v1.SegmentRequest;
-import dev.refseg.v1.Start;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.MetadataUtils;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.junit.QuarkusTest;
@@ -17,16 +15,18 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * A public call's trace and session id reach the sidecar: one Segment call on the gateway's code path,
- * whose sidecar is the contract on the in-process loopback channel (the same channel interceptor as the
- * gateway's TCP channel). The sidecar's model steps are spans of the caller's trace, under the gateway's
- * client span of the session stream, itself under the call's server span; the sidecar's log lines for the
- * session carry the call's session id. (The inference role's own server span: {@link SidecarTracingTest}.)
+ * A public call's trace and session id reach the sidecar: one Segment call (text referent, the fake LLM)
+ * on the gateway's code path, whose sidecar is the contract on the in-process loopback channel (the same
+ * channel interceptor as the gateway's TCP channel). The sidecar's model steps are spans of the caller's
+ * trace, under the gateway's client span of the session stream, itself under the call's server span, as
+ * the LLM requests are; the sidecar's log lines for the session carry the call's session id. (The
+ * inference role's own server span in between: {@link SidecarTracingTest}.)
  */
 @QuarkusTest
 @TestProfile(SplitTracingProfile.class)
@@ -40,15 +40,14 @@ class SplitTracingTest {
     @Test
     void aSegmentCallsTraceAndSessionIdContinueIntoTheSidecar() throws Exception {
         spans.clear();
+        FakeLlmProfile.readingScript();
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
                 "00-" + TRACE_ID + "-" + CALLER_SPAN_ID + "-01"); // sampled: the spans are recorded
-        List<SegmentRequest> requests = new ArrayList<>();
-        requests.add(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText("the red disc")
+        List<SegmentRequest> requests = new ArrayList<>(TextClips.requests("the orange disc", TextClips.WINDOWS,
+                TextClips.frames(TextClips.discs(60))));
+        requests.set(0, requests.get(0).toBuilder().setStart(requests.get(0).getStart().toBuilder()
                 .setRequestTag("split-trace")).build());
-        for (Frame f : TextClips.frames(SampleClip.render()).subList(0, 6)) {
-            requests.add(SegmentRequest.newBuilder().setFrame(f).build());
-        }
         String gatewayId;
         String sidecarId;
         try (SessionLines lines = new SessionLines();
@@ -68,8 +67,7 @@ class SplitTracingTest {
         assertEquals(CALLER_SPAN_ID, segment.getParentSpanId());
         assertEquals(TRACE_ID, stream.getTraceId());
         assertEquals(segment.getSpanId(), stream.getParentSpanId(), "the stream's span is the call's child");
-        assertEquals(Status.Code.OK.value(), stream.getAttributes().get(
-                io.opentelemetry.api.common.AttributeKey.longKey("rpc.grpc.status_code")));
+        assertEquals(Status.Code.OK.value(), stream.getAttributes().get(AttributeKey.longKey("rpc.grpc.status_code")));
 
         List<SpanData> steps = spans.of(TRACE_ID).stream().filter(s -> s.getName().startsWith("inference/")).toList();
         Set<String> names = steps.stream().map(SpanData::getName).collect(Collectors.toSet());
@@ -77,6 +75,17 @@ class SplitTracingTest {
                 names.toString());
         for (SpanData step : steps) {
             assertEquals(stream.getSpanId(), step.getParentSpanId(), step.getName() + " is the stream's child");
+        }
+        // The LLM's questions too: every span of the trace leads up to the call.
+        assertTrue(spans.of(TRACE_ID).stream().anyMatch(s -> s.getName().equals("POST /chat/completions")),
+                "the LLM was asked");
+        Map<String, SpanData> byId = spans.of(TRACE_ID).stream().collect(Collectors.toMap(SpanData::getSpanId, s -> s));
+        for (SpanData s : byId.values()) {
+            SpanData up = s;
+            while (!up.getSpanId().equals(segment.getSpanId()) && byId.containsKey(up.getParentSpanId())) {
+                up = byId.get(up.getParentSpanId());
+            }
+            assertEquals(segment.getSpanId(), up.getSpanId(), s.getName() + " is not under the call");
         }
     }
 }
