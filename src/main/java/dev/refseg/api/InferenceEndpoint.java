@@ -37,7 +37,8 @@ import org.jboss.logging.Logger;
  * <p>
  * A session's work runs with the gateway's session id in the log MDC and in the gateway's trace, as
  * {@link SidecarPropagation} brings them; the model steps ({@link #SPANNED}) get a span each, children of
- * the stream's server span. The per-message intake steps (frames, media and audio chunks, status polls)
+ * the stream's server span (or, where nothing traces this server, of the gateway's span of the stream).
+ * The per-message intake steps (frames, media and audio chunks, status polls)
  * get none: a long video would make thousands.
  * Not a CDI bean itself: {@link InferenceService} serves it in the inference role, and the loopback
  * split builds one around an in-JVM backend.
@@ -75,7 +76,7 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
         this.workers = workers;
         this.draining = draining;
         this.otel = otel;
-        this.tracer = otel.getTracer("dev.refseg");
+        this.tracer = otel.getTracer(SidecarPropagation.INSTRUMENTATION);
     }
 
     /** The service with the reading of what the gateway's headers bring (session id, trace), however it is served. */

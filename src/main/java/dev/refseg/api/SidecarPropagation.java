@@ -51,7 +51,8 @@ public final class SidecarPropagation {
     static final String SESSION_HEADER_NAME = "refseg-session-bin";
     static final Metadata.Key<byte[]> SESSION_HEADER = Metadata.Key.of(SESSION_HEADER_NAME,
             Metadata.BINARY_BYTE_MARSHALLER);
-    private static final String INSTRUMENTATION = "dev.refseg";
+    /** The name of refseg's own tracer (its spans' instrumentation scope). */
+    static final String INSTRUMENTATION = "dev.refseg";
     private static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
     private static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
     private static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
