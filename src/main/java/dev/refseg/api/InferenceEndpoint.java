@@ -11,10 +11,20 @@ import dev.refseg.v1.Done;
 import dev.refseg.v1.InferenceGrpc;
 import dev.refseg.v1.InferenceReply;
 import dev.refseg.v1.InferenceRequest;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
 
@@ -24,33 +34,55 @@ import org.jboss.logging.Logger;
  * (the gateway sends the next only after the reply), {@code track}'s masks are sent as the tracker makes
  * them and wait for the transport (flow control back to the gateway), and the session is freed however
  * the stream ends: half-close, cancel, or a failed request (whose status ends the stream).
+ * <p>
+ * A session's work runs with the gateway's session id in the log MDC and in the gateway's trace, as
+ * {@link SidecarPropagation} brings them; the model steps ({@link #SPANNED}) get a span each, children of
+ * the stream's server span (or, where nothing traces this server, of the gateway's span of the stream).
+ * The per-message intake steps (frames, media and audio chunks, status polls)
+ * get none: a long video would make thousands.
  * Not a CDI bean itself: {@link InferenceService} serves it in the inference role, and the loopback
  * split builds one around an in-JVM backend.
  */
 public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
     private static final Logger LOG = Logger.getLogger(InferenceEndpoint.class);
+    /** The requests that get a span of their own, named {@code inference/<op>} (e.g. {@code inference/track}). */
+    static final Set<InferenceRequest.OpCase> SPANNED = EnumSet.of(InferenceRequest.OpCase.END_OF_INPUT,
+            InferenceRequest.OpCase.RENDER_TILE, InferenceRequest.OpCase.DRAW_BOXES, InferenceRequest.OpCase.DETECT,
+            InferenceRequest.OpCase.TAG_AUDIO, InferenceRequest.OpCase.PREFETCH, InferenceRequest.OpCase.TRACK);
 
     private final InferenceBackend local;
     private final Executor workers;
     /** Null when nothing drains this endpoint (the in-process loopback: the public calls drain instead). */
     private final Draining draining;
+    private final OpenTelemetry otel;
+    private final Tracer tracer;
 
     /**
      * @param local   the backend whose sessions the streams drive (a LocalInference)
      * @param workers where the sessions' requests run (blocking work: decoding, models)
      */
     public InferenceEndpoint(InferenceBackend local, Executor workers) {
-        this(local, workers, null);
+        this(local, workers, null, OpenTelemetry.noop());
     }
 
     /**
      * @param draining the sidecar's draining: while it drains, new sessions are refused and running ones
-     *                 go on until they end or the drain timeout (so the gateway's calls can finish)
+     *                 go on until they end or the drain timeout (so the gateway's calls can finish); null
+     *                 when nothing drains this endpoint
+     * @param otel     the process's OpenTelemetry (Quarkus' bean: a no-op while tracing is off)
      */
-    public InferenceEndpoint(InferenceBackend local, Executor workers, Draining draining) {
+    public InferenceEndpoint(InferenceBackend local, Executor workers, Draining draining, OpenTelemetry otel) {
         this.local = local;
         this.workers = workers;
         this.draining = draining;
+        this.otel = otel;
+        this.tracer = otel.getTracer(SidecarPropagation.INSTRUMENTATION);
+    }
+
+    /** The service with the reading of what the gateway's headers bring (session id, trace), however it is served. */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return ServerInterceptors.intercept(super.bindService(), SidecarPropagation.sidecarSide(otel));
     }
 
     @Override
@@ -84,23 +116,34 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
     private final class Session implements StreamObserver<InferenceRequest>, Draining.Running {
         private final CallOutput<InferenceReply> out;
         private final SerialExecutor serial = new SerialExecutor(workers);
+        /** The gateway's session id, for the MDC of every line the session's work logs. */
+        private final String sessionId = SidecarPropagation.sessionId();
+        /** The parent of the session's spans: the stream's server span, or the gateway's context. */
+        private final io.opentelemetry.context.Context trace = SidecarPropagation.trace();
+        private final long startNanos = System.nanoTime();
         /** Set by the first request (open), then only touched on the serial executor. */
         private volatile MediaSession media;
         private volatile boolean ended;
         private boolean admitted;
+        private boolean closed;
 
         Session(ServerCallStreamObserver<InferenceReply> responses) {
             this.out = new CallOutput<>(responses, this::cancelled);
         }
 
+        /** Runs the session's work in order on a worker, with its session id in the MDC and in its trace. */
+        private void onSession(Runnable work) {
+            serial.execute(trace.wrap(() -> SessionLog.run(sessionId, work)));
+        }
+
         @Override
         public void onNext(InferenceRequest r) {
-            serial.execute(() -> {
+            onSession(() -> {
                 if (ended) {
                     return;
                 }
                 try {
-                    handle(r);
+                    traced(r);
                 } catch (StatusRuntimeException e) {
                     end(e);
                 } catch (RuntimeException | Error e) {
@@ -109,6 +152,24 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
                             : Status.INTERNAL.withDescription("inference: " + e).withCause(e).asRuntimeException());
                 }
             });
+        }
+
+        /** {@link #handle}, in a span of its own for the requests in {@link #SPANNED} (only inside a trace). */
+        private void traced(InferenceRequest r) {
+            if (!SPANNED.contains(r.getOpCase()) || !Span.fromContext(trace).getSpanContext().isValid()) {
+                handle(r);
+                return;
+            }
+            Span span = tracer.spanBuilder("inference/" + r.getOpCase().name().toLowerCase(Locale.ROOT))
+                    .setAttribute("refseg.request_id", r.getRequestId()).startSpan();
+            try (Scope ignored = span.makeCurrent()) {
+                handle(r);
+            } catch (RuntimeException | Error e) {
+                span.setStatus(StatusCode.ERROR, Status.fromThrowable(e).getCode().name());
+                throw e;
+            } finally {
+                span.end();
+            }
         }
 
         private void handle(InferenceRequest r) {
@@ -158,8 +219,8 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
 
         @Override
         public void onCompleted() {
-            serial.execute(() -> {
-                close();
+            onSession(() -> {
+                close(Status.OK);
                 out.complete();
             });
         }
@@ -172,12 +233,12 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
             if (m != null) {
                 m.abort();
             }
-            serial.execute(this::close);
+            onSession(() -> close(Status.CANCELLED.withDescription("the gateway cancelled or went away")));
         }
 
         private void end(StatusRuntimeException e) {
             ended = true;
-            close();
+            close(e.getStatus());
             out.fail(e);
         }
 
@@ -189,10 +250,15 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
             if (m != null) {
                 m.abort();
             }
-            serial.execute(() -> end(status));
+            onSession(() -> end(status));
         }
 
-        private void close() {
+        /** Frees the session (once; on the session's worker), then logs how it ended. */
+        private void close(Status how) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             MediaSession m = media;
             if (m != null) {
                 m.close();
@@ -200,6 +266,12 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
             if (admitted) {
                 admitted = false;
                 draining.done(this);
+            }
+            String after = StreamingCall.seconds(System.nanoTime() - startNanos);
+            if (how.isOk()) {
+                LOG.infof("Inference session ended: OK after %s s", after);
+            } else {
+                LOG.infof("Inference session ended: %s after %s s: %s", how.getCode(), after, how.getDescription());
             }
         }
     }

@@ -1,18 +1,23 @@
 package dev.refseg.api;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import org.jboss.logging.MDC;
 
 /**
  * The session id that log lines of a call carry: the MDC key {@value #MDC_KEY} (shown by
  * {@code quarkus.log.console.format} as {@code %X{session}}) holds a short random id per call, followed by
  * the client's {@code Start.request_tag} when it gave one ({@code 3fa9c2d1/clip-42}). It is set while the
- * call's work runs on a session worker, so every line those threads log names the call.
+ * call's work runs on a session worker, so every line those threads log names the call. In the split the
+ * gateway sends the id with the call's sidecar session ({@link SidecarPropagation}), and the sidecar's lines
+ * for that session carry the same one.
  */
 final class SessionLog {
     static final String MDC_KEY = "session";
     /** Code points of the request tag kept in log lines: enough to recognise it, not enough to drown them. */
     static final int MAX_TAG_CHARS = 32;
+    /** What {@link #newId} makes. */
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
 
     private SessionLog() {
     }
@@ -20,6 +25,21 @@ final class SessionLog {
     /** A new call's id: 8 hex digits, unique enough to tell the calls of one log apart. */
     static String newId() {
         return String.format("%08x", ThreadLocalRandom.current().nextInt());
+    }
+
+    /**
+     * The id a sidecar's lines carry for a session the gateway opened with {@code sent} (null: none sent,
+     * e.g. a gateway of an older build): the gateway's id, checked again as {@link #withTag} checks a tag
+     * (the header is a peer's text going into every line); a new id when it is not one of ours.
+     */
+    static String fromGateway(String sent) {
+        int slash = sent == null ? -1 : sent.indexOf('/');
+        String id = slash < 0 ? sent : sent.substring(0, slash);
+        if (id == null || !ID.matcher(id).matches()) {
+            return newId();
+        }
+        // A tag cut by the gateway ends in '…', one code point past the limit: cut and marked here alike.
+        return withTag(id, slash < 0 ? null : sent.substring(slash + 1));
     }
 
     /**

@@ -35,12 +35,13 @@ public class RefsegBeans {
      * The inference side as the stages see it, by role: the local models (embedded, inference); a gRPC
      * client of the sidecar at refseg.inference.address (gateway: no model is loaded); or, embedded with
      * address {@code loopback}, the local models behind the sidecar contract over an in-process channel.
+     * The channel to the sidecar carries each call's trace and log session id ({@code api.SidecarPropagation}).
      */
     @Produces
     @Singleton
     @Startup
     InferenceBackend inference(RefsegConfig config, @LocalModels Instance<InferenceBackend> local,
-            @SessionWorkers ExecutorService workers) {
+            @SessionWorkers ExecutorService workers, io.opentelemetry.api.OpenTelemetry otel) {
         Role role = config.role();
         java.util.Optional<String> address = config.inference().address().map(String::strip).filter(a -> !a.isEmpty());
         if (role == Role.GATEWAY) {
@@ -49,7 +50,7 @@ public class RefsegBeans {
             LOG.infof("Gateway role: the inference sidecar is %s (no model is loaded in this process)", target);
             channel = io.grpc.ManagedChannelBuilder.forTarget(target).usePlaintext()
                     .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.limits().maxRequestBytes() + (1 << 20)))
-                    .build();
+                    .intercept(dev.refseg.api.SidecarPropagation.gatewaySide(otel)).build();
             return new dev.refseg.inference.RemoteInference(channel, target);
         }
         if (!local.isResolvable()) {
@@ -67,11 +68,12 @@ public class RefsegBeans {
             String name = "refseg-loopback-" + System.identityHashCode(this);
             try {
                 loopback = io.grpc.inprocess.InProcessServerBuilder.forName(name).directExecutor()
-                        .addService(new dev.refseg.api.InferenceEndpoint(local.get(), workers)).build().start();
+                        .addService(new dev.refseg.api.InferenceEndpoint(local.get(), workers, null, otel)).build().start();
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot start the loopback sidecar: " + e.getMessage(), e);
             }
-            channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
+            channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor()
+                    .intercept(dev.refseg.api.SidecarPropagation.gatewaySide(otel)).build();
             return new dev.refseg.inference.RemoteInference(channel, "loopback");
         }
         return local.get();

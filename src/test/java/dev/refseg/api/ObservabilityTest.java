@@ -16,14 +16,8 @@ import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,30 +46,10 @@ class ObservabilityTest {
 
     @Test
     void aCallsLogLinesCarryItsSessionId() throws Exception {
-        List<ExtLogRecord> records = Collections.synchronizedList(new ArrayList<>());
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r instanceof ExtLogRecord e) {
-                    e.copyMdc(); // the MDC as the logging thread has it now
-                    records.add(e);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
         List<Frame> frames = TextClips.frames(SampleClip.render());
         ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", TestPorts.grpc()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
-        try (StreamClient client = new StreamClient()) {
+        try (SessionLines lines = new SessionLines(); StreamClient client = new StreamClient()) {
             StreamClient.Outcome o = client.run(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
                     .setText("the red disc").setRequestTag("clip 42\nforged line")).build(),
                     SegmentRequest.newBuilder().setFrame(frames.get(0)).build()));
@@ -84,36 +58,17 @@ class ObservabilityTest {
                     SelectKeyFrameRequest.newBuilder().setReferent("the red disc").addAllFrames(frames.subList(0, 2))
                             .build());
 
-            String segment = sessionOf(records, "Segment call ended: OK");
+            String segment = lines.sessionOf("Segment call ended: OK");
             // The tag follows the random id, with the line break (and the space) made harmless.
             assertTrue(segment.matches("[0-9a-f]{8}/clip_42_forged_line"), segment);
-            String unary = sessionOf(records, "SelectKeyFrame call ended: OK");
+            String unary = lines.sessionOf("SelectKeyFrame call ended: OK");
             assertTrue(unary.matches("[0-9a-f]{8}"), unary);
             assertNotEquals(segment.substring(0, 8), unary);
             // Outside a call's work the MDC is left empty (the worker threads are reused).
-            assertTrue(records.stream().filter(r -> r.getThreadName().startsWith("refseg-session-"))
+            assertTrue(lines.records().stream().filter(r -> r.getThreadName().startsWith("refseg-session-"))
                     .allMatch(r -> r.getMdc(SessionLog.MDC_KEY) != null), "a worker's line without a session");
         } finally {
-            root.removeHandler(capture);
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-    }
-
-    /** The session id of the (one) record whose message starts with {@code message}; waits for it, bounded. */
-    private static String sessionOf(List<ExtLogRecord> records, String message) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            synchronized (records) {
-                for (ExtLogRecord r : records) {
-                    if (r.getFormattedMessage().contains(message)) {
-                        String session = r.getMdc(SessionLog.MDC_KEY);
-                        assertTrue(session != null, "no session id on: " + r.getFormattedMessage());
-                        return session;
-                    }
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no log line \"" + message + "\"");
     }
 }
