@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start time and RSS of the gateway: the full jar started in the gateway role against the gateway build
 # (./mvnw package -Dgateway), alternating, 3 rounds, one sidecar behind both. Needs both builds packaged.
+cd "$(dirname "$0")/../.."
 java -Drefseg.role=inference -Dquarkus.grpc.server.port=19710 -Dquarkus.http.port=18710 -jar target/quarkus-app/quarkus-run.jar > target/gwbench-sidecar.log 2>&1 &
 SC=$!
 trap 'kill $SC 2>/dev/null' EXIT
