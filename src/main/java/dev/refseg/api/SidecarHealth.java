@@ -10,6 +10,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,6 +35,7 @@ public class SidecarHealth {
     private ScheduledExecutorService timer;
     private volatile Boolean reachable;
 
+    @Inject // two constructors: CDI must be told which (without it the bean was silently never created)
     public SidecarHealth(RefsegConfig config, InferenceBackend inference, Instance<GrpcHealthStorage> health,
             Draining draining) {
         this(config.role(), inference, health.isResolvable() ? health::get : null, draining::isDraining);
