@@ -1,6 +1,7 @@
 package dev.refseg.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,29 @@ class ClosingWhileRunningTest {
         } finally {
             threads.shutdownNow();
             models.close();
+        }
+    }
+
+    @Test
+    void aRunThatOutlastsTheWaitKeepsTheSessionsAllocated(@TempDir Path dir) throws Exception {
+        FixtureModels.writeAll(dir);
+        try (ModelSet models = ModelSet.load(dir, new OrtRuntime(List.of("cpu"), 0, 1))) {
+            ModelRegistry registry = models.registry();
+            GraphRunner tagger = registry.runner(CanonicalGraphs.AUDIO_TAGGER, GraphTimer.NONE);
+            Map<String, Input> in = INPUTS.get(CanonicalGraphs.AUDIO_TAGGER);
+            assertEquals(6, tagger.run(in).get("probs").length, "runs while open");
+            List<String> stopped = new ArrayList<>();
+            registry.onClose(() -> stopped.add("lookahead"));
+            // Work in flight that never leaves during the wait (as a run longer than the wait would).
+            registry.inFlight().enter("test.run");
+            assertFalse(registry.close(java.time.Duration.ofMillis(100)), "freed under a run in flight");
+            assertEquals(List.of("lookahead"), stopped);
+            assertClosedError(assertThrows(StatusRuntimeException.class, () -> tagger.run(in)));
+            assertClosedError(assertThrows(StatusRuntimeException.class,
+                    () -> registry.runner(CanonicalGraphs.AUDIO_TAGGER, GraphTimer.NONE)));
+            registry.inFlight().leave();
+            assertTrue(registry.close(java.time.Duration.ofSeconds(TIMEOUT_S)));
+            assertEquals(List.of("lookahead"), stopped, "stopped once");
         }
     }
 
