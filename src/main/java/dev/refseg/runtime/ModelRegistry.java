@@ -171,7 +171,7 @@ public final class ModelRegistry implements AutoCloseable {
      *         UNAVAILABLE "the models are closed" after {@link #close}
      */
     public GraphRunner runner(String key, GraphTimer timer) {
-        GraphRunner r = inFlight(key, () -> new GraphRunner(key, runtime.environment(), session(key), timer, runs));
+        GraphRunner r = counted(key, () -> new GraphRunner(key, runtime.environment(), session(key), timer, runs));
         runners.add(r);
         return r;
     }
@@ -211,7 +211,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** {@code work} (which reads a session) counted in flight, so that close does not free it meanwhile. */
-    private <T> T inFlight(String key, java.util.function.Supplier<T> work) {
+    private <T> T counted(String key, java.util.function.Supplier<T> work) {
         runs.enter(key);
         try {
             return work.get();
@@ -231,7 +231,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private Map<String, TensorSpec> describe(String key, boolean inputs) {
-        return inFlight(key, () -> {
+        return counted(key, () -> {
             OrtSession s = session(key);
             try {
                 return GraphChecker.describe(inputs ? s.getInputInfo() : s.getOutputInfo());
