@@ -274,7 +274,8 @@ public final class ModelRegistry implements AutoCloseable {
     /**
      * As {@link #close()}, waiting at most {@code wait} for the runs in flight.
      *
-     * @return whether the sessions are freed
+     * @param wait the longest time to wait for them
+     * @return whether the sessions are freed (false: runs outlasted the wait, and a later close may free them)
      */
     synchronized boolean close(Duration wait) {
         if (freed) {
