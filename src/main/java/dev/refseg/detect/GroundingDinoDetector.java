@@ -1,11 +1,7 @@
 package dev.refseg.detect;
 
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
-import dev.refseg.errors.Errors;
 import dev.refseg.runtime.GraphRunner;
 import dev.refseg.runtime.GraphRunner.Input;
 import dev.refseg.runtime.GraphTimer;
@@ -53,26 +49,33 @@ public final class GroundingDinoDetector {
     /** A token length the graph fixes (captions are padded to it), or 0 when dynamic. */
     private final int fixedTokens;
 
+    /**
+     * A detector over a session the caller owns (and closes only after its detections returned).
+     *
+     * @throws ModelLoadException when the graph's inputs cannot be read or its image size is half fixed
+     */
     public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer) {
-        this(env, session, tokenizer, GraphTimer.NONE);
+        this(new GraphRunner("gdino.detector", env, session, GraphTimer.NONE), tokenizer);
     }
 
-    /** @param timer receives ONNX Runtime's run time of each detection and the preprocessing and copy steps */
-    public GroundingDinoDetector(OrtEnvironment env, OrtSession session, BertTokenizer tokenizer, GraphTimer timer) {
-        this.runner = new GraphRunner("gdino.detector", env, session, timer);
+    /**
+     * A detector running its graph through {@code runner} (from {@code ModelRegistry.runner}, so that
+     * closing the models waits for a detection in flight).
+     *
+     * @param runner    the gdino.detector graph's runner, whose timer receives each detection's times
+     * @param tokenizer the BERT vocabulary the export was made with
+     * @throws ModelLoadException when the graph's image size is half fixed
+     */
+    public GroundingDinoDetector(GraphRunner runner, BertTokenizer tokenizer) {
+        this.runner = runner;
         this.tokenizer = tokenizer;
-        try {
-            Map<String, NodeInfo> in = session.getInputInfo();
-            this.family = in.containsKey("img") ? Family.IDEA : Family.HUGGING_FACE;
-            String image = family == Family.IDEA ? "img" : "pixel_values";
-            long[] shape = ((TensorInfo) in.get(image).getInfo()).getShape();
-            this.pixelMask = in.containsKey("pixel_mask");
-            this.fit = ImageFit.of(image, shape, pixelMask);
-            long[] ids = ((TensorInfo) in.get("input_ids").getInfo()).getShape();
-            this.fixedTokens = ids.length == 2 && ids[1] > 0 ? (int) ids[1] : 0;
-        } catch (OrtException e) {
-            throw Errors.internal("gdino.detector: cannot read the graph inputs: " + e.getMessage(), e);
-        }
+        Map<String, long[]> in = runner.inputShapes();
+        this.family = in.containsKey("img") ? Family.IDEA : Family.HUGGING_FACE;
+        String image = family == Family.IDEA ? "img" : "pixel_values";
+        this.pixelMask = in.containsKey("pixel_mask");
+        this.fit = ImageFit.of(image, in.get(image), pixelMask);
+        long[] ids = in.get("input_ids");
+        this.fixedTokens = ids.length == 2 && ids[1] > 0 ? (int) ids[1] : 0;
         LOG.infof("gdino.detector: %s export; %s; %s", family, fit.describe(), fixedTokens > 0
                 ? "token length fixed at " + fixedTokens + ": captions padded to it" : "token length dynamic");
     }

@@ -117,10 +117,10 @@ public final class LocalInference implements InferenceBackend {
         this.defaultFps = defaultFps;
         ModelRegistry graphs = models.registry();
         this.models = graphs;
-        this.tracker = new Sam2Tracker(models.sam2().create(graphs, timer), pipeline ? LOOKAHEAD : null);
+        this.tracker = new Sam2Tracker(models.sam2().create(graphs, timer), pipeline ? lookahead(graphs) : null);
         this.captionTokenizer = graphs.has(DETECTOR) ? detectorTokenizer(graphs) : null;
-        this.detector = graphs.has(DETECTOR) ? new GroundingDinoDetector(graphs.runtime().environment(),
-                graphs.session(DETECTOR), captionTokenizer, timer) : null;
+        this.detector = graphs.has(DETECTOR) ? new GroundingDinoDetector(graphs.runner(DETECTOR, timer),
+                captionTokenizer) : null;
         this.tagger = models.tagger().map(t -> new dev.refseg.audio.AudioTagger(graphs, t, timer)).orElse(null);
         this.labelObjects = graphs.companion(LABEL_OBJECTS).map(dev.refseg.lbru.LabelObjects::load)
                 .orElseGet(dev.refseg.lbru.LabelObjects::shipped);
@@ -131,14 +131,18 @@ public final class LocalInference implements InferenceBackend {
 
     /**
      * Where tracking calls encode their next frame: one task per tracking call at a time, so the threads
-     * are bounded by the calls (themselves bounded by refseg.limits.max-sessions); idle threads end.
+     * are bounded by the calls (themselves bounded by refseg.limits.max-sessions); idle threads end. It
+     * takes no more tasks once the models start closing (their close then waits for the encodes running).
      */
-    private static final java.util.concurrent.ExecutorService LOOKAHEAD = java.util.concurrent.Executors
-            .newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "sam2-lookahead");
-                t.setDaemon(true);
-                return t;
-            });
+    private static java.util.concurrent.ExecutorService lookahead(ModelRegistry graphs) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "sam2-lookahead");
+            t.setDaemon(true);
+            return t;
+        });
+        graphs.onClose(pool::shutdown);
+        return pool;
+    }
 
     static final String DETECTOR = "gdino.detector";
     /** GroundingDINO's query count: the most boxes one detection can give. */
@@ -438,7 +442,7 @@ public final class LocalInference implements InferenceBackend {
         public synchronized void close() {
             if (!closed) {
                 closed = true;
-                prefetched.clear();
+                prefetched.close();
                 intake.close();
                 open.decrementAndGet();
             }

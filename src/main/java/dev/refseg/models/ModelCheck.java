@@ -105,7 +105,7 @@ final class ModelCheck {
     /** Ends the session's profiling (it stays off for the repeats) and reads who ran its nodes. */
     private static Map<String, Integer> profile(ModelRegistry models, String key) {
         try {
-            return ProviderProfile.nodesByProvider(Path.of(models.session(key).endProfiling()));
+            return ProviderProfile.nodesByProvider(Path.of(models.endProfiling(key)));
         } catch (OrtException | IOException e) {
             throw new ModelLoadException("graph " + key + ": cannot read its ONNX Runtime profile: " + e.getMessage(), e);
         }

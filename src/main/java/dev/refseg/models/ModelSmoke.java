@@ -136,8 +136,8 @@ public final class ModelSmoke {
     }
 
     private List<Detection> detect(ModelRegistry models, GraphTimer timer, String caption) {
-        GroundingDinoDetector detector = new GroundingDinoDetector(models.runtime().environment(),
-                models.session(DETECTOR), LocalInference.detectorTokenizer(models), timer);
+        GroundingDinoDetector detector = new GroundingDinoDetector(models.runner(DETECTOR, timer),
+                LocalInference.detectorTokenizer(models));
         return detector.detect(frame(0), caption, 0.25f, 0.2f, 3);
     }
 

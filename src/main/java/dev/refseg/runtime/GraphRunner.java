@@ -34,7 +34,13 @@ import java.util.Map;
  * (pinned outputs; up to {@link #MAX_IDLE} sets kept, one per overlapping or lent run); {@link #runHeld}
  * lends them in place, {@link #run} copies each out once. Float inputs given as heap arrays are staged in
  * reused direct buffers; direct buffers (another run's held output) are read in place. Thread-safe (ORT
- * sessions are; each run takes its own buffer sets).
+ * sessions are; each run takes its own staging and output buffer sets from the idle ones, and gives them
+ * back when it ends or its {@link Held} outputs are closed, so concurrent runs never share a buffer).
+ * <p>
+ * A runner from {@link ModelRegistry#runner} runs only while its registry is open: each run is counted in
+ * flight, so closing the registry waits for it before the session is freed, and a run after that is
+ * refused (UNAVAILABLE "the models are closed"). A runner made here over a session of one's own leaves
+ * that to its caller, who closes the session only once its runs have returned.
  */
 public final class GraphRunner {
     /**
@@ -80,6 +86,8 @@ public final class GraphRunner {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final GraphTimer timer;
+    /** The runs in flight on the session, which its owner waits for before freeing it. */
+    private final InFlightRuns runs;
     private final Map<String, OnnxJavaType> inputTypes = new HashMap<>();
     /**
      * Float outputs ONNX Runtime writes into reused direct buffers, by declared shape (-1 for a named
@@ -88,6 +96,8 @@ public final class GraphRunner {
     private final Map<String, long[]> pinnedShapes = new LinkedHashMap<>();
     private final Map<String, String[]> outputDimNames = new HashMap<>();
     private final Map<String, String[]> inputDimNames = new HashMap<>();
+    /** Declared shapes of the tensor inputs (-1 for a dynamic dimension), in the graph's order. */
+    private final Map<String, long[]> inputShapes = new LinkedHashMap<>();
     /** Outputs whose dynamic shape the input names did not predict (ONNX Runtime refused the buffer). */
     private final java.util.Set<String> unpinnable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Idle sets of those buffers, one taken per run (runs of one graph may overlap across calls). */
@@ -96,19 +106,36 @@ public final class GraphRunner {
     static final int MAX_IDLE = 2;
 
     /**
-     * @param key manifest key of the graph, for timings and error messages
+     * A runner over a session the caller owns and closes only after the runs have returned.
+     *
+     * @param key     manifest key of the graph, for timings and error messages
+     * @param env     the environment the input and output tensors are made in
+     * @param session the loaded graph
+     * @param timer   receives each run's ONNX Runtime time and copy steps
      * @throws ModelLoadException when the graph's inputs cannot be read
      */
     public GraphRunner(String key, OrtEnvironment env, OrtSession session, GraphTimer timer) {
+        this(key, env, session, timer, new InFlightRuns(null));
+    }
+
+    /**
+     * A runner whose runs enter {@code runs}, which the session's owner closes before freeing the session.
+     * The caller has entered {@code runs} (the session's interface is read here).
+     *
+     * @throws ModelLoadException when the graph's inputs cannot be read
+     */
+    GraphRunner(String key, OrtEnvironment env, OrtSession session, GraphTimer timer, InFlightRuns runs) {
         this.key = key;
         this.env = env;
         this.session = session;
         this.timer = timer;
+        this.runs = runs;
         try {
             for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
                 if (e.getValue().getInfo() instanceof TensorInfo t) {
                     inputTypes.put(e.getKey(), t.type);
                     inputDimNames.put(e.getKey(), t.getDimensionNames());
+                    inputShapes.put(e.getKey(), t.getShape());
                 }
             }
             for (Map.Entry<String, NodeInfo> e : session.getOutputInfo().entrySet()) {
@@ -260,19 +287,27 @@ public final class GraphRunner {
         return p != null ? p : new Pinned();
     }
 
+    /** Keeps a set for the next run, or frees it when enough are kept or the models are closed. */
     private void givePinned(Pinned p) {
         if (p == null) {
             return;
         }
-        if (idle.size() < MAX_IDLE) {
+        if (idle.size() < MAX_IDLE && !runs.isClosed()) {
             idle.offer(p);
+            if (runs.isClosed()) {
+                // The registry closed meanwhile and may have released the idle sets before this one came.
+                releaseBuffers();
+            }
         } else {
             p.close();
         }
     }
 
-    /** Frees the idle output buffers; the runner stays usable (it allocates again when run). */
-    public void releaseBuffers() {
+    /**
+     * Frees the idle output buffers (no run is using them); the runner stays usable (it allocates again
+     * when run), and sets lent to {@link Held} outputs are freed when those are closed after the registry.
+     */
+    void releaseBuffers() {
         idleStaging.clear();
         for (Pinned p; (p = idle.poll()) != null;) {
             p.close();
@@ -283,6 +318,11 @@ public final class GraphRunner {
         return key;
     }
 
+    /** The graph's tensor inputs with their declared shapes (-1 for a dynamic dimension), in graph order. */
+    public Map<String, long[]> inputShapes() {
+        return java.util.Collections.unmodifiableMap(inputShapes);
+    }
+
     /**
      * Runs the graph.
      *
@@ -291,7 +331,8 @@ public final class GraphRunner {
      * @throws io.grpc.StatusRuntimeException INTERNAL naming the graph when ONNX Runtime fails, and naming
      *         the input too when its data cannot become the declared type (float data for an int64 input, a
      *         long beyond int32 for an int32 input, a shape that does not hold the data), or the output when
-     *         it is of another type than float, float16, bfloat16, int32 or int64
+     *         it is of another type than float, float16, bfloat16, int32 or int64; UNAVAILABLE "the models
+     *         are closed" when the runner's registry closed before or during the run
      */
     public Map<String, float[]> run(Map<String, Input> inputs) {
         try (Held held = runHeld(inputs)) {
@@ -373,9 +414,21 @@ public final class GraphRunner {
     /**
      * Runs the graph and lends its outputs in place (see {@link Held}); the caller closes the result.
      *
+     * @param inputs as {@link #run}
+     * @return the outputs, by output name in the graph's order
      * @throws io.grpc.StatusRuntimeException as {@link #run}
      */
     public Held runHeld(Map<String, Input> inputs) {
+        runs.enter(key);
+        try {
+            return runHeldEntered(inputs);
+        } finally {
+            runs.leave();
+        }
+    }
+
+    /** {@link #runHeld} once the run is counted in flight: every native call on the session is in here. */
+    private Held runHeldEntered(Map<String, Input> inputs) {
         long t0 = System.nanoTime();
         Map<String, OnnxTensor> tensors = new HashMap<>();
         Pinned pinned = null;
@@ -410,6 +463,10 @@ public final class GraphRunner {
                 return new Held(out, pinned);
             }
         } catch (OrtException e) {
+            if (runs.isClosed()) {
+                // Stopped by the terminate flag when the models closed, not a fault of the graph.
+                throw InFlightRuns.closedError(key);
+            }
             throw Errors.internal(key + " failed: " + e.getMessage(), e);
         } finally {
             tensors.values().forEach(OnnxTensor::close);
@@ -426,12 +483,16 @@ public final class GraphRunner {
      */
     private OrtSession.Result run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs,
             Map<String, long[]> shapes) throws OrtException {
+        OrtSession.RunOptions options = runs.options();
         if (outputs.isEmpty()) {
-            return session.run(inputs);
+            return session.run(inputs, options);
         }
         try {
-            return session.run(inputs, others(outputs), outputs);
+            return session.run(inputs, others(outputs), outputs, options);
         } catch (OrtException e) {
+            if (runs.isClosed()) {
+                throw e;
+            }
             List<String> guessed = shapes.keySet().stream().filter(n -> java.util.Arrays.stream(pinnedShapes.get(n))
                     .anyMatch(d -> d <= 0)).toList();
             if (guessed.isEmpty()) {
@@ -449,7 +510,7 @@ public final class GraphRunner {
                     key, guessed);
             Map<String, OnnxTensor> fixed = new LinkedHashMap<>(outputs);
             fixed.keySet().removeAll(guessed);
-            return fixed.isEmpty() ? session.run(inputs) : session.run(inputs, others(fixed), fixed);
+            return fixed.isEmpty() ? session.run(inputs, options) : session.run(inputs, others(fixed), fixed, options);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.refseg.errors.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +18,18 @@ import org.jboss.logging.Logger;
  * The loaded graphs of this process, by manifest key. Built once at start-up: every graph is loaded and
  * its interface checked against {@link CanonicalGraphs}, so a wrong export fails the start with a message
  * naming the graph, the tensor and the export that is expected, instead of failing the first request.
+ * <p>
+ * Closing it is safe while graphs run on other threads (a call still tracking, a lookahead encode, at
+ * shutdown): every native call on its sessions is counted in flight ({@link InFlightRuns}), and
+ * {@link #close} frees the sessions only once none is left.
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
+    /**
+     * How long {@link #close} waits for the runs in flight to stop (each at its next graph node, or at its
+     * end); past it the sessions are left unfreed, since a leak at exit beats a crash.
+     */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
     private final Map<String, GraphChecker.Match> interfaces = new LinkedHashMap<>();
@@ -31,6 +41,12 @@ public final class ModelRegistry implements AutoCloseable {
     private final Path dir;
     private final boolean demo;
     private final OrtRuntime runtime;
+    /** The native work in flight on the sessions, which close waits for. */
+    private final InFlightRuns runs = InFlightRuns.terminable();
+    /** What close stops before it waits (executors that start runs on their own threads). */
+    private final List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether close freed the sessions (then a second close has nothing to do). */
+    private boolean freed;
 
     private ModelRegistry(Path dir, boolean demo, OrtRuntime runtime) {
         this.dir = dir;
@@ -132,8 +148,12 @@ public final class ModelRegistry implements AutoCloseable {
         return java.util.Collections.unmodifiableMap(companions);
     }
 
-    /** The session for a graph; FAILED_PRECONDITION when the model directory has none. */
-    public OrtSession session(String key) {
+    /**
+     * The session for a graph, for the runtime's own use while its native calls are counted in flight.
+     *
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION when the model directory has none
+     */
+    private OrtSession session(String key) {
         OrtSession s = sessions.get(key);
         if (s == null) {
             throw Errors.precondition("no " + key + " model is loaded: add it to " + dir.resolve(ModelManifest.FILE));
@@ -141,11 +161,63 @@ public final class ModelRegistry implements AutoCloseable {
         return s;
     }
 
-    /** A runner for a loaded graph (FAILED_PRECONDITION when the directory has none), timing each run. */
+    /**
+     * A runner for a loaded graph, whose runs this registry's close waits for.
+     *
+     * @param key   the graph's manifest key
+     * @param timer receives each run's time
+     * @return a new runner (its reused buffers are freed with the registry)
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION when the directory has no such graph;
+     *         UNAVAILABLE "the models are closed" after {@link #close}
+     */
     public GraphRunner runner(String key, GraphTimer timer) {
-        GraphRunner r = new GraphRunner(key, runtime.environment(), session(key), timer);
+        GraphRunner r = counted(key, () -> new GraphRunner(key, runtime.environment(), session(key), timer, runs));
         runners.add(r);
         return r;
+    }
+
+    /**
+     * Writes the profile of a graph's runs so far (the runtime must have been made with profiling on).
+     *
+     * @param key the graph's manifest key
+     * @return the path of the profile file ONNX Runtime wrote
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION when no such graph is loaded; UNAVAILABLE
+     *         after {@link #close}
+     * @throws OrtException when ONNX Runtime cannot end the profiling
+     */
+    public String endProfiling(String key) throws OrtException {
+        runs.enter(key);
+        try {
+            return session(key).endProfiling();
+        } finally {
+            runs.leave();
+        }
+    }
+
+    /**
+     * Has {@code stop} run when {@link #close} begins, after new runs are refused and before it waits for
+     * those in flight: for what starts runs on threads of its own (e.g. an executor that encodes frames
+     * ahead), so it takes no more work.
+     *
+     * @param stop what stops it; it must not block
+     */
+    public void onClose(Runnable stop) {
+        onClose.add(stop);
+    }
+
+    /** The count of native work in flight on the sessions (tests hold a run in flight with it). */
+    InFlightRuns inFlight() {
+        return runs;
+    }
+
+    /** {@code work} (which reads a session) counted in flight, so that close does not free it meanwhile. */
+    private <T> T counted(String key, java.util.function.Supplier<T> work) {
+        runs.enter(key);
+        try {
+            return work.get();
+        } finally {
+            runs.leave();
+        }
     }
 
     /** The loaded graph's inputs as specs (name, type, shape with -1 for dynamic dimensions). */
@@ -159,12 +231,14 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private Map<String, TensorSpec> describe(String key, boolean inputs) {
-        OrtSession s = session(key);
-        try {
-            return GraphChecker.describe(inputs ? s.getInputInfo() : s.getOutputInfo());
-        } catch (OrtException e) {
-            throw new ModelLoadException("graph " + key + ": cannot read its interface: " + e.getMessage(), e);
-        }
+        return counted(key, () -> {
+            OrtSession s = session(key);
+            try {
+                return GraphChecker.describe(inputs ? s.getInputInfo() : s.getOutputInfo());
+            } catch (OrtException e) {
+                throw new ModelLoadException("graph " + key + ": cannot read its interface: " + e.getMessage(), e);
+            }
+        });
     }
 
     /** Which accepted interface the graph matched (e.g. which GroundingDINO export family); null if not loaded. */
@@ -186,8 +260,44 @@ public final class ModelRegistry implements AutoCloseable {
         return runtime;
     }
 
+    /**
+     * Refuses new runs, stops those in flight and, once none is left, frees the sessions and the runners'
+     * buffers and deletes a demo directory. When runs are still in flight after {@link #CLOSE_WAIT} (or
+     * the thread is interrupted), nothing native is freed, with a warning: freeing memory a run reads
+     * would crash the process. Idempotent.
+     */
     @Override
     public void close() {
+        close(CLOSE_WAIT);
+    }
+
+    /**
+     * As {@link #close()}, waiting at most {@code wait} for the runs in flight.
+     *
+     * @param wait the longest time to wait for them
+     * @return whether the sessions are freed (false: runs outlasted the wait, and a later close may free them)
+     */
+    synchronized boolean close(Duration wait) {
+        if (freed) {
+            return true;
+        }
+        if (!runs.isClosed()) {
+            runs.refuse();
+            for (Runnable stop : onClose) {
+                try {
+                    stop.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("stopping a user of the models failed; its runs are still waited for", e);
+                }
+            }
+        }
+        if (!runs.awaitIdle(wait)) {
+            LOG.warnf("%d ONNX Runtime run(s) still in flight %d ms after the models were closed: their sessions "
+                    + "(%s) are left allocated rather than freed under them", runs.running(), wait.toMillis(),
+                    sessions.keySet());
+            return false;
+        }
+        freed = true;
         // The runners' reused output buffers hold ONNX Runtime values: free them with their sessions.
         runners.forEach(GraphRunner::releaseBuffers);
         runners.clear();
@@ -199,6 +309,7 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         sessions.clear();
+        runs.free();
         if (demo) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -206,5 +317,6 @@ public final class ModelRegistry implements AutoCloseable {
                 // temp directory: the OS cleans it eventually
             }
         }
+        return true;
     }
 }

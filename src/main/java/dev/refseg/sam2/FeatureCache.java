@@ -13,6 +13,8 @@ public final class FeatureCache {
     private final Map<Integer, Sam2Model.Features> byFrame = new HashMap<>();
     /** The [1,3,S,S] input buffer this cache's prefetches reuse (they run one at a time). */
     java.nio.FloatBuffer image;
+    /** Set by {@link #close}: features put later (a prefetch that was running) are refused. */
+    private boolean closed;
 
     public FeatureCache(int capacity) {
         this.capacity = Math.max(0, capacity);
@@ -26,9 +28,13 @@ public final class FeatureCache {
         return byFrame.containsKey(frame);
     }
 
-    /** Stores one frame's features; false (and nothing stored) when full. */
+    /**
+     * Stores one frame's features.
+     *
+     * @return false, with nothing stored (the caller keeps and closes {@code f}), when full or closed
+     */
     public synchronized boolean put(Sam2Model.Features f) {
-        if (byFrame.size() >= capacity && !byFrame.containsKey(f.frameIdx())) {
+        if (closed || byFrame.size() >= capacity && !byFrame.containsKey(f.frameIdx())) {
             return false;
         }
         byFrame.put(f.frameIdx(), f);
@@ -48,5 +54,14 @@ public final class FeatureCache {
     public synchronized void clear() {
         byFrame.values().forEach(Sam2Model.Features::close);
         byFrame.clear();
+    }
+
+    /**
+     * Clears the cache for good, when its session ends: a prefetch still encoding then finds it closed
+     * and frees its features itself.
+     */
+    public synchronized void close() {
+        closed = true;
+        clear();
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.IntFunction;
 
 /**
@@ -170,15 +171,15 @@ public final class Sam2Tracker {
             }
             DecodedFrame frame = s.frames.apply(next);
             s.lookaheadImage = model.preprocess(frame.rgb(), frame.width(), frame.height(), s.lookaheadImage);
-            Sam2Model.Features f = model.encode(next, s.lookaheadImage);
-            if (s.isClosed()) {
-                f.close(); // the call ended meanwhile: nobody will take them
-                return null;
-            }
-            return f;
+            // Freed here instead when the call ended meanwhile: nobody will take them.
+            return s.encodedAhead(model.encode(next, s.lookaheadImage));
         });
-        s.ahead = new TrackerState.Ahead(next, task);
-        lookahead.execute(task);
+        try {
+            lookahead.execute(task);
+            s.ahead = new TrackerState.Ahead(next, task);
+        } catch (RejectedExecutionException e) {
+            // The executor stopped (the models are closing): frame next is encoded here when reached.
+        }
     }
 
     public int earliestPrompt(TrackerState s) {
@@ -260,7 +261,9 @@ public final class Sam2Tracker {
         FutureTask<Sam2Model.Features> task = s.ahead.task();
         s.ahead = null;
         try {
-            return task.get();
+            Sam2Model.Features f = task.get();
+            s.tookAhead(f);
+            return f;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Errors.unavailable("interrupted while the next frame was encoded", e);

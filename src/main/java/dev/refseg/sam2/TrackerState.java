@@ -44,6 +44,11 @@ public final class TrackerState implements AutoCloseable {
     java.nio.FloatBuffer lookaheadImage;
     /** The frame being encoded ahead, or null. */
     Ahead ahead;
+    /**
+     * The lookahead encode's features from when its encode finished until tracking takes them: close
+     * frees them if tracking never does.
+     */
+    private Sam2Model.Features aheadDone;
     private volatile boolean closed;
 
     /** A frame whose encoder output is being computed on the lookahead executor. */
@@ -74,22 +79,48 @@ public final class TrackerState implements AutoCloseable {
         return closed;
     }
 
+    /**
+     * Called by the lookahead task when its encode has finished: keeps the features for tracking to take,
+     * or frees them when the state was closed meanwhile (nobody will take them).
+     *
+     * @param f the encoded frame's features
+     * @return {@code f}, or null when the state is closed (and {@code f} freed)
+     */
+    synchronized Sam2Model.Features encodedAhead(Sam2Model.Features f) {
+        if (closed) {
+            f.close();
+            return null;
+        }
+        aheadDone = f;
+        return f;
+    }
+
+    /** Tracking took the lookahead's features ({@code f}, from its task): they are its to close now. */
+    synchronized void tookAhead(Sam2Model.Features f) {
+        if (aheadDone == f) {
+            aheadDone = null;
+        }
+    }
+
+    /**
+     * Drops everything. A lookahead encode that is still running is not touched (its native run reads the
+     * state's input buffer and writes the encoder's): it frees its own features when it finishes, and
+     * features it finished but tracking never took are freed here.
+     */
     @Override
     public void close() {
-        closed = true;
+        Sam2Model.Features untaken;
+        synchronized (this) {
+            closed = true;
+            untaken = aheadDone;
+            aheadDone = null;
+        }
+        if (untaken != null) {
+            untaken.close();
+        }
         if (ahead != null) {
-            // A queued encode never starts; a running one closes its own result (it sees closed).
+            // One that has not started never will (a running one is not interrupted; see above).
             ahead.task().cancel(false);
-            if (ahead.task().isDone() && !ahead.task().isCancelled()) {
-                try {
-                    Sam2Model.Features f = ahead.task().get();
-                    if (f != null) {
-                        f.close();
-                    }
-                } catch (java.util.concurrent.ExecutionException | InterruptedException ignored) {
-                    // it failed or was interrupted: nothing to give back
-                }
-            }
             ahead = null;
         }
         objects.clear();

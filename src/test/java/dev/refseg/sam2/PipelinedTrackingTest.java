@@ -91,8 +91,9 @@ class PipelinedTrackingTest {
 
         @Override
         public Features encode(int frameIdx, java.nio.FloatBuffer image) {
+            Features f = real.encode(frameIdx, image); // counted once made: a refused encode hands out none
             open.incrementAndGet();
-            return new Counted(real.encode(frameIdx, image), open, new boolean[1]);
+            return new Counted(f, open, new boolean[1]);
         }
 
         @Override
