@@ -38,6 +38,16 @@ import org.jboss.logging.Logger;
 @GlobalInterceptor
 @Singleton
 public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
+    /** Where the keys come from, e.g. " (file /keys/api-keys, 1 inline in refseg.auth.keys)". */
+    private static String sources(RefsegConfig.Auth auth, int inline) {
+        java.util.List<String> from = new java.util.ArrayList<>();
+        auth.keysFile().ifPresent(f -> from.add("file " + f));
+        if (inline > 0) {
+            from.add(inline + " inline in refseg.auth.keys");
+        }
+        return from.isEmpty() ? "" : " (" + String.join(", ", from) + ")";
+    }
+
     /** Services served without a key: the probes' health check. */
     public static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health");
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -88,8 +98,8 @@ public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
                     + "only; in production use refseg.auth.keys-file (e.g. a mounted Secret)", keys.inlineCount());
         }
         LOG.infof("API keys required on the gRPC port ('authorization: Bearer <key>' or 'x-api-key: <key>'): %d key(s)%s, "
-                + "fingerprints %s; open without a key: %s", keys.count(), auth.keysFile().map(f -> " (file " + f + ")")
-                .orElse(""), keys.fingerprints(), OPEN_SERVICES);
+                + "fingerprints %s; open without a key: %s", keys.count(), sources(auth, keys.inlineCount()),
+                keys.fingerprints(), OPEN_SERVICES);
     }
 
     /**

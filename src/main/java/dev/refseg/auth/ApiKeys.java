@@ -151,10 +151,12 @@ public final class ApiKeys {
                         keys.stream().map(ApiKeys::hexPrefix).toList());
             }
         } catch (IOException | IllegalArgumentException e) {
-            String problem = e instanceof IOException ? "cannot be read (" + e + ")" : e.getMessage();
+            // A bad line's message already names the file (digests' prefix); an unreadable file's does not.
+            String problem = e instanceof IOException ? KEYS_FILE + " (" + file + ") cannot be read (" + e + ")"
+                    : e.getMessage();
             if (!problem.equals(lastProblem)) {
                 lastProblem = problem;
-                LOG.warnf("%s (%s) %s; the keys read before stay in force", KEYS_FILE, file, problem);
+                LOG.warnf("%s; the keys read before stay in force", problem);
             }
         } finally {
             reading.unlock();

@@ -215,7 +215,7 @@ public final class ClientCli {
      * UNAUTHENTICATED without one; for UNAVAILABLE, the transport error behind it (a refused certificate
      * shows only there) and the transport used.
      */
-    private static String hint(Status status, ClientChannel to) {
+    static String hint(Status status, ClientChannel to) {
         if (status.getCode() == Status.Code.UNAUTHENTICATED && to.apiKey() == null) {
             return " (no API key was sent: give --api-key KEY, --api-key-file FILE or set " + ClientChannel.API_KEY_ENV + ")";
         }
@@ -223,10 +223,13 @@ public final class ClientCli {
             return "";
         }
         Throwable root = status.getCause();
-        while (root != null && root.getCause() != null) {
+        if (root == null) {
+            return ""; // sent by the server (e.g. a gateway whose sidecar is down): the connection itself is fine
+        }
+        while (root.getCause() != null) {
             root = root.getCause();
         }
-        return (root != null ? " (" + root.getMessage() + ")" : "")
+        return " (" + root.getMessage() + ")"
                 + (to.secure() ? " [over TLS]" : " [in plain text: give --tls or --ca-cert PEM for a TLS server]");
     }
 }

@@ -28,6 +28,17 @@ class ClientChannelTest {
     }
 
     @Test
+    void theTransportHintIsForConnectionsThatFailedNotForStatusesTheServerSent() {
+        ClientChannel plain = new ClientChannel("localhost:9000", null, false, null, null);
+        io.grpc.Status fromServer = io.grpc.Status.UNAVAILABLE.withDescription("the inference sidecar localhost:9100 is unavailable");
+        assertEquals("", ClientCli.hint(fromServer, plain), "a gateway's own status: the connection is fine");
+        io.grpc.Status refused = io.grpc.Status.UNAVAILABLE.withCause(new java.io.IOException("wrapper",
+                new java.net.ConnectException("Connection refused")));
+        assertEquals(" (Connection refused) [in plain text: give --tls or --ca-cert PEM for a TLS server]",
+                ClientCli.hint(refused, plain));
+    }
+
+    @Test
     void theSettingsPrintWithoutTheKey() {
         String printed = new ClientChannel("localhost:9000", "secret-key-41", false, null, null).toString();
         assertTrue(printed.contains("apiKey=(set)") && !printed.contains("secret-key-41"), printed);
