@@ -56,6 +56,10 @@ public final class OnlineSession implements AutoCloseable {
         }
     }
 
+    /** The most frames any online call has held unanswered, and the most its frame store held (tests). */
+    private static final java.util.concurrent.atomic.AtomicInteger MAX_PENDING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger MAX_HELD = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Start start;
     private final SharedMediaSession media;
     private final Settings settings;
@@ -159,6 +163,7 @@ public final class OnlineSession implements AutoCloseable {
         }
         metrics.frames(u.getFramesDecoded() - received);
         received = Math.max(received, u.getFramesDecoded());
+        MAX_PENDING.accumulateAndGet(received - answered, Math::max);
         last = u;
         notifyAll();
     }
@@ -246,6 +251,7 @@ public final class OnlineSession implements AutoCloseable {
             synchronized (this) {
                 maxHeld = Math.max(maxHeld, done.getFramesHeld());
             }
+            MAX_HELD.accumulateAndGet(done.getFramesHeld(), Math::max);
             for (MaskFrame m : done.getMasksList()) {
                 send(m);
             }
@@ -303,6 +309,22 @@ public final class OnlineSession implements AutoCloseable {
             s.setOrientation(u.getOrientation());
         }
         return s.setTotalMillis((System.nanoTime() - startedNanos) / 1e6).build();
+    }
+
+    /** Over all online calls since {@link #resetMaxPending}: the most frames received and not yet answered. */
+    public static int maxPendingSeen() {
+        return MAX_PENDING.get();
+    }
+
+    /** Over all online calls since {@link #resetMaxPending}: the most frames a sidecar frame store held. */
+    public static int maxHeldSeen() {
+        return MAX_HELD.get();
+    }
+
+    /** Starts {@link #maxPendingSeen} and {@link #maxHeldSeen} again (tests). */
+    public static void resetMaxPending() {
+        MAX_PENDING.set(0);
+        MAX_HELD.set(0);
     }
 
     /** The most frames the sidecar held at once, as its steps reported (for tests of bounded memory). */
