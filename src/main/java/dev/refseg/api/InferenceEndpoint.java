@@ -48,7 +48,8 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
     /** The requests that get a span of their own, named {@code inference/<op>} (e.g. {@code inference/track}). */
     static final Set<InferenceRequest.OpCase> SPANNED = EnumSet.of(InferenceRequest.OpCase.END_OF_INPUT,
             InferenceRequest.OpCase.RENDER_TILE, InferenceRequest.OpCase.DRAW_BOXES, InferenceRequest.OpCase.DETECT,
-            InferenceRequest.OpCase.TAG_AUDIO, InferenceRequest.OpCase.PREFETCH, InferenceRequest.OpCase.TRACK);
+            InferenceRequest.OpCase.TAG_AUDIO, InferenceRequest.OpCase.PREFETCH, InferenceRequest.OpCase.TRACK,
+            InferenceRequest.OpCase.BEGIN_LIVE);
 
     private final InferenceBackend local;
     private final Executor workers;
@@ -201,6 +202,11 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
                 case TAG_AUDIO -> reply.setLabels(media.tagAudio(r.getTagAudio()));
                 case PREFETCH -> reply.setPrefetched(media.prefetch(r.getPrefetch()));
                 case GET_STATUS -> reply.setIntake(media.status());
+                case BEGIN_LIVE -> {
+                    media.beginLive(r.getBeginLive());
+                    reply.setDone(Done.getDefaultInstance());
+                }
+                case TRACK_LIVE -> reply.setLiveStep(media.trackLive(r.getTrackLive()));
                 case TRACK -> {
                     long t0 = System.nanoTime();
                     media.track(r.getTrack(), m -> out.send(InferenceReply.newBuilder()

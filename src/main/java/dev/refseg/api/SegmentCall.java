@@ -7,6 +7,8 @@ import dev.refseg.inference.MediaSession;
 import dev.refseg.llm.AskedQuestions;
 import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
+import dev.refseg.segment.OnlineSession;
+import dev.refseg.segment.OnlineSettings;
 import dev.refseg.segment.SegmentSession;
 import dev.refseg.segment.SelectionParams;
 import dev.refseg.segment.SessionSlots;
@@ -31,6 +33,19 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
     /** The call's LLM questions, abandoned at once when the call ends early. */
     private final AskedQuestions questions = new AskedQuestions();
     private volatile SegmentSession session;
+    /** Online mode: the call's session instead of {@link #session}. */
+    private volatile OnlineSession online;
+
+    /**
+     * Where online calls' drivers run: one task per online call at a time, so the threads are bounded by
+     * the calls (refseg.limits.max-sessions); idle threads end.
+     */
+    private static final java.util.concurrent.ExecutorService DRIVERS = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "refseg-online");
+                t.setDaemon(true);
+                return t;
+            });
 
     SegmentCall(ServerCallStreamObserver<SegmentResponse> responses, Executor workers, RefsegConfig config,
             InferenceBackend inference, SessionSlots slots, SegmentMetrics metrics, SelectionLlm llm,
@@ -44,8 +59,18 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
 
     @Override
     protected void handle(SegmentRequest r) {
-        if (session == null && r.getPayloadCase() != SegmentRequest.PayloadCase.START) {
+        if (session == null && online == null && r.getPayloadCase() != SegmentRequest.PayloadCase.START) {
             throw Errors.invalid("start", "the first message must be start, got " + name(r.getPayloadCase()));
+        }
+        if (online != null) {
+            switch (r.getPayloadCase()) {
+                case START -> throw Errors.invalid("start", "sent twice; a stream has exactly one start, first");
+                case FRAME -> online.onFrame(r.getFrame());
+                case MEDIA -> online.onMedia(r.getMedia());
+                case AUDIO -> throw Errors.invalid("audio", "online mode takes text referents; audio is not read");
+                default -> throw Errors.invalid("payload", "the message carries nothing");
+            }
+            return;
         }
         switch (r.getPayloadCase()) {
             case START -> begin(r);
@@ -63,9 +88,11 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         Start start = r.getStart();
         StartValidator.validate(start);
         tagSession(start.getRequestTag());
-        // Said plainly rather than answered with offline masks the client did not ask for.
-        if (start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE) {
-            throw Errors.unimplemented("start.mode", "MODE_ONLINE is not available in this build yet; use MODE_OFFLINE");
+        boolean isOnline = start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE;
+        // LBRU names the sounding objects from the whole clip's audio, which a live stream never completes.
+        if (isOnline && start.hasAudio()) {
+            throw Errors.unimplemented("start.audio", "MODE_ONLINE takes text referents; audio referents need the "
+                    + "whole clip (use MODE_OFFLINE)");
         }
         if (start.hasText() && !inference.hasDetector()) {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
@@ -85,11 +112,20 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             audio = AudioParams.of(config.audio(), config.selection(), start.getAudio(), start.getOptions(),
                     llm.configured());
         }
+        OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
+                params != null ? params.windowFrames() : config.selection().windowFrames()) : null;
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
                 .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).setAudioTrack(audio != null)
-                .build();
+                .setOnline(isOnline).build();
         MediaSession media = inference.openSession(open);
+        if (isOnline) {
+            MediaSession shared = OnlineSession.shared(media);
+            Selection selection = params == null ? null : new TextSelection(start.getText(), params, shared, llm,
+                    out::send, out::isCancelled, questions);
+            online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
+            return;
+        }
         Selection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,
                 out::isCancelled, questions)
                 : audio != null ? new AudioSelection(audio, media, llm, out::send, out::isCancelled, questions,
@@ -99,6 +135,10 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
 
     @Override
     protected void inputComplete() {
+        if (online != null) {
+            online.onInputComplete();
+            return;
+        }
         if (session == null) {
             throw Errors.invalid("start", "the stream ended without a start message");
         }
@@ -112,10 +152,17 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         if (s != null) {
             s.abort();
         }
+        OnlineSession o = online;
+        if (o != null) {
+            o.abort();
+        }
     }
 
     @Override
     protected void release() {
+        if (online != null) {
+            online.close();
+        }
         if (session != null) {
             session.close();
         }

@@ -112,6 +112,24 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         serial.execute(io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(sessionId, work)));
     }
 
+    /**
+     * {@code work} as it should run on another thread of this call (an online call's driver): with the
+     * call's session id in the log MDC and the trace context of the caller.
+     */
+    protected Runnable inCallContext(Runnable work) {
+        String id = sessionId;
+        return io.opentelemetry.context.Context.current().wrap(() -> SessionLog.run(id, work));
+    }
+
+    /**
+     * Ends the call with the failure of work running outside its worker (an online call's driver), as if
+     * the worker had thrown it: a StatusRuntimeException as it is, IllegalArgumentException as
+     * INVALID_ARGUMENT, anything else as INTERNAL.
+     */
+    protected void failFromOutside(RuntimeException e) {
+        abort(toStatus(e));
+    }
+
     /** Takes one of the process's session slots (RESOURCE_EXHAUSTED when none is free). */
     protected void acquireSlot() {
         slots.acquire();

@@ -14,5 +14,6 @@ class ConfigChecks {
     void onStart(@Observes StartupEvent e, RefsegConfig config) {
         SelectionParams.checkDefaults(config.selection());
         dev.refseg.segment.AudioParams.checkDefaults(config.audio());
+        dev.refseg.segment.OnlineSettings.checkDefaults(config.online());
     }
 }

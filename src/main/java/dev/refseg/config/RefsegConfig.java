@@ -31,6 +31,8 @@ public interface RefsegConfig {
 
     Selection selection();
 
+    Online online();
+
     Audio audio();
 
     Shutdown shutdown();
@@ -299,6 +301,45 @@ public interface RefsegConfig {
         /** Answers kept, by (model, detail, prompt, image digest); 0 turns the cache off. */
         @WithDefault("512")
         int cacheEntries();
+    }
+
+    /** Online mode (Start.mode = MODE_ONLINE): overload policy and the bounds of a live stream. */
+    interface Online {
+        /** What happens when frames arrive faster than they are tracked (SegmentOptions.overload overrides it). */
+        @WithDefault("backpressure")
+        OverloadPolicy overload();
+
+        /**
+         * Frames that may wait to be tracked once the first window is out: backpressure holds the client
+         * beyond it, skip skips the oldest beyond it.
+         */
+        @WithDefault("32")
+        int maxBacklog();
+
+        /**
+         * Skip policy: most frames received and not yet answered (waiting for selection, tracking or a slow
+         * reader); beyond it the client is held in flow control too. At least the window plus max-backlog.
+         */
+        @WithDefault("512")
+        int maxPending();
+
+        /** Frames one tracking step handles before intake gets its turn on the session again. */
+        @WithDefault("4")
+        int stepFrames();
+
+        /** Frames kept before the next one to track (a recent window for re-selection); older ones are forgotten. */
+        @WithDefault("50")
+        int keepRecentFrames();
+
+        /** Conditioning frames kept per object; beyond it the oldest one that is not the first is dropped. */
+        @WithDefault("4")
+        int maxConditioningFrames();
+
+        /** The two overload policies. */
+        enum OverloadPolicy {
+            BACKPRESSURE,
+            SKIP
+        }
     }
 
     /** GPT-PS defaults (method.md §3–§5); SegmentOptions override them per call. */

@@ -26,6 +26,9 @@ import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
 import dev.refseg.sam2.TrackerState;
 import dev.refseg.v1.AudioChunk;
+import dev.refseg.v1.BeginLive;
+import dev.refseg.v1.LiveStep;
+import dev.refseg.v1.TrackLive;
 import dev.refseg.v1.CaptionTokens;
 import dev.refseg.v1.CaptionTokensRequest;
 import dev.refseg.v1.Candidates;
@@ -168,10 +171,11 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public MediaSession openSession(OpenSession request) {
         double fps = Fields.range("open.fps", request.getFps(), 0, 1000) > 0 ? request.getFps() : defaultFps;
-        IntakeSession intake = new IntakeSession(limits, maxMediaBytes, workRoot, fps,
-                media.withKeepStoredOrientation(request.getKeepStoredOrientation()), request.getAudioTrack());
+        IntakeSession intake = new IntakeSession(request.getOnline() ? limits.online() : limits, maxMediaBytes,
+                workRoot, fps, media.withKeepStoredOrientation(request.getKeepStoredOrientation()),
+                request.getAudioTrack());
         open.incrementAndGet();
-        return new Local(intake);
+        return new Local(intake, request.getOnline());
     }
 
     @Override
@@ -221,10 +225,14 @@ public final class LocalInference implements InferenceBackend {
     private final class Local implements MediaSession {
         private final IntakeSession intake;
         private final FeatureCache prefetched = new FeatureCache(prefetchFrames);
+        private final boolean online;
+        /** Online mode, once begin_live has run. */
+        private LiveTracking live;
         private boolean closed;
 
-        Local(IntakeSession intake) {
+        Local(IntakeSession intake, boolean online) {
             this.intake = intake;
+            this.online = online;
         }
 
         @Override
@@ -400,15 +408,9 @@ public final class LocalInference implements InferenceBackend {
                         prompt(state, request.getPrompts(i), "prompts[" + i + "]");
                     }
                     boolean prompted = request.getPromptsList().stream().anyMatch(p -> p.getFrameIndex() == start);
-                    tracker.propagate(state, prompted ? start : tracker.earliestPrompt(state), (t, dir, masks) -> {
-                        MaskFrame.Builder f = MaskFrame.newBuilder().setFrameIndex(t)
-                                .setTimestampUs(frames.timestampUs(t)).setDirection(dir);
-                        for (TrackedMask m : masks) {
-                            f.addObjects(MaskProtos.objectMask(m.objId(), m.encoded(), m.score(), m.present(),
-                                    request.getIncludePng()));
-                        }
-                        sink.accept(f.build());
-                    });
+                    tracker.propagate(state, prompted ? start : tracker.earliestPrompt(state), (t, dir, masks) ->
+                            sink.accept(LiveTracking.maskFrame(t, frames.timestampUs(t), dir, masks,
+                                    request.getIncludePng())));
                 } finally {
                     trackers.decrementAndGet();
                 }
@@ -417,6 +419,63 @@ public final class LocalInference implements InferenceBackend {
             } catch (Exception e) {
                 throw Errors.internal("tracking state could not be freed: " + e, e);
             }
+        }
+
+        @Override
+        public void beginLive(BeginLive request) {
+            if (!online) {
+                throw Errors.precondition("begin_live: the session was not opened online (open.online)");
+            }
+            if (live != null) {
+                throw Errors.precondition("begin_live: live tracking has already begun");
+            }
+            FrameStore frames = intake.frames();
+            if (frames.size() == 0) {
+                throw Errors.precondition("begin_live: no frame has been received");
+            }
+            int maxCond = request.getMaxConditioningFrames() == 0 ? 4
+                    : Fields.uint("begin_live.max_conditioning_frames", request.getMaxConditioningFrames(), 2, 64);
+            int keep = Fields.uint("begin_live.keep_recent_frames", request.getKeepRecentFrames(), 0, 10_000);
+            if (request.getPromptsCount() == 0) {
+                live = new LiveTracking(tracker, frames, null, () -> { }, 0, false, keep);
+                return;
+            }
+            int start = frame(request.getStartFrameIndex(), "begin_live.start_frame_index").index();
+            for (int i = 0; i < request.getPromptsCount(); i++) {
+                if (Fields.unsigned(request.getPrompts(i).getFrameIndex()) != start) {
+                    throw Errors.invalid("begin_live.prompts[" + i + "].frame_index", "is "
+                            + Fields.unsigned(request.getPrompts(i).getFrameIndex())
+                            + "; every prompt is on the start frame " + start);
+                }
+            }
+            int objects = (int) request.getPromptsList().stream().mapToInt(TrackPrompt::getObjectId).distinct().count();
+            AutoCloseable reserved = objectBudget.reserve("begin_live.prompts", objects);
+            TrackerState state = tracker.initLive(frames::get, frames.size(), intake.width(), intake.height(), maxCond);
+            trackers.incrementAndGet();
+            AutoCloseable release = () -> {
+                try (reserved; state) {
+                    trackers.decrementAndGet();
+                }
+            };
+            try {
+                for (int i = 0; i < request.getPromptsCount(); i++) {
+                    prompt(state, request.getPrompts(i), "begin_live.prompts[" + i + "]");
+                }
+            } catch (RuntimeException e) {
+                new LiveTracking(tracker, frames, state, release, start, false, keep).close();
+                throw e;
+            }
+            live = new LiveTracking(tracker, frames, state, release, start, request.getIncludePng(), keep);
+        }
+
+        @Override
+        public LiveStep trackLive(TrackLive request) {
+            if (live == null) {
+                throw Errors.precondition("track_live: live tracking has not begun (send begin_live first)");
+            }
+            int max = request.getMaxFrames() == 0 ? 8 : Fields.uint("track_live.max_frames", request.getMaxFrames(), 1, 256);
+            int backlog = Fields.uint("track_live.max_backlog", request.getMaxBacklog(), 0, 1 << 20);
+            return live.step(max, backlog);
         }
 
         /** Seeds one prompt after checking it as the public Prompt is checked (ids, frame, region within the frame). */
@@ -442,6 +501,9 @@ public final class LocalInference implements InferenceBackend {
         public synchronized void close() {
             if (!closed) {
                 closed = true;
+                if (live != null) {
+                    live.close();
+                }
                 prefetched.close();
                 intake.close();
                 open.decrementAndGet();

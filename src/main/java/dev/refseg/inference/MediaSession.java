@@ -65,6 +65,33 @@ public interface MediaSession extends AutoCloseable {
     void track(Track request, java.util.function.Consumer<MaskFrame> sink);
 
     /**
+     * Online mode: seeds live tracking with the prompts (all on {@code start_frame_index}) on the frames
+     * received so far; later {@link #trackLive} steps output the start frame, the backward fill to frame
+     * 0, then each received frame in order. From here on the session forgets frames no longer needed
+     * (all but {@code keep_recent_frames} before the oldest untracked one). With no prompts every frame
+     * gets an empty MaskFrame.
+     *
+     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming the BeginLive field out of range or a
+     *         prompt not on a received frame; FAILED_PRECONDITION when live tracking has already begun or no
+     *         frame was received; RESOURCE_EXHAUSTED past refseg.limits.max-tracked-objects
+     */
+    default void beginLive(dev.refseg.v1.BeginLive request) {
+        throw dev.refseg.errors.Errors.unimplemented("begin_live", "this media session has no live tracking");
+    }
+
+    /**
+     * Online mode: one bounded step, at most {@code max_frames} MaskFrames in output order (tracked, or
+     * skipped when the backlog exceeds {@code max_backlog}), from frames received so far; no masks when
+     * caught up. Short, so intake interleaves with it on the one-request-at-a-time session.
+     *
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION before {@link #beginLive}; INVALID_ARGUMENT
+     *         naming the TrackLive field out of range
+     */
+    default dev.refseg.v1.LiveStep trackLive(dev.refseg.v1.TrackLive request) {
+        throw dev.refseg.errors.Errors.unimplemented("track_live", "this media session has no live tracking");
+    }
+
+    /**
      * Unblocks whatever the session's owner waits on (a decoder behind on a full pipe, a decoder
      * finishing, an audio decode), from any thread, because the call is ending: the blocked method
      * returns with an error soon. Frees nothing; the owner still calls {@link #close()}. Idempotent.

@@ -301,6 +301,16 @@ public final class RemoteInference implements InferenceBackend {
         }
 
         @Override
+        public void beginLive(dev.refseg.v1.BeginLive request) {
+            call(InferenceRequest.newBuilder().setBeginLive(request));
+        }
+
+        @Override
+        public dev.refseg.v1.LiveStep trackLive(dev.refseg.v1.TrackLive request) {
+            return call(InferenceRequest.newBuilder().setTrackLive(request)).getLiveStep();
+        }
+
+        @Override
         public void abort() {
             aborted = true;
             requests.cancel("the call is ending", null);

@@ -29,6 +29,11 @@ import java.util.zip.Inflater;
  * </ul>
  * {@link #get} may be called from several threads at once; each read decodes with native helpers of its
  * own ({@link NativePool}).
+ * <p>
+ * A live stream (online mode) forgets the frames it no longer needs ({@link #forgetBefore}): their index
+ * entries go (the heap index holds only the frames kept) and, once the forgotten bytes at the start of the
+ * file pass {@link #compactAtBytes}, the kept frames are moved to the start and the file is cut, so neither
+ * the heap nor the scratch disk grows with the stream's length.
  */
 public final class FrameStore implements AutoCloseable {
     /** Per-frame kinds; codes from {@link #PICTURE} on are pictures of format {@code code - PICTURE}. */
@@ -49,6 +54,12 @@ public final class FrameStore implements AutoCloseable {
     /** Pixel formats of the pictures stored (a stream rarely has more than one). */
     private final List<PictureFormat> formats = new ArrayList<>();
     private int size;
+    /** The frame in slot 0 of the index arrays (frames before it have been forgotten). */
+    private int base;
+    /** Frames before this one were forgotten ({@link #forgetBefore}) and can no longer be read. */
+    private int forgotten;
+    /** Forgotten bytes at the start of the file that make {@link #forgetBefore} compact it. */
+    private long compactAtBytes = 64L << 20;
     private final Path file;
     private final FileChannel channel;
     private final ImageDecoder images;
@@ -157,8 +168,8 @@ public final class FrameStore implements AutoCloseable {
     }
 
     private void index(int index, long ts, int width, int height, byte code, Orientation t, int bytes) {
-        if (size == offset.length) {
-            int n = size * 2;
+        if (size - base == offset.length) {
+            int n = offset.length * 2;
             offset = Arrays.copyOf(offset, n);
             length = Arrays.copyOf(length, n);
             timestampUs = Arrays.copyOf(timestampUs, n);
@@ -166,15 +177,96 @@ public final class FrameStore implements AutoCloseable {
             kind = Arrays.copyOf(kind, n);
             turn = Arrays.copyOf(turn, n);
         }
-        offset[index] = end;
-        length[index] = bytes;
-        timestampUs[index] = ts;
-        widthHeight[2 * index] = width;
-        widthHeight[2 * index + 1] = height;
-        kind[index] = code;
-        turn[index] = turnCode(t);
+        int slot = index - base;
+        offset[slot] = end;
+        length[slot] = bytes;
+        timestampUs[slot] = ts;
+        widthHeight[2 * slot] = width;
+        widthHeight[2 * slot + 1] = height;
+        kind[slot] = code;
+        turn[slot] = turnCode(t);
         end += bytes;
         size++;
+    }
+
+    /**
+     * Forgets every frame before {@code index} (clamped to the frames added): they can no longer be read.
+     * Live streams call it as tracking moves on. Frees their index entries and, when the forgotten bytes
+     * at the start of the scratch file reach {@link #setCompactAtBytes}, moves the kept frames to the start
+     * and cuts the file. Must not run while another thread reads a kept frame (the session calls it from
+     * the thread that tracks, between reads).
+     *
+     * @throws UncheckedIOException when moving the kept frames fails
+     */
+    public synchronized void forgetBefore(int index) {
+        int n = Math.min(index, size);
+        if (n <= forgotten) {
+            return;
+        }
+        forgotten = n;
+        if (forgotten - base >= Math.max(256, (size - base) / 2)) {
+            int drop = forgotten - base;
+            int kept = size - forgotten;
+            System.arraycopy(offset, drop, offset, 0, kept);
+            System.arraycopy(length, drop, length, 0, kept);
+            System.arraycopy(timestampUs, drop, timestampUs, 0, kept);
+            System.arraycopy(widthHeight, 2 * drop, widthHeight, 0, 2 * kept);
+            System.arraycopy(kind, drop, kind, 0, kept);
+            System.arraycopy(turn, drop, turn, 0, kept);
+            base = forgotten;
+        }
+        compactFile();
+    }
+
+    /** Moves the kept frames to the start of the file once enough bytes before them are forgotten. */
+    private void compactFile() {
+        long keptFrom = forgotten < size ? offset[forgotten - base] : end;
+        if (keptFrom < compactAtBytes || aborted) {
+            return;
+        }
+        if (writer != null) {
+            if (writer.submitted() != size) {
+                return; // a picture is indexed but not yet queued: its place in the file is fixed; next time
+            }
+            writer.flush();
+        }
+        try {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, end - keptFrom)));
+            for (long from = keptFrom; from < end; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - from));
+                int n = channel.read(buf, from);
+                if (n < 0) {
+                    throw new IOException("frame store ends early");
+                }
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    channel.write(buf, from - keptFrom + buf.position());
+                }
+                from += n;
+            }
+            for (int i = forgotten - base; i < size - base; i++) {
+                offset[i] -= keptFrom;
+            }
+            end -= keptFrom;
+            channel.truncate(end);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot compact the frame store", e);
+        }
+    }
+
+    /** Forgotten bytes at the start of the file from which {@link #forgetBefore} compacts it (default 64 MiB). */
+    public synchronized void setCompactAtBytes(long bytes) {
+        this.compactAtBytes = bytes;
+    }
+
+    /** Frames that can still be read (added and not forgotten). */
+    public synchronized int held() {
+        return size - forgotten;
+    }
+
+    /** Index entries the heap holds now (kept frames plus forgotten ones not yet dropped), for tests. */
+    public synchronized int indexEntries() {
+        return size - base;
     }
 
     /** Frames added (a container picture may still be on its way to the file; {@link #get} waits for it). */
@@ -204,16 +296,18 @@ public final class FrameStore implements AutoCloseable {
         PictureWriter pending;
         PictureFormat format;
         synchronized (this) {
-            if (index < 0 || index >= size) {
-                throw new IndexOutOfBoundsException("frame " + index + " of " + size);
+            if (index < forgotten || index >= size) {
+                throw new IndexOutOfBoundsException("frame " + index + " of " + size
+                        + (index < forgotten && index >= 0 ? " was forgotten (the store keeps frames from " + forgotten + ")" : ""));
             }
-            off = offset[index];
-            len = length[index];
-            w = widthHeight[2 * index];
-            h = widthHeight[2 * index + 1];
-            code = kind[index];
-            t = fromTurnCode(turn[index]);
-            ts = timestampUs[index];
+            int slot = index - base;
+            off = offset[slot];
+            len = length[slot];
+            w = widthHeight[2 * slot];
+            h = widthHeight[2 * slot + 1];
+            code = kind[slot];
+            t = fromTurnCode(turn[slot]);
+            ts = timestampUs[slot];
             pending = code >= PICTURE ? writer : null;
             format = code >= PICTURE ? formats.get(code - PICTURE) : null;
         }
@@ -251,8 +345,12 @@ public final class FrameStore implements AutoCloseable {
         return bytes;
     }
 
+    /** Frame {@code index}'s presentation time in microseconds (a frame not forgotten). */
     public synchronized long timestampUs(int index) {
-        return timestampUs[index];
+        if (index < forgotten || index >= size) {
+            throw new IndexOutOfBoundsException("frame " + index + " is not held (frames " + forgotten + ".." + size + ")");
+        }
+        return timestampUs[index - base];
     }
 
     /** Waits until every container picture added is in the file; throws a write failure. */

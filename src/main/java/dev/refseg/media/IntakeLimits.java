@@ -13,6 +13,12 @@ public record IntakeLimits(int maxMessageBytes, int maxWidth, int maxHeight, int
     public static final String KEY_FRAMES = "refseg.limits.max-frames-per-session";
     public static final String KEY_AUDIO_SECONDS = "refseg.limits.max-audio-seconds";
 
+    /** The same limits for a live stream (online mode): no frame count, its memory is bounded instead. */
+    public IntakeLimits online() {
+        return new IntakeLimits(maxMessageBytes, maxWidth, maxHeight, Integer.MAX_VALUE, maxAudioSeconds,
+                mediaBufferBytes, mediaSeekWindowBytes);
+    }
+
     /**
      * Checks a frame's size. A frame fits when it fits either way up, so portrait video and photos are as
      * welcome as landscape ones of the same size.

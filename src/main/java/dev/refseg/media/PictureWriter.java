@@ -89,6 +89,11 @@ final class PictureWriter implements AutoCloseable {
     }
 
     /** Waits until everything submitted is written; throws a write failure. */
+    /** Pictures submitted so far, counted from the first frame of the store. */
+    synchronized int submitted() {
+        return submitted;
+    }
+
     synchronized void flush() {
         awaitWritten(submitted);
         throwIfFailed();

@@ -38,8 +38,13 @@ public final class MemoryBank {
 
     private final TreeMap<Integer, Entry> cond = new TreeMap<>();
     private final TreeMap<Integer, Entry> nonCond = new TreeMap<>();
+    /** The first conditioning frame ever added (kept by {@link #capConditioning}), or -1. */
+    private int initialConditioning = -1;
 
     public void addConditioning(Entry e) {
+        if (cond.isEmpty() && initialConditioning < 0) {
+            initialConditioning = e.frameIdx();
+        }
         cond.put(e.frameIdx(), e);
         nonCond.remove(e.frameIdx());
     }
@@ -68,12 +73,42 @@ public final class MemoryBank {
 
     public Selection select(int t, boolean reverse) {
         int dir = reverse ? -1 : 1;
+        return select(t, reverse, k -> nonCond.get(t - dir * k));
+    }
+
+    /**
+     * As {@link #select}, for a live stream whose tracker may skip frames: the memories and pointers are
+     * those of the nearest frames tracked before {@code t} (in tracking direction), whatever their
+     * distance, as SAM 2 would read them had the skipped frames never been in the video. Without skips
+     * this is the same selection as {@link #select}.
+     */
+    public Selection selectRecent(int t, boolean reverse) {
+        List<Entry> nearest = new ArrayList<>(MAX_OBJ_PTRS);
+        for (Entry e : behind(t, reverse, false).values()) {
+            if (nearest.size() == MAX_OBJ_PTRS - 1) {
+                break;
+            }
+            nearest.add(e);
+        }
+        return select(t, reverse, k -> k <= nearest.size() ? nearest.get(k - 1) : null);
+    }
+
+    /** The non-conditioning entries behind {@code t} in tracking direction, nearest first. */
+    private java.util.NavigableMap<Integer, Entry> behind(int t, boolean reverse, boolean inclusive) {
+        return reverse ? nonCond.tailMap(t, inclusive) : nonCond.headMap(t, inclusive).descendingMap();
+    }
+
+    /**
+     * The selection for frame t, given the non-conditioning entry {@code k} steps behind it (k = 1..15,
+     * null where there is none).
+     */
+    private Selection select(int t, boolean reverse, java.util.function.IntFunction<Entry> stepsBehind) {
         List<Entry> memories = new ArrayList<>(cond.values());
         List<Integer> index = new ArrayList<>();
         cond.values().forEach(e -> index.add(NUM_MASKMEM - 1));
         for (int tPos = 1; tPos < NUM_MASKMEM; tPos++) {
             int rel = NUM_MASKMEM - tPos;
-            Entry prev = nonCond.get(t - dir * rel);
+            Entry prev = stepsBehind.apply(rel);
             if (prev != null) {
                 memories.add(prev);
                 index.add(NUM_MASKMEM - tPos - 1);
@@ -90,7 +125,7 @@ public final class MemoryBank {
             diff = Math.abs(t - past.getKey());
         }
         for (int tDiff = 1; tDiff < MAX_OBJ_PTRS && pointers.size() < MAX_OBJ_PTRS; tDiff++) {
-            Entry e = nonCond.get(t - dir * tDiff);
+            Entry e = stepsBehind.apply(tDiff);
             if (e != null) {
                 pointers.add(e);
             }
@@ -110,5 +145,43 @@ public final class MemoryBank {
             boolean nearStart = f > keepFrom && f - keepFrom <= READ_WINDOW;
             return !readable && !nearStart;
         });
+    }
+
+    /**
+     * Live-stream eviction, called once frame {@code t} is done: keeps the 15 nearest non-conditioning
+     * memories at or behind t (all that {@link #selectRecent} can read next), and during the backward
+     * fill ({@code reverse}) also the 16 frames before {@code keepFrom}, the start frame, which the
+     * forward pass reads first. Everything else is dropped, so memory stays bounded however long the
+     * stream runs and however many frames are skipped.
+     */
+    public void evictRecent(int t, boolean reverse, int keepFrom) {
+        java.util.Set<Integer> keep = new java.util.HashSet<>();
+        for (Integer f : behind(t, reverse, true).keySet()) {
+            if (keep.size() == READ_WINDOW - 1) {
+                break;
+            }
+            keep.add(f);
+        }
+        nonCond.keySet().removeIf(f -> !keep.contains(f) && !(reverse && f < keepFrom && keepFrom - f <= READ_WINDOW));
+    }
+
+    /**
+     * Caps the conditioning frames at {@code max} (at least 2): the first one ever added stays, and the
+     * oldest of the others are dropped (a live stream re-seeded again and again keeps its first prompt
+     * and its latest ones).
+     *
+     * @return the frames dropped, oldest first
+     */
+    public List<Integer> capConditioning(int max) {
+        if (max < 2) {
+            throw new IllegalArgumentException("max conditioning frames must be at least 2, got " + max);
+        }
+        List<Integer> dropped = new ArrayList<>();
+        while (cond.size() > max) {
+            Integer oldest = cond.keySet().stream().filter(f -> f != initialConditioning).findFirst().orElseThrow();
+            cond.remove(oldest);
+            dropped.add(oldest);
+        }
+        return dropped;
     }
 }

@@ -66,6 +66,55 @@ public final class Sam2Tracker {
     }
 
     /**
+     * A tracking state for a live stream (online mode): frames keep arriving ({@link #received}) and are
+     * tracked one by one with {@link #trackLive}, possibly with gaps (skipped frames); memories are read by
+     * recency ({@link MemoryBank#selectRecent}) and trimmed to what SAM 2 reads, and each object keeps at
+     * most {@code maxConditioning} conditioning frames (its first and its latest), so the state stays
+     * bounded however long the stream runs. Prompts ({@link #addBox}, {@link #addMask}) may be added on any
+     * received frame at any time, e.g. to re-seed a lost object on a recent frame.
+     *
+     * @param frames          reads a received frame (frames already tracked may have been forgotten)
+     * @param received        frames received so far (at least 1)
+     * @param maxConditioning conditioning frames kept per object, at least 2
+     */
+    public TrackerState initLive(IntFunction<DecodedFrame> frames, int received, int width, int height,
+            int maxConditioning) {
+        if (maxConditioning < 2) {
+            throw new IllegalArgumentException("maxConditioning must be at least 2, got " + maxConditioning);
+        }
+        TrackerState s = new TrackerState(frames, received, width, height);
+        s.live = true;
+        s.maxConditioning = maxConditioning;
+        return s;
+    }
+
+    /** A live stream has received {@code frames} frames in all (never fewer than before). */
+    public void received(TrackerState s, int frames) {
+        s.numFrames = Math.max(s.numFrames, frames);
+    }
+
+    /**
+     * Live streams: every object's mask on received frame {@code t}, tracked in direction {@code reverse}
+     * (the backward fill of the buffered window) or forward; a prompted frame gives its prompt's mask.
+     * {@code start} is the first prompted frame, whose neighbours the bank keeps for the turn from the
+     * backward fill to the forward pass. Each frame is to be tracked at most once.
+     *
+     * @return one mask per object, in the order the objects were added
+     */
+    public List<TrackedMask> trackLive(TrackerState s, int t, boolean reverse, int start) {
+        if (!s.live) {
+            throw new IllegalStateException("trackLive needs a state made by initLive");
+        }
+        checkFrame(s, t);
+        return step(s, t, reverse, start);
+    }
+
+    /** Whether {@code t} is a prompted frame of some object (its masks are the prompts' own). */
+    public boolean isPrompted(TrackerState s, int t) {
+        return s.objects.values().stream().anyMatch(o -> o.promptMasks.containsKey(t));
+    }
+
+    /**
      * Runs the image encoder on one frame ahead of tracking and keeps the result in {@code cache}; false
      * when the cache is full (nothing is computed then).
      */
@@ -98,7 +147,7 @@ public final class Sam2Tracker {
             remember(s, objId, frameIdx, model.memory(f, out, true), out.objPtr(), present, true);
         }
         TrackedMask result = new TrackedMask(objId, mask, present ? iou : 0, present);
-        track(s, objId).promptMasks.put(frameIdx, result);
+        prompted(s, objId, frameIdx, result);
         return result;
     }
 
@@ -122,8 +171,17 @@ public final class Sam2Tracker {
             remember(s, objId, frameIdx, model.maskMemory(f, mask, out), out.objPtr(), true, true);
         }
         TrackedMask result = new TrackedMask(objId, EncodedMask.of(mask), 1f, true);
-        track(s, objId).promptMasks.put(frameIdx, result);
+        prompted(s, objId, frameIdx, result);
         return result;
+    }
+
+    /** Records a prompt's mask; in a live stream, drops the object's conditioning frames beyond the cap. */
+    private static void prompted(TrackerState s, int objId, int frameIdx, TrackedMask mask) {
+        TrackerState.ObjectTrack o = track(s, objId);
+        o.promptMasks.put(frameIdx, mask);
+        if (s.maxConditioning > 0) {
+            o.bank.capConditioning(s.maxConditioning).forEach(o.promptMasks::remove);
+        }
     }
 
     /** Tracks all objects through the video: forward from the earliest prompt, then backward to 0. */
@@ -204,14 +262,19 @@ public final class Sam2Tracker {
         for (TrackerState.ObjectTrack o : s.objects.values()) {
             TrackedMask prompted = o.promptMasks.get(t);
             out.add(prompted != null ? prompted : trackFrame(s, o, t, reverse));
-            o.bank.evict(t, reverse, start);
+            if (s.live) {
+                o.bank.evictRecent(t, reverse, start);
+            } else {
+                o.bank.evict(t, reverse, start);
+            }
         }
         return out;
     }
 
     private TrackedMask trackFrame(TrackerState s, TrackerState.ObjectTrack o, int t, boolean reverse) {
         Sam2Model.Features f = features(s, t);
-        try (Sam2Model.Decoded out = model.decodeTracked(f, o.bank.select(t, reverse), t, s.numFrames)) {
+        MemoryBank.Selection sel = s.live ? o.bank.selectRecent(t, reverse) : o.bank.select(t, reverse);
+        try (Sam2Model.Decoded out = model.decodeTracked(f, sel, t, s.live ? 0 : s.numFrames)) {
             boolean present = out.present();
             // An absent object (object score <= 0) gets an empty mask; the family stores its no-object memory.
             remember(s, o.objId, t, model.memory(f, out, false), out.objPtr(), present, false);

@@ -26,7 +26,15 @@ public final class TrackerState implements AutoCloseable {
 
     /** Where frames come from (decoded on demand; the store keeps them compressed). */
     final IntFunction<DecodedFrame> frames;
-    final int numFrames;
+    /** Frames in the video; for a live stream, the frames received so far (grows, see {@link #live}). */
+    int numFrames;
+    /**
+     * A live stream ({@link Sam2Tracker#initLive}): frames keep arriving and some may be skipped, so
+     * memories are read by recency rather than by distance, and conditioning frames are capped.
+     */
+    boolean live;
+    /** Live streams: most conditioning frames per object (0 = no cap). */
+    int maxConditioning;
     final int width;
     final int height;
     /** Objects by client id, in the order they were added. */
@@ -68,6 +76,11 @@ public final class TrackerState implements AutoCloseable {
 
     public boolean hasPrompts() {
         return objects.values().stream().anyMatch(o -> !o.promptMasks.isEmpty());
+    }
+
+    /** Conditioning memories held over all objects (capped in live streams). */
+    public int conditioningMemories() {
+        return objects.values().stream().mapToInt(o -> o.bank.conditioningCount()).sum();
     }
 
     /** Non-conditioning memories held over all objects (for tests of bounded memory). */

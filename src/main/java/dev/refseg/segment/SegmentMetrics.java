@@ -35,6 +35,33 @@ public class SegmentMetrics {
         framesOut.increment();
     }
 
+    /** Online mode: time from a call's Start to its first MaskFrame sent. */
+    public void onlineFirstMask(Duration d) {
+        Timer.builder("refseg.online.first.mask").description("Online mode: time from Start to the first mask sent")
+                .register(registry).record(d);
+    }
+
+    /** Online mode: one frame's lag, from its arrival to its MaskFrame being sent. */
+    public void onlineFrameLag(Duration d) {
+        Timer.builder("refseg.online.frame.lag").description("Online mode: time from a frame's arrival to its mask sent")
+                .register(registry).record(d);
+    }
+
+    /** Online mode: frames sent as skipped (overload policy skip). */
+    public void onlineFramesSkipped(int n) {
+        Counter.builder("refseg.online.frames.skipped").description("Online mode: frames skipped under overload")
+                .register(registry).increment(n);
+    }
+
+    /**
+     * Online mode: one re-acquisition attempt (the object lost, selection run again on a recent window);
+     * {@code found} whether it re-seeded the tracker.
+     */
+    public void onlineReacquisition(boolean found) {
+        Counter.builder("refseg.online.reacquisitions").description("Online mode: re-selections after the object was lost")
+                .tag("outcome", found ? "found" : "not_found").register(registry).increment();
+    }
+
     /** Frames per second of one tracking run. */
     public void trackingRate(int frames, Duration d) {
         if (frames > 0 && !d.isZero()) {

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * complete runs the stages and ends with a Summary. Reads top-down as the method does:
  * intake → (audio: tagging → LBRU →) key frames → candidates → key boxes ({@link TextSelection}, whose
  * key-frame questions start during intake, or {@link AudioSelection}) → propagation → summary. Events go
- * to {@code emit} as soon as each step has them. (The online mode is refused at Start until it lands.)
+ * to {@code emit} as soon as each step has them. Online mode ({@code Start.mode = MODE_ONLINE}) is
+ * {@link OnlineSession} instead.
  */
 public final class SegmentSession implements AutoCloseable {
     private final Start start;

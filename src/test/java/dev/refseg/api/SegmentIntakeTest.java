@@ -306,9 +306,10 @@ class SegmentIntakeTest {
     }
 
     @Test
-    void onlineModeIsRefusedPlainly() throws Exception {
-        assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText("the red disc")
-                .setMode(dev.refseg.v1.Mode.MODE_ONLINE)).build()), Status.Code.UNIMPLEMENTED, "start.mode",
+    void onlineModeRefusesAudioReferentsPlainly() throws Exception {
+        assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
+                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance())
+                .setMode(dev.refseg.v1.Mode.MODE_ONLINE)).build()), Status.Code.UNIMPLEMENTED, "start.audio",
                 "MODE_OFFLINE");
     }
 

@@ -1,0 +1,409 @@
+package dev.refseg.segment;
+
+import dev.refseg.inference.MediaSession;
+import dev.refseg.v1.BeginLive;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.LiveStep;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.MediaChunk;
+import dev.refseg.v1.Progress;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Stage;
+import dev.refseg.v1.StageTiming;
+import dev.refseg.v1.Start;
+import dev.refseg.v1.Summary;
+import dev.refseg.v1.TrackLive;
+import dev.refseg.v1.TrackPrompt;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * One Segment call in online mode (design.md, "online"): frames are taken in on the call's worker while a
+ * driver of its own chooses the object on the first window and then tracks live:
+ * <ol>
+ *   <li>buffer the first window ({@code windowFrames}, or fewer when the input ends first);</li>
+ *   <li>select on it ({@link Selection#finish}) while later frames keep arriving;</li>
+ *   <li>seed live tracking ({@code begin_live}) and send the start frame, the backward fill to frame 0,
+ *       then each frame as it is tracked ({@code track_live} steps of {@code stepFrames});</li>
+ *   <li>once the input is complete and every frame answered, the Summary.</li>
+ * </ol>
+ * Exactly one MaskFrame per frame: tracked, or skipped under the skip policy. Nothing grows without
+ * bound: intake waits (the client is then held by gRPC flow control) while too many frames are
+ * unanswered — {@code windowFrames + maxBacklog} until the window is out and {@code maxBacklog} after,
+ * with backpressure; {@code maxPending} with skip, whose sidecar skips the oldest untracked frames
+ * beyond {@code maxBacklog} — and the sidecar forgets frames no longer needed.
+ */
+public final class OnlineSession implements AutoCloseable {
+    /**
+     * @param skip            the overload policy: skip (true) or backpressure
+     * @param windowFrames    frames selection looks at (the key-frame window), at least 1
+     * @param maxBacklog      frames that may wait to be tracked, at least 1
+     * @param maxPending      skip: most frames unanswered before intake waits
+     * @param stepFrames      frames per tracking step, 1 to 256
+     * @param keepRecent      frames the sidecar keeps before the next to track
+     * @param maxConditioning conditioning frames kept per object, 2 to 64
+     */
+    public record Settings(boolean skip, int windowFrames, int maxBacklog, int maxPending, int stepFrames,
+            int keepRecent, int maxConditioning) {
+        /** Most frames received and not yet answered while the window is out / after. */
+        int pendingLimit(boolean windowOut) {
+            int before = windowFrames + maxBacklog;
+            return skip ? Math.max(maxPending, before) : windowOut ? maxBacklog : before;
+        }
+    }
+
+    /** The most frames any online call has held unanswered, and the most its frame store held (tests). */
+    private static final java.util.concurrent.atomic.AtomicInteger MAX_PENDING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger MAX_HELD = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final Start start;
+    private final SharedMediaSession media;
+    private final Settings settings;
+    private final SegmentMetrics metrics;
+    private final Consumer<SegmentResponse> emit;
+    /** Null without a referent: every frame then gets an empty MaskFrame. */
+    private final Selection selection;
+    /** Ends the call from the driver (its failure is the call's). */
+    private final Consumer<RuntimeException> fail;
+    private final long startedNanos = System.nanoTime();
+    /** Arrival time of the frames not yet answered, by frame index modulo its length. */
+    private final long[] arrivals;
+
+    // Guarded by this.
+    private int received;
+    private int answered;
+    private int skipped;
+    private boolean inputComplete;
+    private boolean stopping;
+    private boolean driverDone;
+    private boolean driverStarted;
+    private RuntimeException driverFailure;
+    private IntakeUpdate last = IntakeUpdate.getDefaultInstance();
+    private long firstMaskNanos;
+    private Selection.Outcome chosen;
+    private long trackingNanos;
+    private int maxHeld;
+
+    /**
+     * @param media     the call's media session (shared here between intake and the driver)
+     * @param emit      sends one response to the client; may block (flow control) or throw to stop
+     * @param selection how the object is chosen; null for none
+     * @param drivers   where the driver runs (one task per call)
+     * @param fail      ends the call with the driver's failure
+     */
+    public OnlineSession(Start start, MediaSession media, Settings settings, SegmentMetrics metrics,
+            Consumer<SegmentResponse> emit, Selection selection, Executor drivers, Consumer<RuntimeException> fail) {
+        this.start = start;
+        this.media = media instanceof SharedMediaSession s ? s : new SharedMediaSession(media);
+        this.settings = settings;
+        this.metrics = metrics;
+        this.emit = emit;
+        this.selection = selection;
+        this.fail = fail;
+        this.arrivals = new long[settings.pendingLimit(false) + 1];
+        drivers.execute(this::drive);
+        synchronized (this) {
+            driverStarted = true;
+        }
+    }
+
+    /** Wraps a media session so that intake and a selection can share it with the online driver. */
+    public static MediaSession shared(MediaSession media) {
+        return new SharedMediaSession(media);
+    }
+
+    // ---- intake (the call's worker) ------------------------------------------------------------
+
+    /** Takes one frame in; waits first while too many frames are unanswered (see the class comment). */
+    public void onFrame(Frame f) {
+        awaitRoom();
+        took(media.addFrame(f));
+    }
+
+    /** Takes container bytes in; waits first while too many frames are unanswered. */
+    public void onMedia(MediaChunk c) {
+        awaitRoom();
+        took(media.addMedia(c));
+    }
+
+    /** The client half-closed: waits until every frame is answered, then sends the Summary. */
+    public void onInputComplete() {
+        IntakeUpdate done = media.endOfInput();
+        synchronized (this) {
+            took(done);
+            inputComplete = true;
+            notifyAll();
+            while (!driverDone && !stopping) {
+                waitHere();
+            }
+            throwDriverFailure();
+        }
+        emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+                .setFramesDecoded(done.getFramesDecoded()).setWidth(done.getWidth()).setHeight(done.getHeight())
+                .setFps(done.getFps()).setInputComplete(true).setMessage("input complete")).build());
+        emit.accept(SegmentResponse.newBuilder().setSummary(summary(done)).build());
+    }
+
+    private synchronized void awaitRoom() {
+        while (!stopping && driverFailure == null
+                && received - answered >= settings.pendingLimit(answered >= settings.windowFrames())) {
+            waitHere();
+        }
+        throwDriverFailure();
+    }
+
+    private synchronized void took(IntakeUpdate u) {
+        long now = System.nanoTime();
+        for (int i = received; i < u.getFramesDecoded(); i++) {
+            arrivals[i % arrivals.length] = now;
+        }
+        metrics.frames(u.getFramesDecoded() - received);
+        received = Math.max(received, u.getFramesDecoded());
+        MAX_PENDING.accumulateAndGet(received - answered, Math::max);
+        last = u;
+        notifyAll();
+    }
+
+    // ---- the driver ------------------------------------------------------------------------------
+
+    private void drive() {
+        try {
+            int window = awaitWindow();
+            if (window > 0) {
+                List<TrackPrompt> prompts = select(window);
+                long t0 = System.nanoTime();
+                media.beginLive(BeginLive.newBuilder().addAllPrompts(prompts)
+                        .setStartFrameIndex(chosen == null ? 0 : chosen.startFrame())
+                        .setIncludePng(start.getOptions().getIncludePng())
+                        .setMaxConditioningFrames(settings.maxConditioning())
+                        .setKeepRecentFrames(settings.keepRecent()).build());
+                track();
+                synchronized (this) {
+                    trackingNanos = System.nanoTime() - t0;
+                }
+            }
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                driverFailure = e;
+            }
+            if (!isStopping()) {
+                fail.accept(e);
+            }
+        } catch (Error e) {
+            synchronized (this) {
+                driverFailure = dev.refseg.errors.Errors.ofError(e);
+            }
+            if (!isStopping()) {
+                fail.accept(driverFailure);
+            }
+        } finally {
+            synchronized (this) {
+                driverDone = true;
+                notifyAll();
+            }
+        }
+    }
+
+    /** Waits for the first window (or the end of a shorter input); the frames it spans, 0 for none. */
+    private synchronized int awaitWindow() {
+        while (!stopping && !inputComplete && received < settings.windowFrames()) {
+            waitHere();
+        }
+        checkStopping();
+        return Math.min(received, settings.windowFrames());
+    }
+
+    /** Runs the selection on the first {@code window} frames; the prompts to seed with (all on one frame). */
+    private List<TrackPrompt> select(int window) {
+        if (selection == null) {
+            return List.of();
+        }
+        emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+                .setFramesDecoded(window).setWidth(last.getWidth()).setHeight(last.getHeight()).setFps(last.getFps())
+                .setMessage("first window buffered: choosing the object while frames keep arriving")).build());
+        selection.onFramesDecoded(window);
+        Selection.Outcome outcome = selection.finish(window);
+        outcome.timings().forEach(t -> metrics.stage(SegmentSession.stageName(t.getStage()),
+                Duration.ofNanos((long) (t.getMillis() * 1e6))));
+        outcome.fallbacks().forEach(metrics::fallback);
+        synchronized (this) {
+            chosen = outcome;
+        }
+        // One window has one key frame: its key boxes are all on it.
+        return outcome.prompts().stream().filter(p -> p.getFrameIndex() == outcome.startFrame()).toList();
+    }
+
+    /** Live tracking until the input is complete and every frame is answered. */
+    private void track() {
+        TrackLive step = TrackLive.newBuilder().setMaxFrames(settings.stepFrames())
+                .setMaxBacklog(settings.skip() ? settings.maxBacklog() : 0).build();
+        while (true) {
+            int seen;
+            synchronized (this) {
+                checkStopping();
+                seen = received;
+            }
+            LiveStep done = media.trackLive(step);
+            synchronized (this) {
+                maxHeld = Math.max(maxHeld, done.getFramesHeld());
+            }
+            MAX_HELD.accumulateAndGet(done.getFramesHeld(), Math::max);
+            for (MaskFrame m : done.getMasksList()) {
+                send(m);
+            }
+            if (done.getMasksCount() == 0) {
+                synchronized (this) {
+                    if (inputComplete && received == seen) {
+                        return; // the sidecar had every frame and answered them all
+                    }
+                    while (!stopping && received == seen && !inputComplete) {
+                        waitHere();
+                    }
+                }
+            }
+        }
+    }
+
+    private void send(MaskFrame m) {
+        MaskFrame out = m.getSkipped() || chosen == null ? m : chosen.masks().apply(m);
+        emit.accept(SegmentResponse.newBuilder().setMask(out).build());
+        long now = System.nanoTime();
+        metrics.frameOut();
+        if (m.getSkipped()) {
+            metrics.onlineFramesSkipped(1);
+        }
+        synchronized (this) {
+            if (answered == 0) {
+                firstMaskNanos = now - startedNanos;
+                metrics.onlineFirstMask(Duration.ofNanos(firstMaskNanos));
+            }
+            if (m.getFrameIndex() < received && received - m.getFrameIndex() <= arrivals.length) {
+                metrics.onlineFrameLag(Duration.ofNanos(now - arrivals[m.getFrameIndex() % arrivals.length]));
+            }
+            answered++;
+            if (m.getSkipped()) {
+                skipped++;
+            }
+            notifyAll();
+        }
+    }
+
+    private Summary summary(IntakeUpdate u) {
+        Summary.Builder s;
+        synchronized (this) {
+            s = Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(answered).setFramesSkipped(skipped)
+                    .setFirstMaskMillis(firstMaskNanos / 1e6).setWidth(u.getWidth()).setHeight(u.getHeight())
+                    .setFps(u.getFps()).setPath(SelectionPath.SELECTION_PATH_NONE);
+            if (chosen != null) {
+                s.addAllTimings(chosen.timings()).addAllFallbacks(chosen.fallbacks()).setPath(chosen.path())
+                        .setObjects(chosen.objects()).setReferentNotFound(chosen.notFound())
+                        .addAllAdjustments(chosen.adjustments());
+            }
+            s.addTimings(StageTiming.newBuilder().setStage(Stage.STAGE_PROPAGATION).setMillis(trackingNanos / 1e6));
+        }
+        if (u.hasOrientation()) {
+            s.setOrientation(u.getOrientation());
+        }
+        return s.setTotalMillis((System.nanoTime() - startedNanos) / 1e6).build();
+    }
+
+    /** Over all online calls since {@link #resetMaxPending}: the most frames received and not yet answered. */
+    public static int maxPendingSeen() {
+        return MAX_PENDING.get();
+    }
+
+    /** Over all online calls since {@link #resetMaxPending}: the most frames a sidecar frame store held. */
+    public static int maxHeldSeen() {
+        return MAX_HELD.get();
+    }
+
+    /** Starts {@link #maxPendingSeen} and {@link #maxHeldSeen} again (tests). */
+    public static void resetMaxPending() {
+        MAX_PENDING.set(0);
+        MAX_HELD.set(0);
+    }
+
+    /** The most frames the sidecar held at once, as its steps reported (for tests of bounded memory). */
+    public synchronized int maxFramesHeld() {
+        return maxHeld;
+    }
+
+    /** Frames received and not yet answered now (for tests of bounded buffering). */
+    public synchronized int pending() {
+        return received - answered;
+    }
+
+    // ---- ending ----------------------------------------------------------------------------------
+
+    private void waitHere() {
+        try {
+            wait(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+
+    private synchronized boolean isStopping() {
+        return stopping;
+    }
+
+    private void checkStopping() {
+        if (stopping) {
+            throw io.grpc.Status.CANCELLED.withDescription("the call is being ended").asRuntimeException();
+        }
+    }
+
+    private void throwDriverFailure() {
+        if (driverFailure != null) {
+            throw driverFailure;
+        }
+        checkStopping();
+    }
+
+    public Start start() {
+        return start;
+    }
+
+    /** Unblocks intake and the driver from any thread: the call is ending. Frees nothing. */
+    public void abort() {
+        synchronized (this) {
+            stopping = true;
+            notifyAll();
+        }
+        media.abort();
+    }
+
+    /** Stops the driver (abandoning the selection's questions), waits for it, frees the media session. */
+    @Override
+    public void close() {
+        boolean running;
+        synchronized (this) {
+            stopping = true;
+            notifyAll();
+            running = driverStarted && !driverDone;
+        }
+        try {
+            if (selection != null) {
+                selection.close();
+            }
+            if (running) {
+                media.abort();
+                awaitDriver();
+            }
+        } finally {
+            media.close();
+        }
+    }
+
+    private synchronized void awaitDriver() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!driverDone && System.nanoTime() < deadline) {
+            waitHere();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.refseg.api;
+
+import com.google.protobuf.ByteString;
+import dev.refseg.eval.BoundaryF;
+import dev.refseg.eval.RegionJ;
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.mask.MaskProtos;
+import dev.refseg.synth.ClipGenerator;
+import dev.refseg.synth.ClipSpec;
+import dev.refseg.synth.Colour;
+import dev.refseg.synth.ObjectSpec;
+import dev.refseg.synth.Shape;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.ImageFormat;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.Mode;
+import dev.refseg.v1.ObjectMask;
+import dev.refseg.v1.SegmentOptions;
+import dev.refseg.v1.SegmentRequest;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SegmenterGrpc;
+import dev.refseg.v1.Start;
+import dev.refseg.v1.Summary;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A test client for online mode: streams a synthetic clip, rendered frame by frame (so any length fits),
+ * at a fixed rate as raw RGB frames, and reads the answers as they come (optionally slowly), scoring each
+ * mask against the ground truth as it arrives so nothing but counts is kept.
+ */
+final class LiveStream {
+    /** A red disc (the referent, object 0) and a blue square crossing the frame, 80x60 at 25 fps. */
+    static ClipSpec clip(int frames) {
+        return new ClipSpec(80, 60, frames, 25, List.of(
+                new ObjectSpec(Shape.DISC, Colour.RED, 7, 20, 20, 0.7, 0.35, 7, 73, 7, 53, 0, 0),
+                new ObjectSpec(Shape.SQUARE, Colour.BLUE, 6, 60, 40, -0.5, 0.25, 6, 74, 6, 54, 1, 0)),
+                false, 5);
+    }
+
+    static final SegmentOptions WINDOW = SegmentOptions.newBuilder().setWindowFrames(30).setFramesPerWindow(5)
+            .setFrameStep(6).build();
+
+    /** What one stream gave. */
+    static final class Result {
+        Status status;
+        Summary summary;
+        int masks;
+        int skipped;
+        int duplicates;
+        boolean[] seen;
+        double jSum;
+        double fSum;
+        int scored;
+        /** Output order checks: first the prompt frame, then backward, then live in order. */
+        String orderProblem;
+        long firstMaskNanos;
+        final List<String> skipReasons = new ArrayList<>();
+
+        double meanJf() {
+            return scored == 0 ? 0 : (jSum / scored + fSum / scored) / 2;
+        }
+
+        int missing() {
+            int n = 0;
+            for (boolean b : seen) {
+                n += b ? 0 : 1;
+            }
+            return n;
+        }
+    }
+
+    private final ClipSpec spec;
+    private final SegmentOptions options;
+    private final String referent;
+
+    LiveStream(ClipSpec spec, String referent, SegmentOptions options) {
+        this.spec = spec;
+        this.referent = referent;
+        this.options = options;
+    }
+
+    /**
+     * Streams every frame, one each {@code periodNanos} (0: as fast as flow control lets), reading each
+     * answer after {@code readDelayNanos}; returns once the call ended. {@code afterFrame} runs after each
+     * frame is sent (e.g. to sample a gauge, or cancel).
+     */
+    Result run(StreamClient client, long periodNanos, long readDelayNanos, java.util.function.IntPredicate afterFrame)
+            throws InterruptedException {
+        Result r = new Result();
+        r.seen = new boolean[spec.frames()];
+        CountDownLatch done = new CountDownLatch(1);
+        long t0 = System.nanoTime();
+        ClientCallStreamObserver<SegmentRequest>[] requests = new ClientCallStreamObserver[1];
+        ClientResponseObserver<SegmentRequest, SegmentResponse> responses = new ClientResponseObserver<>() {
+            private int lastLive = -1;
+            private boolean backwardOver;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<SegmentRequest> stream) {
+                requests[0] = stream;
+                stream.disableAutoRequestWithInitial(1);
+            }
+
+            @Override
+            public void onNext(SegmentResponse e) {
+                if (e.hasMask()) {
+                    take(r, e.getMask());
+                } else if (e.hasSummary()) {
+                    r.summary = e.getSummary();
+                }
+                if (readDelayNanos > 0) {
+                    LockSupport.parkNanos(readDelayNanos);
+                }
+                requests[0].request(1);
+            }
+
+            private void take(Result r, MaskFrame m) {
+                int i = m.getFrameIndex();
+                if (r.masks == 0) {
+                    r.firstMaskNanos = System.nanoTime() - t0;
+                }
+                r.masks++;
+                if (r.seen[i]) {
+                    r.duplicates++;
+                }
+                r.seen[i] = true;
+                switch (m.getDirection()) {
+                    case PASS_DIRECTION_BACKWARD -> {
+                        if (backwardOver) {
+                            order(r, "backward frame " + i + " after live frames");
+                        }
+                    }
+                    case PASS_DIRECTION_LIVE, PASS_DIRECTION_UNSPECIFIED -> {
+                        backwardOver = true;
+                        if (i <= lastLive) {
+                            order(r, "live frame " + i + " after " + lastLive);
+                        }
+                        lastLive = i;
+                    }
+                    default -> {
+                    }
+                }
+                if (m.getSkipped()) {
+                    r.skipped++;
+                    if (r.skipReasons.size() < 3) {
+                        r.skipReasons.add(m.getSkipReason());
+                    }
+                    return;
+                }
+                ClipGenerator.RenderedFrame truth = ClipGenerator.frame(spec, i);
+                BinaryMask predicted = BinaryMask.empty(spec.height(), spec.width());
+                for (ObjectMask om : m.getObjectsList()) {
+                    if (om.getObjectId() == 1) {
+                        predicted = MaskProtos.fromRle(om.getRle(), "rle");
+                    }
+                }
+                r.jSum += RegionJ.of(predicted, truth.truth().get(0));
+                r.fSum += BoundaryF.of(predicted, truth.truth().get(0));
+                r.scored++;
+            }
+
+            private void order(Result r, String problem) {
+                if (r.orderProblem == null) {
+                    r.orderProblem = problem;
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                r.status = Status.fromThrowable(t);
+                done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                r.status = Status.OK;
+                done.countDown();
+            }
+        };
+        SegmenterGrpc.newStub(client.channel).segment(responses);
+        requests[0].onNext(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText(referent)
+                .setMode(Mode.MODE_ONLINE).setOptions(options)).build());
+        long next = System.nanoTime();
+        for (int i = 0; i < spec.frames() && done.getCount() > 0; i++) {
+            if (periodNanos > 0) {
+                LockSupport.parkNanos(next - System.nanoTime());
+                next += periodNanos;
+            }
+            while (!requests[0].isReady() && done.getCount() > 0) {
+                LockSupport.parkNanos(200_000); // the server holds us back: flow control
+            }
+            requests[0].onNext(SegmentRequest.newBuilder().setFrame(frame(i)).build());
+            if (!afterFrame.test(i)) {
+                requests[0].cancel("test cancels", null);
+                return r;
+            }
+        }
+        requests[0].onCompleted();
+        if (!done.await(300, TimeUnit.SECONDS)) {
+            throw new AssertionError("the stream did not end; masks so far " + r.masks);
+        }
+        return r;
+    }
+
+    private Frame frame(int i) {
+        ClipGenerator.RenderedFrame f = ClipGenerator.frame(spec, i);
+        return Frame.newBuilder().setIndex(i).setTimestampUs(i * 40_000L).setFormat(ImageFormat.IMAGE_FORMAT_RGB24)
+                .setWidth(spec.width()).setHeight(spec.height()).setData(ByteString.copyFrom(f.rgb())).build();
+    }
+}
