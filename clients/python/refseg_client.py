@@ -7,12 +7,15 @@ Stubs are generated from ../../proto at first use (Debian: python3-grpcio, pytho
         --mp4 clip.mp4 [--wav audio.wav] [--frames DIR] [--masks OUT_DIR]
     python3 clients/python/refseg_client.py --audio --mp4 clip.mp4 --wav audio.wav --masks OUT_DIR
     python3 clients/python/refseg_client.py --describe --wav audio.wav --frames DIR
+    python3 clients/python/refseg_client.py --online --text "the red disc" --frames DIR [--max-resumes 5]
     REFSEG_API_KEY=KEY python3 clients/python/refseg_client.py --ca-cert ca.pem --target host:9000 ...
 
 Prints one line per event; with --masks, writes each received mask as OUT_DIR/<object>/<frame>.png (and
 for --audio the union of the sounding objects as OUT_DIR/sounding/<frame>.png). --describe names what
 makes the sound in audio.wav, looking at 5 frames of DIR spread over the video. A call that fails ends
-with "status CODE: details" on stderr and exit code 1.
+with "status CODE: details" on stderr and exit code 1. --online streams the frames in MODE_ONLINE and, when the
+stream is cut (UNAVAILABLE, CANCELLED, DEADLINE_EXCEEDED: e.g. Knative's request timeout), resumes it on a new
+call from the last mask received (Start.resume), with backoff, at most --max-resumes times in a row.
 
 The API key (--api-key, else REFSEG_API_KEY) is sent on every call as 'authorization: Bearer KEY';
 --tls uses TLS with gRPC's default roots, --ca-cert PEM with the CAs of that file.
@@ -112,6 +115,123 @@ def segment(target, request_iter, timeout=600, api_key=None, tls=False, ca_cert=
         stub = segmenter_pb2_grpc.SegmenterStub(channel)
         for event in stub.Segment(request_iter, timeout=timeout, metadata=metadata):
             yield event
+
+
+# How a cut stream ends: Knative's request timeout, a pod going away, a dropped connection or our own deadline.
+RESUMABLE = ("UNAVAILABLE", "CANCELLED", "DEADLINE_EXCEEDED")
+
+
+def frame_files(frames_dir):
+    """The JPEG/PNG files of a folder, in name order (frame i is the i-th)."""
+    return [os.path.join(frames_dir, p) for p in sorted(os.listdir(frames_dir))
+            if p.lower().endswith((".jpg", ".jpeg", ".png"))]
+
+
+def online_requests(text, pictures, resume=None, options=None):
+    """An online call's request stream: Start (MODE_ONLINE, with resume when given), then the frames.
+
+    pictures: a sequence whose item i is frame i's picture (JPEG/PNG bytes, or the path of such a file).
+    A resumed stream sends the key frame's picture (when resume has key masks), the last frame's, then the
+    frames after it, keeping the old numbering (segmenter.proto, Resume)."""
+    media_pb2, segmenter_pb2, _ = load_stubs()
+    start = segmenter_pb2.Start(text=text, mode=segmenter_pb2.MODE_ONLINE, options=options, resume=resume)
+    yield segmenter_pb2.SegmentRequest(start=start)
+    order = range(len(pictures))
+    if resume is not None:
+        seeds = [resume.key_frame_index] if resume.key_masks else []
+        order = seeds + [resume.last_frame_index] + list(range(resume.last_frame_index + 1, len(pictures)))
+    for i in order:
+        data = pictures[i]
+        if isinstance(data, str):
+            with open(data, "rb") as f:
+                data = f.read()
+        yield segmenter_pb2.SegmentRequest(frame=media_pb2.Frame(index=i, data=data))
+
+
+class ResumePoint:
+    """What an online client keeps to resume a cut stream: the frames answered so far as a prefix (every
+    frame up to `done` has its MaskFrame; later ones that came early, e.g. during the backward fill, are
+    held until the prefix reaches them), the last frame of that prefix with an object's pixels, and the
+    key (prompted) frame's MaskFrame. Bounded however long the stream runs."""
+
+    def __init__(self):
+        self.done = -1
+        self.early = {}
+        self.last = None
+        self.key = None
+
+    def take(self, mask):
+        """Records a MaskFrame; False when that frame was answered already (a resumed stream may answer
+        again frames a cut stream had answered ahead of the prefix)."""
+        i = mask.frame_index
+        if i <= self.done or i in self.early:
+            return False
+        from refseg.v1 import masks_pb2
+        if mask.direction == masks_pb2.PASS_DIRECTION_PROMPT:  # the key frame
+            self.key = mask
+        self.early[i] = mask
+        while self.done + 1 in self.early:
+            self.done += 1
+            m = self.early.pop(self.done)
+            if any(o.present for o in m.objects):
+                self.last = m
+        return True
+
+    def resume(self):
+        """The Resume to send, or None when no answered frame of the prefix shows an object."""
+        if self.last is None:
+            return None
+        from refseg.v1 import segmenter_pb2
+        r = segmenter_pb2.Resume(last_frame_index=self.last.frame_index)
+        ids = set()
+        for o in self.last.objects:
+            if o.present:
+                r.last_masks.add(object_id=o.object_id, rle=o.rle)
+                ids.add(o.object_id)
+        if self.key is not None and self.key.frame_index < self.last.frame_index:
+            r.key_frame_index = self.key.frame_index
+            for o in self.key.objects:
+                if o.object_id in ids:
+                    r.key_masks.add(object_id=o.object_id, rle=o.rle)
+        return r
+
+
+def segment_online(target, text, pictures, options=None, timeout=600, max_resumes=5, backoff_s=1.0,
+                   api_key=None, tls=False, ca_cert=None, sleep=None, on_resume=None):
+    """An online Segment call over the pictures that resumes by itself when the stream is cut.
+
+    Yields the server's events, each frame's MaskFrame exactly once (in the old numbering across resumes).
+    When the stream ends UNAVAILABLE, CANCELLED or DEADLINE_EXCEEDED (e.g. Knative's request timeout), it
+    waits (backoff_s, doubled each time up to 30 s), opens a new call with Start.resume from the last
+    MaskFrame received and sends the remaining frames; the server selects nothing again (no LLM). It
+    gives up (raising the last grpc.RpcError) after max_resumes cuts in a row without a new mask, or when
+    no frame answered so far shows an object (there is nothing to resume from). on_resume(attempt, resume,
+    error) is called before each new call."""
+    import grpc
+    import time
+    sleep = sleep or time.sleep
+    point = ResumePoint()
+    failures = 0
+    resume = None
+    while True:
+        progressed = False
+        try:
+            for event in segment(target, online_requests(text, pictures, resume, options), timeout, api_key, tls,
+                                 ca_cert):
+                if event.WhichOneof("event") == "mask":
+                    if not point.take(event.mask):
+                        continue
+                    progressed = True
+                yield event
+            return
+        except grpc.RpcError as e:
+            failures = 0 if progressed else failures + 1
+            resume = point.resume()
+            if e.code().name not in RESUMABLE or failures >= max_resumes or resume is None:
+                raise
+            if on_resume:
+                on_resume(failures + 1, resume, e)
+            sleep(min(backoff_s * 2 ** failures, 30.0))
 
 
 def describe(target, wav, frame_files, indices=None, max_objects=0, timeout=600, api_key=None, tls=False,
@@ -264,6 +384,10 @@ def main():
     ap.add_argument("--frames", help="folder of JPEG/PNG frames, in name order")
     ap.add_argument("--wav", help="audio file to send with the video")
     ap.add_argument("--masks", help="folder to write received masks to")
+    ap.add_argument("--online", action="store_true",
+                    help="MODE_ONLINE over --frames: masks as frames go; a cut stream is resumed from the last mask")
+    ap.add_argument("--max-resumes", type=int, default=5,
+                    help="online: most cuts in a row without a new mask before giving up (default 5)")
     args = ap.parse_args()
     if args.api_key is not None and not (args.api_key and all(0x20 < ord(c) < 0x7F for c in args.api_key)):
         ap.error("the API key (--api-key or $%s) must be printable ASCII without spaces" % API_KEY_ENV)
@@ -297,8 +421,19 @@ def run(ap, args):
         return
     if not args.mp4 and not args.frames:
         ap.error("give --mp4 or --frames")
-    for event in segment(args.target, requests(args.text, args.mp4, args.frames, args.wav, audio_objects=args.objects),
-                         **access):
+    if args.online:
+        if not args.text or not args.frames or args.mp4 or args.wav:
+            ap.error("--online takes --text and --frames (no --mp4, --wav)")
+
+        def said(attempt, resume, error):
+            print("resuming after frame %d (attempt %d): the stream ended %s" % (resume.last_frame_index, attempt,
+                                                                               error.code().name), file=sys.stderr)
+        events = segment_online(args.target, args.text, frame_files(args.frames), max_resumes=args.max_resumes,
+                                on_resume=said, **access)
+    else:
+        events = segment(args.target, requests(args.text, args.mp4, args.frames, args.wav, audio_objects=args.objects),
+                         **access)
+    for event in events:
         kind = event.WhichOneof("event")
         print(kind, str(getattr(event, kind)).replace("\n", " "))
         if kind == "mask" and args.masks and event.mask.HasField("sounding"):

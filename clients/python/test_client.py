@@ -233,6 +233,111 @@ class PlainTextKeyTest(unittest.TestCase):
         self.assertIn("must be printable ASCII without spaces", bad.stderr)
 
 
+class OnlineResumeTest(unittest.TestCase):
+    """The online client resumes a cut stream by itself. The server is a stand-in Segmenter (no refseg
+    needed) that answers each frame with a mask tagged by its index, cuts each call after CUT masks as
+    Knative's request timeout does (UNAVAILABLE), and records every call's Start and frame indices, so the
+    tests check what a resumed call sends: the last mask received, the key frame's, the seed pictures and
+    the remaining frames in the old numbering."""
+    FRAMES = 25
+    CUT = 8
+
+    @classmethod
+    def setUpClass(cls):
+        _, segmenter_pb2, segmenter_grpc = rc.load_stubs()
+        from refseg.v1 import masks_pb2
+        cls.calls = calls = []
+        cls.mode = {}
+
+        def mask(i, direction):
+            rle = masks_pb2.RleMask(size=[2, 2], counts="frame-%d" % i)
+            return segmenter_pb2.SegmentResponse(mask=masks_pb2.MaskFrame(frame_index=i, direction=direction,
+                objects=[masks_pb2.ObjectMask(object_id=1, rle=rle, present=i != 11)]))
+
+        class Segmenter(segmenter_grpc.SegmenterServicer):
+            def Segment(self, request_iterator, context):
+                start = next(request_iterator).start
+                call = {"start": start, "frames": []}
+                calls.append(call)
+                seeds = (2 if start.resume.key_masks else 1) if start.HasField("resume") else 0
+                sent = 0
+                cut_after = self_mode["resumed_cut_after" if seeds else "cut_after"]
+                for r in request_iterator:
+                    call["frames"].append(r.frame.index)
+                    if len(call["frames"]) <= seeds:
+                        continue  # seed pictures get no MaskFrame
+                    if sent == cut_after:
+                        context.abort(self_mode["cut_with"], "request timeout")
+                    first = not start.HasField("resume") and sent == 0
+                    yield mask(r.frame.index, masks_pb2.PASS_DIRECTION_PROMPT if first
+                               else masks_pb2.PASS_DIRECTION_LIVE)
+                    sent += 1
+
+        self_mode = cls.mode
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        segmenter_grpc.add_SegmenterServicer_to_server(Segmenter(), cls.server)
+        cls.target = "localhost:%d" % cls.server.add_insecure_port("localhost:0")
+        cls.server.start()
+        cls.pictures = [b"picture %d" % i for i in range(cls.FRAMES)]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(None)
+
+    def setUp(self):
+        del self.calls[:]
+        self.mode.update(cut_with=grpc.StatusCode.UNAVAILABLE, cut_after=self.CUT, resumed_cut_after=self.CUT)
+        self.waits = []
+        self.resumes = []
+
+    def run_online(self, **kw):
+        return list(rc.segment_online(self.target, "the red disc", self.pictures, sleep=self.waits.append,
+                                      on_resume=lambda n, r, e: self.resumes.append((n, r.last_frame_index)), **kw))
+
+    def test_a_cut_stream_is_resumed_from_the_last_mask_until_every_frame_is_answered(self):
+        events = self.run_online()
+        indices = [e.mask.frame_index for e in events if e.WhichOneof("event") == "mask"]
+        self.assertEqual(list(range(self.FRAMES)), indices, "every frame once, in the old numbering")
+        self.assertEqual(4, len(self.calls))  # 8 + 8 + 8 + 1 masks
+        first, second, third = self.calls[0], self.calls[1], self.calls[2]
+        self.assertFalse(first["start"].HasField("resume"))
+        self.assertEqual(rc.load_stubs()[1].MODE_ONLINE, second["start"].mode)
+        resume = second["start"].resume
+        self.assertEqual(7, resume.last_frame_index)
+        self.assertEqual([(1, "frame-7")], [(m.object_id, m.rle.counts) for m in resume.last_masks])
+        self.assertEqual(0, resume.key_frame_index)
+        self.assertEqual([(1, "frame-0")], [(m.object_id, m.rle.counts) for m in resume.key_masks])
+        self.assertEqual([0, 7, 8, 9], second["frames"][:4], "key picture, last picture, then the frames after it")
+        # Frame 11's object is absent: the third call resumes from frame 15, the last one showing it.
+        self.assertEqual(15, third["start"].resume.last_frame_index)
+        self.assertEqual([(1, 7), (1, 15), (1, 23)], self.resumes)
+        self.assertEqual([1.0, 1.0, 1.0], self.waits, "the backoff starts again after each call that made progress")
+
+    def test_cuts_without_progress_give_up_after_max_resumes_with_backoff(self):
+        self.mode.update(cut_after=0)
+        with self.assertRaises(grpc.RpcError) as err:
+            self.run_online(max_resumes=3)
+        self.assertEqual(grpc.StatusCode.UNAVAILABLE, err.exception.code())
+        self.assertEqual(1, len(self.calls), "nothing to resume from: no mask was received")
+        self.mode.update(cut_after=self.CUT, resumed_cut_after=0)  # resumed calls are cut before a mask
+        del self.calls[:]
+        got = []
+        with self.assertRaises(grpc.RpcError):
+            for e in rc.segment_online(self.target, "the red disc", self.pictures, max_resumes=3,
+                                       sleep=self.waits.append):
+                got.append(e)
+        self.assertEqual(self.CUT, len(got))
+        self.assertEqual(1 + 3, len(self.calls))
+        self.assertEqual([1.0, 2.0, 4.0], self.waits)
+
+    def test_errors_other_than_a_cut_are_not_retried(self):
+        self.mode.update(cut_with=grpc.StatusCode.INVALID_ARGUMENT)
+        with self.assertRaises(grpc.RpcError) as err:
+            self.run_online()
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, err.exception.code())
+        self.assertEqual(1, len(self.calls))
+
+
 @unittest.skipUnless(os.environ.get("REFSEG_SECURED_TARGET"), "REFSEG_SECURED_TARGET (refseg with API keys and TLS) unset")
 class SecuredServerTest(unittest.TestCase):
     """refseg with API keys and TLS (a self-signed certificate): the key and the CA are both needed."""

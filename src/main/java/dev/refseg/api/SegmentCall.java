@@ -9,6 +9,7 @@ import dev.refseg.llm.SelectionLlm;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.OnlineSession;
 import dev.refseg.segment.OnlineSettings;
+import dev.refseg.segment.ResumeSeed;
 import dev.refseg.segment.SegmentSession;
 import dev.refseg.segment.SelectionParams;
 import dev.refseg.segment.SessionSlots;
@@ -35,6 +36,8 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
     private volatile SegmentSession session;
     /** Online mode: the call's session instead of {@link #session}. */
     private volatile OnlineSession online;
+    /** Online mode, Start.resume: the client's seed, which also renumbers the frames. */
+    private ResumeSeed resume;
 
     /**
      * Where online calls' drivers run: one task per online call at a time, so the threads are bounded by
@@ -65,7 +68,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         if (online != null) {
             switch (r.getPayloadCase()) {
                 case START -> throw Errors.invalid("start", "sent twice; a stream has exactly one start, first");
-                case FRAME -> online.onFrame(r.getFrame());
+                case FRAME -> online.onFrame(resume == null ? r.getFrame() : resume.inbound(r.getFrame()));
                 case MEDIA -> online.onMedia(r.getMedia());
                 case AUDIO -> throw Errors.invalid("audio", "online mode takes text referents; audio is not read");
                 default -> throw Errors.invalid("payload", "the message carries nothing");
@@ -112,8 +115,11 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             audio = AudioParams.of(config.audio(), config.selection(), start.getAudio(), start.getOptions(),
                     llm.configured());
         }
+        ResumeSeed seed = start.hasResume() ? ResumeSeed.of(start.getResume(), params.maxObjects(), config.limits())
+                : null;
         OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
-                params != null ? params.windowFrames() : config.selection().windowFrames()) : null;
+                seed != null ? seed.seedFrames() : params != null ? params.windowFrames()
+                        : config.selection().windowFrames()) : null;
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
                 .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).setAudioTrack(audio != null)
@@ -121,8 +127,9 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         MediaSession media = inference.openSession(open);
         if (isOnline) {
             MediaSession shared = OnlineSession.shared(media);
-            Selection selection = params == null ? null : new TextSelection(start.getText(), params, shared, llm,
-                    out::send, out::isCancelled, questions);
+            resume = seed == null ? null : seed.on(shared, out::send);
+            Selection selection = resume != null ? resume : params == null ? null : new TextSelection(start.getText(),
+                    params, shared, llm, out::send, out::isCancelled, questions);
             online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
             return;
         }

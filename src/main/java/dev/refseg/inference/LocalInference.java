@@ -442,10 +442,10 @@ public final class LocalInference implements InferenceBackend {
             }
             int start = frame(request.getStartFrameIndex(), "begin_live.start_frame_index").index();
             for (int i = 0; i < request.getPromptsCount(); i++) {
-                if (Fields.unsigned(request.getPrompts(i).getFrameIndex()) != start) {
+                if (Fields.unsigned(request.getPrompts(i).getFrameIndex()) > start) {
                     throw Errors.invalid("begin_live.prompts[" + i + "].frame_index", "is "
                             + Fields.unsigned(request.getPrompts(i).getFrameIndex())
-                            + "; every prompt is on the start frame " + start);
+                            + "; every prompt is on the start frame " + start + " or before it");
                 }
             }
             int objects = (int) request.getPromptsList().stream().mapToInt(TrackPrompt::getObjectId).distinct().count();

@@ -77,6 +77,8 @@ public final class OnlineSession implements AutoCloseable {
     private int received;
     private int answered;
     private int skipped;
+    /** Resumed calls: seed pictures answered without a MaskFrame. */
+    private int seedsAnswered;
     private boolean inputComplete;
     private boolean stopping;
     private boolean driverDone;
@@ -222,9 +224,11 @@ public final class OnlineSession implements AutoCloseable {
         if (selection == null) {
             return List.of();
         }
-        emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
-                .setFramesDecoded(window).setWidth(last.getWidth()).setHeight(last.getHeight()).setFps(last.getFps())
-                .setMessage("first window buffered: choosing the object while frames keep arriving")).build());
+        if (!(selection instanceof ResumeSeed)) {
+            emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+                    .setFramesDecoded(window).setWidth(last.getWidth()).setHeight(last.getHeight()).setFps(last.getFps())
+                    .setMessage("first window buffered: choosing the object while frames keep arriving")).build());
+        }
         selection.onFramesDecoded(window);
         Selection.Outcome outcome = selection.finish(window);
         outcome.timings().forEach(t -> metrics.stage(SegmentSession.stageName(t.getStage()),
@@ -233,8 +237,9 @@ public final class OnlineSession implements AutoCloseable {
         synchronized (this) {
             chosen = outcome;
         }
-        // One window has one key frame: its key boxes are all on it.
-        return outcome.prompts().stream().filter(p -> p.getFrameIndex() == outcome.startFrame()).toList();
+        // One window has one key frame: its key boxes are all on it. A resume seeds its key frame too.
+        return outcome.prompts().stream().filter(p -> p.getFrameIndex() == outcome.startFrame()
+                || outcome.path() == SelectionPath.SELECTION_PATH_RESUMED).toList();
     }
 
     /** Live tracking until the input is complete and every frame is answered. */
@@ -269,7 +274,19 @@ public final class OnlineSession implements AutoCloseable {
     }
 
     private void send(MaskFrame m) {
-        MaskFrame out = m.getSkipped() || chosen == null ? m : chosen.masks().apply(m);
+        // A resume's seed pictures (the prompted frame and the key frame before it) are answered without a
+        // MaskFrame: the client has their masks.
+        boolean seed = chosen != null && chosen.path() == SelectionPath.SELECTION_PATH_RESUMED
+                && m.getDirection() != dev.refseg.v1.PassDirection.PASS_DIRECTION_LIVE && !m.getSkipped();
+        if (seed) {
+            synchronized (this) {
+                answered++;
+                seedsAnswered++;
+                notifyAll();
+            }
+            return;
+        }
+        MaskFrame out = chosen == null ? m : chosen.masks().apply(m);
         emit.accept(SegmentResponse.newBuilder().setMask(out).build());
         long now = System.nanoTime();
         metrics.frameOut();
@@ -277,7 +294,7 @@ public final class OnlineSession implements AutoCloseable {
             metrics.onlineFramesSkipped(1);
         }
         synchronized (this) {
-            if (answered == 0) {
+            if (answered == seedsAnswered) {
                 firstMaskNanos = now - startedNanos;
                 metrics.onlineFirstMask(Duration.ofNanos(firstMaskNanos));
             }
@@ -295,7 +312,7 @@ public final class OnlineSession implements AutoCloseable {
     private Summary summary(IntakeUpdate u) {
         Summary.Builder s;
         synchronized (this) {
-            s = Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(answered).setFramesSkipped(skipped)
+            s = Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(answered - seedsAnswered).setFramesSkipped(skipped)
                     .setFirstMaskMillis(firstMaskNanos / 1e6).setWidth(u.getWidth()).setHeight(u.getHeight())
                     .setFps(u.getFps()).setPath(SelectionPath.SELECTION_PATH_NONE);
             if (chosen != null) {

@@ -35,6 +35,10 @@ public final class StartValidator {
         if (s.getMode() == Mode.UNRECOGNIZED) {
             throw Errors.invalid("start.mode", "unknown value " + s.getModeValue());
         }
+        if (s.hasResume() && s.getMode() != Mode.MODE_ONLINE) {
+            throw Errors.invalid("start.resume", "resumes an online stream: set start.mode = MODE_ONLINE (got "
+                    + s.getMode() + ")");
+        }
         SegmentOptions o = s.getOptions();
         Fields.range("start.options.fps", o.getFps(), 0, 1000);
         unit("start.options.box_threshold", o.getBoxThreshold());

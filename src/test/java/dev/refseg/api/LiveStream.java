@@ -14,6 +14,7 @@ import dev.refseg.v1.Frame;
 import dev.refseg.v1.ImageFormat;
 import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.Mode;
+import dev.refseg.v1.Resume;
 import dev.refseg.v1.ObjectMask;
 import dev.refseg.v1.SegmentOptions;
 import dev.refseg.v1.SegmentRequest;
@@ -62,6 +63,15 @@ final class LiveStream {
         String orderProblem;
         long firstMaskNanos;
         final List<String> skipReasons = new ArrayList<>();
+        /** The first frame the stream is to answer (a resumed stream: the one after its last mask). */
+        int from;
+        /** The last MaskFrame received, and the prompted (key) frame's: what a client resumes from. */
+        MaskFrame last;
+        MaskFrame key;
+
+        double meanJ() {
+            return scored == 0 ? 0 : jSum / scored;
+        }
 
         double meanJf() {
             return scored == 0 ? 0 : (jSum / scored + fSum / scored) / 2;
@@ -69,8 +79,8 @@ final class LiveStream {
 
         int missing() {
             int n = 0;
-            for (boolean b : seen) {
-                n += b ? 0 : 1;
+            for (int i = from; i < seen.length; i++) {
+                n += seen[i] ? 0 : 1;
             }
             return n;
         }
@@ -79,11 +89,34 @@ final class LiveStream {
     private final ClipSpec spec;
     private final SegmentOptions options;
     private final String referent;
+    /** Null for a new stream. */
+    private final Resume resume;
 
     LiveStream(ClipSpec spec, String referent, SegmentOptions options) {
+        this(spec, referent, options, null);
+    }
+
+    /**
+     * A stream resumed with {@code resume}: it sends the key frame's picture (when the resume has key
+     * masks), the last frame's, then the frames after it, in the old numbering.
+     */
+    LiveStream(ClipSpec spec, String referent, SegmentOptions options, Resume resume) {
         this.spec = spec;
         this.referent = referent;
         this.options = options;
+        this.resume = resume;
+    }
+
+    /** The frames sent, in order. */
+    private int[] order() {
+        if (resume == null) {
+            return java.util.stream.IntStream.range(0, spec.frames()).toArray();
+        }
+        java.util.stream.IntStream seeds = resume.getKeyMasksCount() > 0
+                ? java.util.stream.IntStream.of(resume.getKeyFrameIndex(), resume.getLastFrameIndex())
+                : java.util.stream.IntStream.of(resume.getLastFrameIndex());
+        return java.util.stream.IntStream.concat(seeds,
+                java.util.stream.IntStream.range(resume.getLastFrameIndex() + 1, spec.frames())).toArray();
     }
 
     /**
@@ -95,6 +128,8 @@ final class LiveStream {
             throws InterruptedException {
         Result r = new Result();
         r.seen = new boolean[spec.frames()];
+        r.from = resume == null ? 0 : resume.getLastFrameIndex() + 1;
+        int[] order = order();
         CountDownLatch done = new CountDownLatch(1);
         long t0 = System.nanoTime();
         ClientCallStreamObserver<SegmentRequest>[] requests = new ClientCallStreamObserver[1];
@@ -127,6 +162,10 @@ final class LiveStream {
                     r.firstMaskNanos = System.nanoTime() - t0;
                 }
                 r.masks++;
+                r.last = m;
+                if (m.getDirection() == dev.refseg.v1.PassDirection.PASS_DIRECTION_PROMPT) {
+                    r.key = m;
+                }
                 if (r.seen[i]) {
                     r.duplicates++;
                 }
@@ -185,10 +224,14 @@ final class LiveStream {
             }
         };
         SegmenterGrpc.newStub(client.channel).segment(responses);
-        requests[0].onNext(SegmentRequest.newBuilder().setStart(Start.newBuilder().setText(referent)
-                .setMode(Mode.MODE_ONLINE).setOptions(options)).build());
+        Start.Builder start = Start.newBuilder().setText(referent).setMode(Mode.MODE_ONLINE).setOptions(options);
+        if (resume != null) {
+            start.setResume(resume);
+        }
+        requests[0].onNext(SegmentRequest.newBuilder().setStart(start).build());
         long next = System.nanoTime();
-        for (int i = 0; i < spec.frames() && done.getCount() > 0; i++) {
+        for (int k = 0; k < order.length && done.getCount() > 0; k++) {
+            int i = order[k];
             if (periodNanos > 0) {
                 LockSupport.parkNanos(next - System.nanoTime());
                 next += periodNanos;
@@ -209,7 +252,7 @@ final class LiveStream {
         return r;
     }
 
-    private Frame frame(int i) {
+    Frame frame(int i) {
         ClipGenerator.RenderedFrame f = ClipGenerator.frame(spec, i);
         return Frame.newBuilder().setIndex(i).setTimestampUs(i * 40_000L).setFormat(ImageFormat.IMAGE_FORMAT_RGB24)
                 .setWidth(spec.width()).setHeight(spec.height()).setData(ByteString.copyFrom(f.rgb())).build();

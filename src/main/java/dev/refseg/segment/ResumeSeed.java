@@ -1,0 +1,223 @@
+package dev.refseg.segment;
+
+import dev.refseg.errors.Errors;
+import dev.refseg.errors.Fields;
+import dev.refseg.inference.MediaSession;
+import dev.refseg.mask.BinaryMask;
+import dev.refseg.mask.MaskProtos;
+import dev.refseg.mask.Regions;
+import dev.refseg.v1.Frame;
+import dev.refseg.v1.IntakeUpdate;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.Progress;
+import dev.refseg.v1.Resume;
+import dev.refseg.v1.ResumeMask;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Stage;
+import dev.refseg.v1.TrackPrompt;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The "selection" of a resumed online stream (segmenter.proto, Resume): the client's masks, checked at
+ * Start, become mask prompts on the stream's first pictures (the key frame's, when given, then the last
+ * frame's), so the tracker carries on from them without the LLM or the detector. It also keeps the two
+ * numberings apart: the client numbers frames as the old stream did, the session from 0, so
+ * {@link #inbound} renumbers each frame as it arrives and the outcome's mask operator numbers each
+ * MaskFrame back. Nothing is shared between calls: all state is this call's.
+ */
+public final class ResumeSeed implements Selection {
+    private static final String F = "start.resume.";
+
+    /** The seed frames' indices in the client's numbering: [key,] last. */
+    private final long[] seedIndices;
+    /** Per seed frame, each object's mask (empty ones left out), in object order. */
+    private final List<Map<Integer, BinaryMask>> seedMasks;
+    private final int objects;
+    private final MediaSession media;
+    private final Consumer<SegmentResponse> emit;
+    /** Frames the client has sent on this stream so far (the next frame's session index). */
+    private int framesIn;
+
+    private ResumeSeed(long[] seedIndices, List<Map<Integer, BinaryMask>> seedMasks, int objects, MediaSession media,
+            Consumer<SegmentResponse> emit) {
+        this.seedIndices = seedIndices;
+        this.seedMasks = seedMasks;
+        this.objects = objects;
+        this.media = media;
+        this.emit = emit;
+    }
+
+    /**
+     * Checks {@code start.resume} as far as it can be without a frame (the mask sizes against the frames
+     * are checked when the first seed picture has arrived); INVALID_ARGUMENT naming the field otherwise.
+     *
+     * @param maxObjects the call's max_objects (its option, or the server's default)
+     * @param limits     refseg.limits (mask sizes are bounded as frames are)
+     * @return the seed, to be bound to the call's session with {@link #on}
+     */
+    public static ResumeSeed of(Resume r, int maxObjects, dev.refseg.config.RefsegConfig.Limits limits) {
+        long last = Fields.uint(F + "last_frame_index", r.getLastFrameIndex(), 0, Fields.MAX_INDEX - 1,
+                "the next frame's index must fit");
+        if (r.getLastMasksCount() == 0) {
+            throw Errors.invalid(F + "last_masks", "is empty: give the masks (object_id and rle) of the last "
+                    + "MaskFrame received, or start without resume to select the object again");
+        }
+        if (r.getLastMasksCount() > maxObjects) {
+            throw Errors.invalid(F + "last_masks", "has " + r.getLastMasksCount() + " objects, more than "
+                    + "max_objects " + maxObjects + " (start.options.max_objects, or refseg.selection.max-objects)");
+        }
+        Map<Integer, BinaryMask> lastMasks = masks(F + "last_masks", r.getLastMasksList(), null, limits);
+        if (r.getKeyMasksCount() == 0) {
+            if (r.getKeyFrameIndex() != 0) {
+                throw Errors.invalid(F + "key_frame_index", "is " + Fields.unsigned(r.getKeyFrameIndex())
+                        + " but key_masks is empty: give the key frame's masks too, or leave key_frame_index 0");
+            }
+            return seed(new long[] {last}, List.of(lastMasks), r);
+        }
+        long key = Fields.unsigned(r.getKeyFrameIndex());
+        if (key >= last) {
+            throw Errors.invalid(F + "key_frame_index", "is " + key + ", not before last_frame_index " + last);
+        }
+        Map<Integer, BinaryMask> keyMasks = masks(F + "key_masks", r.getKeyMasksList(), lastMasks, limits);
+        return seed(new long[] {key, last}, List.of(keyMasks, lastMasks), r);
+    }
+
+    /** Every object needs pixels on some seed frame; empty masks are then left out of the prompts. */
+    private static ResumeSeed seed(long[] indices, List<Map<Integer, BinaryMask>> all, Resume r) {
+        Map<Integer, BinaryMask> last = all.get(all.size() - 1);
+        int i = 0;
+        for (Integer objectId : last.keySet()) {
+            boolean seen = all.stream().anyMatch(m -> m.containsKey(objectId) && !m.get(objectId).isEmpty());
+            if (!seen) {
+                throw Errors.invalid(F + "last_masks[" + i + "].rle", "object " + objectId + " has no pixel set "
+                        + (all.size() > 1 ? "here nor in key_masks" : "(and no key_masks)")
+                        + ": leave objects absent from the resume frames out");
+            }
+            i++;
+        }
+        List<Map<Integer, BinaryMask>> nonEmpty = new ArrayList<>();
+        for (Map<Integer, BinaryMask> m : all) {
+            Map<Integer, BinaryMask> kept = new LinkedHashMap<>(m);
+            kept.values().removeIf(BinaryMask::isEmpty);
+            nonEmpty.add(kept);
+        }
+        return new ResumeSeed(indices, nonEmpty, last.size(), null, null);
+    }
+
+    /** This seed for the call's media session, sending its Progress through {@code emit}. */
+    public ResumeSeed on(MediaSession media, Consumer<SegmentResponse> emit) {
+        return new ResumeSeed(seedIndices, seedMasks, objects, media, emit);
+    }
+
+    /**
+     * One resume frame's masks: ids 1..65535, each once, sizes within the limits and all alike (and like
+     * {@code sameAs}'s); with {@code sameAs}, ids among its ids.
+     */
+    private static Map<Integer, BinaryMask> masks(String field, List<ResumeMask> list, Map<Integer, BinaryMask> sameAs,
+            dev.refseg.config.RefsegConfig.Limits limits) {
+        Map<Integer, BinaryMask> out = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String f = field + "[" + i + "]";
+            ResumeMask m = list.get(i);
+            int id = Regions.objectId(f + ".object_id", m.getObjectId());
+            if (out.containsKey(id)) {
+                throw Errors.invalid(f + ".object_id", "is " + id + ", given twice; each object once");
+            }
+            if (sameAs != null && !sameAs.containsKey(id)) {
+                throw Errors.invalid(f + ".object_id", "is " + id + ", not among last_masks' objects " + sameAs.keySet());
+            }
+            if (!m.hasRle()) {
+                throw Errors.invalid(f + ".rle", "is missing");
+            }
+            int[] hw = Regions.maskSize(f + ".rle", m.getRle(), limits.maxHeight(), "refseg.limits.max-height",
+                    limits.maxWidth(), "refseg.limits.max-width");
+            BinaryMask first = out.isEmpty() ? sameAs == null ? null : sameAs.values().iterator().next()
+                    : out.values().iterator().next();
+            if (first != null && (first.height() != hw[0] || first.width() != hw[1])) {
+                throw Errors.invalid(f + ".rle.size", "is [" + hw[0] + ", " + hw[1] + "], the other masks are ["
+                        + first.height() + ", " + first.width() + "]; every mask has the frames' size");
+            }
+            out.put(id, MaskProtos.fromRle(m.getRle(), f + ".rle"));
+        }
+        return out;
+    }
+
+    /** Pictures at the head of the resumed stream that seed the tracker (and get no MaskFrame): 1 or 2. */
+    public int seedFrames() {
+        return seedIndices.length;
+    }
+
+    /**
+     * Checks a frame's index against the resume order (the seed pictures, then last_frame_index + 1, ...)
+     * and gives it the session's numbering (0, 1, ...).
+     */
+    public Frame inbound(Frame f) {
+        long expected = clientIndex(framesIn);
+        if (expected > Fields.MAX_INDEX) {
+            throw Errors.invalid("frame.index", "would be " + expected + ", beyond " + Fields.MAX_INDEX);
+        }
+        if (Fields.unsigned(f.getIndex()) != expected) {
+            throw Errors.invalid("frame.index", "is " + Fields.unsigned(f.getIndex()) + ", expected " + expected
+                    + ": a resumed stream sends " + (seedIndices.length > 1 ? "the key frame's picture, then " : "")
+                    + "frame last_frame_index's picture, then the frames after it in order");
+        }
+        return f.toBuilder().setIndex(framesIn++).build();
+    }
+
+    /** The client's index of the session's frame {@code i}. */
+    private long clientIndex(int i) {
+        int seeds = seedIndices.length;
+        return i < seeds ? seedIndices[i] : seedIndices[seeds - 1] + (i - seeds + 1);
+    }
+
+    @Override
+    public void onFramesDecoded(int frames) {
+        // The seed is the client's: nothing to prepare.
+    }
+
+    /** The client's masks as mask prompts on the seed pictures, checked against the frames' size. */
+    @Override
+    public Outcome finish(int numFrames) {
+        IntakeUpdate u = media.status();
+        if (numFrames < seedIndices.length) {
+            throw Errors.invalid("frame", "the resumed stream ended after " + numFrames + " frame(s); it starts with "
+                    + seedIndices.length + " seed picture(s) (see start.resume)");
+        }
+        List<TrackPrompt> prompts = new ArrayList<>();
+        for (int s = 0; s < seedIndices.length; s++) {
+            String field = F + (s == seedIndices.length - 1 ? "last_masks" : "key_masks");
+            for (Map.Entry<Integer, BinaryMask> e : seedMasks.get(s).entrySet()) {
+                BinaryMask m = e.getValue();
+                if (m.height() != u.getHeight() || m.width() != u.getWidth()) {
+                    throw Errors.invalid(field, "object " + e.getKey() + "'s mask is [" + m.height() + ", " + m.width()
+                            + "] but the frames are [" + u.getHeight() + ", " + u.getWidth() + "] ([height, width])");
+                }
+                prompts.add(TrackPrompt.newBuilder().setObjectId(e.getKey()).setFrameIndex(s)
+                        .setMask(MaskProtos.rle(m)).build());
+            }
+        }
+        long last = seedIndices[seedIndices.length - 1];
+        emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
+                .setFramesDecoded(numFrames).setWidth(u.getWidth()).setHeight(u.getHeight()).setFps(u.getFps())
+                .setMessage("resumed after frame " + last + ": " + objects + " object(s) seeded with the client's masks"
+                        + (seedIndices.length > 1 ? " and the key frame " + seedIndices[0] + "'s" : "")
+                        + "; no selection, no LLM")).build());
+        return new Outcome(prompts, seedIndices.length - 1, objects, SelectionPath.SELECTION_PATH_RESUMED, List.of(),
+                List.of(), List.of(), false, this::outbound);
+    }
+
+    /** A MaskFrame in the client's numbering. */
+    private MaskFrame outbound(MaskFrame m) {
+        return m.toBuilder().setFrameIndex((int) clientIndex(m.getFrameIndex())).build();
+    }
+
+    @Override
+    public void close() {
+        // No question was asked.
+    }
+}
