@@ -123,7 +123,12 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             MediaSession shared = OnlineSession.shared(media);
             Selection selection = params == null ? null : new TextSelection(start.getText(), params, shared, llm,
                     out::send, out::isCancelled, questions);
-            online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
+            SelectionParams textParams = params;
+            OnlineSession.Reselection reselect = params == null ? null : (window, events, cancelled) ->
+                    new TextSelection(start.getText(), textParams, window, llm, events,
+                            () -> out.isCancelled() || cancelled.getAsBoolean(), questions);
+            online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, reselect,
+                    work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
             return;
         }
         Selection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,
