@@ -126,7 +126,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             SelectionParams textParams = params;
             OnlineSession.Reselection reselect = params == null ? null : (window, events, cancelled) ->
                     new TextSelection(start.getText(), textParams, window, llm, events,
-                            () -> out.isCancelled() || cancelled.getAsBoolean(), questions);
+                            () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());
             online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, reselect,
                     work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
             return;

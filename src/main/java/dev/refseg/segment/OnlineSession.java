@@ -120,7 +120,10 @@ public final class OnlineSession implements AutoCloseable {
         }
     }
 
-    /** Builds a call's selection over a recent window of its stream, its events going to {@code events}. */
+    /**
+     * Builds a call's selection over a recent window of its stream, its events going to {@code events};
+     * with LLM questions of its own (its {@code close} abandons them: a closed selection's never come back).
+     */
     @FunctionalInterface
     public interface Reselection {
         Selection over(MediaSession window, Consumer<SegmentResponse> events, java.util.function.BooleanSupplier cancelled);
@@ -434,6 +437,9 @@ public final class OnlineSession implements AutoCloseable {
         synchronized (this) {
             stopping = true;
             notifyAll();
+        }
+        if (reacquirer != null) {
+            reacquirer.abandon();
         }
         media.abort();
     }

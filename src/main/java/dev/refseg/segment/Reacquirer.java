@@ -33,7 +33,10 @@ import java.util.function.Consumer;
  * per absence. Called by the driver's thread, except the selection, which runs on {@code workers}.
  */
 final class Reacquirer {
-    /** Builds a selection over a window view; its own events go to {@code events}, not to the client. */
+    /**
+     * Builds a selection over a window view; its own events go to {@code events}, not to the client. Each
+     * has LLM questions of its own, abandoned by its {@code close}.
+     */
     @FunctionalInterface
     interface Selections {
         Selection over(MediaSession window, Consumer<SegmentResponse> events, BooleanSupplier cancelled);
@@ -201,19 +204,29 @@ final class Reacquirer {
     }
 
     /**
-     * Abandons a running attempt (the call is ending, or the input is complete and every frame answered):
-     * its questions are dropped and its thread waited for, so it holds no session op once this returns.
+     * Abandons a running attempt from any thread (the call is ending): its LLM questions are aborted at
+     * once and no attempt starts after it. Waits for nothing.
      */
-    void close() {
+    void abandon() {
         Selection s;
-        CompletableFuture<Attempt> f;
         synchronized (this) {
             closed = true;
             s = running;
-            f = done;
         }
         if (s != null) {
             s.close();
+        }
+    }
+
+    /**
+     * Abandons a running attempt (the call is ending, or the input is complete and every frame answered)
+     * and waits for its thread, so that it holds no session op once this returns.
+     */
+    void close() {
+        abandon();
+        CompletableFuture<Attempt> f;
+        synchronized (this) {
+            f = done;
         }
         if (f != null) {
             try {
