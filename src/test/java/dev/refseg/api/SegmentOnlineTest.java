@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.llm.FakeOpenAi;
 import dev.refseg.llm.ReadingScript;
 import dev.refseg.segment.OnlineSession;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.OverloadPolicy;
 import dev.refseg.v1.SegmentOptions;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,27 +23,12 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(FakeLlmProfile.class)
-class SegmentOnlineTest {
+class SegmentOnlineTest extends OnlineTestBase {
     static final FakeOpenAi FAKE = FakeLlmProfile.FAKE;
     /** refseg.online.* defaults: the bounds the tests check against. */
     static final int MAX_BACKLOG = 32;
     static final int MAX_PENDING = 512;
     static final int WINDOW = LiveStream.WINDOW.getWindowFrames();
-
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
-
-    @BeforeEach
-    void readingLlm() {
-        FakeLlmProfile.readingScript();
-    }
-
-    @AfterEach
-    void nothingLeaks() throws InterruptedException {
-        Leaks.assertNothingLeft(inference, slots);
-    }
 
     private static LiveStream.Result stream(int frames, SegmentOptions options, long periodNanos, long readDelayNanos,
             java.util.function.IntPredicate afterFrame) throws InterruptedException {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.eval.RegionJ;
-import dev.refseg.inference.InferenceBackend;
 import dev.refseg.llm.FakeOpenAi;
 import dev.refseg.llm.ReadingScript;
 import dev.refseg.mask.BinaryMask;
@@ -15,16 +14,12 @@ import dev.refseg.synth.ClipSpec;
 import dev.refseg.synth.Colour;
 import dev.refseg.synth.ObjectSpec;
 import dev.refseg.synth.Shape;
-import dev.refseg.segment.SessionSlots;
 import dev.refseg.v1.Reacquisition;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,25 +33,10 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(FakeLlmProfile.class)
-class SegmentReacquisitionTest {
+class SegmentReacquisitionTest extends OnlineTestBase {
     /** Mask reads slowed by this: the server's backlog bound, not the client, sets how far intake runs ahead. */
     static final long READ_DELAY_NANOS = 1_000_000;
     static final int ATTEMPTS = 3;
-
-    @Inject
-    InferenceBackend inference;
-    @Inject
-    SessionSlots slots;
-
-    @BeforeEach
-    void readingLlm() {
-        FakeLlmProfile.readingScript();
-    }
-
-    @AfterEach
-    void nothingLeaks() throws InterruptedException {
-        Leaks.assertNothingLeft(inference, slots);
-    }
 
     /**
      * The referent (a red disc, object 0) moves right at 2 px/frame, leaves the 80x60 frame at frame 29,
