@@ -49,7 +49,7 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
     static final Set<InferenceRequest.OpCase> SPANNED = EnumSet.of(InferenceRequest.OpCase.END_OF_INPUT,
             InferenceRequest.OpCase.RENDER_TILE, InferenceRequest.OpCase.DRAW_BOXES, InferenceRequest.OpCase.DETECT,
             InferenceRequest.OpCase.TAG_AUDIO, InferenceRequest.OpCase.PREFETCH, InferenceRequest.OpCase.TRACK,
-            InferenceRequest.OpCase.BEGIN_LIVE);
+            InferenceRequest.OpCase.BEGIN_LIVE, InferenceRequest.OpCase.RESEED_LIVE);
 
     private final InferenceBackend local;
     private final Executor workers;
@@ -207,6 +207,10 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
                     reply.setDone(Done.getDefaultInstance());
                 }
                 case TRACK_LIVE -> reply.setLiveStep(media.trackLive(r.getTrackLive()));
+                case RESEED_LIVE -> {
+                    media.reseedLive(r.getReseedLive());
+                    reply.setDone(Done.getDefaultInstance());
+                }
                 case TRACK -> {
                     long t0 = System.nanoTime();
                     media.track(r.getTrack(), m -> out.send(InferenceReply.newBuilder()

@@ -130,7 +130,13 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             resume = seed == null ? null : seed.on(shared, out::send);
             Selection selection = resume != null ? resume : params == null ? null : new TextSelection(start.getText(),
                     params, shared, llm, out::send, out::isCancelled, questions);
-            online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
+            // Re-acquisition selects again on a recent window with the call's referent (a resumed call too).
+            SelectionParams textParams = params;
+            OnlineSession.Reselection reselect = params == null ? null : (window, events, cancelled) ->
+                    new TextSelection(start.getText(), textParams, window, llm, events,
+                            () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());
+            online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, reselect,
+                    work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
             return;
         }
         Selection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,

@@ -335,6 +335,20 @@ public interface RefsegConfig {
         @WithDefault("4")
         int maxConditioningFrames();
 
+        /**
+         * Re-acquisition: once every tracked object has been absent (object score <= 0) this long, on the
+         * frames' timestamps, the selection runs again on a recent window; 0 turns it off.
+         */
+        @WithDefault("2s")
+        java.time.Duration reacquireAfter();
+
+        /**
+         * Re-acquisition attempts per absence (found or not): a failed one is retried after reacquire-after
+         * again, up to this many; the count starts again once an object is seen.
+         */
+        @WithDefault("3")
+        int reacquireAttempts();
+
         /** The two overload policies. */
         enum OverloadPolicy {
             BACKPRESSURE,

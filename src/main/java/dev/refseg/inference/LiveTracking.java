@@ -58,6 +58,11 @@ final class LiveTracking implements AutoCloseable {
      * are skipped while more than {@code maxBacklog} received frames wait (the oldest first).
      */
     LiveStep step(int maxFrames, int maxBacklog) {
+        return step(maxFrames, maxBacklog, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #step(int, int)}, keeping the frames from {@code holdFrom} on (a re-selection reads them). */
+    LiveStep step(int maxFrames, int maxBacklog, int holdFrom) {
         int received = frames.size();
         if (state != null) {
             tracker.received(state, received);
@@ -80,10 +85,10 @@ final class LiveTracking implements AutoCloseable {
             }
         }
         if (backward < 0) {
-            frames.forgetBefore(forward - keepRecent);
+            frames.forgetBefore(Math.min(forward - keepRecent, holdFrom));
         }
         int backlog = Math.max(0, received - forward) + backward + 1 + (startDone ? 0 : 1);
-        return out.setBacklog(backlog).setFramesHeld(frames.held())
+        return out.setBacklog(backlog).setFramesHeld(frames.held()).setFirstHeldFrameIndex(frames.firstHeld())
                 .setMemoriesHeld(state == null ? 0 : state.storedMemories())
                 .setConditioningHeld(state == null ? 0 : state.conditioningMemories()).build();
     }
@@ -91,6 +96,11 @@ final class LiveTracking implements AutoCloseable {
     private MaskFrame track(int t, boolean reverse, PassDirection direction) {
         List<TrackedMask> masks = state == null ? List.of() : tracker.trackLive(state, t, reverse, start);
         return maskFrame(t, frames.timestampUs(t), direction, masks, includePng);
+    }
+
+    /** The tracker state, null when live tracking has no objects (re-seeding then has nothing to add to). */
+    TrackerState state() {
+        return state;
     }
 
     /** One frame's MaskFrame: every object's mask, as the tracker gave them. */

@@ -28,6 +28,7 @@ import dev.refseg.sam2.TrackerState;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.BeginLive;
 import dev.refseg.v1.LiveStep;
+import dev.refseg.v1.ReseedLive;
 import dev.refseg.v1.TrackLive;
 import dev.refseg.v1.CaptionTokens;
 import dev.refseg.v1.CaptionTokensRequest;
@@ -475,7 +476,34 @@ public final class LocalInference implements InferenceBackend {
             }
             int max = request.getMaxFrames() == 0 ? 8 : Fields.uint("track_live.max_frames", request.getMaxFrames(), 1, 256);
             int backlog = Fields.uint("track_live.max_backlog", request.getMaxBacklog(), 0, 1 << 20);
-            return live.step(max, backlog);
+            return live.step(max, backlog, request.getHold() ? (int) Math.min(Integer.MAX_VALUE,
+                    Fields.unsigned(request.getHoldFromFrameIndex())) : Integer.MAX_VALUE);
+        }
+
+        @Override
+        public void reseedLive(ReseedLive request) {
+            if (live == null) {
+                throw Errors.precondition("reseed_live: live tracking has not begun (send begin_live first)");
+            }
+            TrackerState state = live.state();
+            if (state == null) {
+                throw Errors.precondition("reseed_live: live tracking has no objects to re-seed");
+            }
+            FrameStore frames = intake.frames();
+            tracker.received(state, frames.size());
+            for (int i = 0; i < request.getPromptsCount(); i++) {
+                TrackPrompt p = request.getPrompts(i);
+                String field = "reseed_live.prompts[" + i + "]";
+                if (!state.objectIds().contains(p.getObjectId())) {
+                    throw Errors.invalid(field + ".object_id", "is " + p.getObjectId() + " but live tracking tracks "
+                            + state.objectIds() + "; re-seeding does not add objects");
+                }
+                if (Fields.unsigned(p.getFrameIndex()) < frames.firstHeld()) {
+                    throw Errors.invalid(field + ".frame_index", "is " + p.getFrameIndex() + " but frames before "
+                            + frames.firstHeld() + " were forgotten (keep_recent_frames, or hold in track_live)");
+                }
+                prompt(state, p, field);
+            }
         }
 
         /** Seeds one prompt after checking it as the public Prompt is checked (ids, frame, region within the frame). */

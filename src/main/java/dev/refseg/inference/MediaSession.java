@@ -92,6 +92,18 @@ public interface MediaSession extends AutoCloseable {
     }
 
     /**
+     * Online mode, re-acquisition: adds the prompts as new conditioning frames of objects live tracking
+     * already tracks, on frames the session still holds; the frames tracked next read them.
+     *
+     * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION before {@link #beginLive} or when live
+     *         tracking has no objects; INVALID_ARGUMENT naming the prompt whose object is not tracked or
+     *         whose frame is not held
+     */
+    default void reseedLive(dev.refseg.v1.ReseedLive request) {
+        throw dev.refseg.errors.Errors.unimplemented("reseed_live", "this media session has no live tracking");
+    }
+
+    /**
      * Unblocks whatever the session's owner waits on (a decoder behind on a full pipe, a decoder
      * finishing, an audio decode), from any thread, because the call is ending: the blocked method
      * returns with an error soon. Frees nothing; the owner still calls {@link #close()}. Idempotent.

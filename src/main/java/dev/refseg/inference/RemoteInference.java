@@ -306,6 +306,11 @@ public final class RemoteInference implements InferenceBackend {
         }
 
         @Override
+        public void reseedLive(dev.refseg.v1.ReseedLive request) {
+            call(InferenceRequest.newBuilder().setReseedLive(request));
+        }
+
+        @Override
         public dev.refseg.v1.LiveStep trackLive(dev.refseg.v1.TrackLive request) {
             return call(InferenceRequest.newBuilder().setTrackLive(request)).getLiveStep();
         }

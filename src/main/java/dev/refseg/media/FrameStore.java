@@ -259,6 +259,11 @@ public final class FrameStore implements AutoCloseable {
         this.compactAtBytes = bytes;
     }
 
+    /** The oldest frame that can still be read (frames before it were forgotten). */
+    public synchronized int firstHeld() {
+        return forgotten;
+    }
+
     /** Frames that can still be read (added and not forgotten). */
     public synchronized int held() {
         return size - forgotten;

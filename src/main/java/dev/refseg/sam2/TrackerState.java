@@ -78,6 +78,11 @@ public final class TrackerState implements AutoCloseable {
         return objects.values().stream().anyMatch(o -> !o.promptMasks.isEmpty());
     }
 
+    /** The ids of the objects tracked, in the order they were added. */
+    public java.util.Set<Integer> objectIds() {
+        return java.util.Collections.unmodifiableSet(objects.keySet());
+    }
+
     /** Conditioning memories held over all objects (capped in live streams). */
     public int conditioningMemories() {
         return objects.values().stream().mapToInt(o -> o.bank.conditioningCount()).sum();

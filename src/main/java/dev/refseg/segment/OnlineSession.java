@@ -8,6 +8,7 @@ import dev.refseg.v1.LiveStep;
 import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.MediaChunk;
 import dev.refseg.v1.Progress;
+import dev.refseg.v1.ReseedLive;
 import dev.refseg.v1.SegmentResponse;
 import dev.refseg.v1.SelectionPath;
 import dev.refseg.v1.Stage;
@@ -46,9 +47,11 @@ public final class OnlineSession implements AutoCloseable {
      * @param stepFrames      frames per tracking step, 1 to 256
      * @param keepRecent      frames the sidecar keeps before the next to track
      * @param maxConditioning conditioning frames kept per object, 2 to 64
+     * @param reacquireAfter  every object absent this long (frame timestamps) starts a re-selection; 0 = off
+     * @param reacquireTries  re-selections per absence, at least 1
      */
     public record Settings(boolean skip, int windowFrames, int maxBacklog, int maxPending, int stepFrames,
-            int keepRecent, int maxConditioning) {
+            int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries) {
         /** Most frames received and not yet answered while the window is out / after. */
         int pendingLimit(boolean windowOut) {
             int before = windowFrames + maxBacklog;
@@ -69,6 +72,8 @@ public final class OnlineSession implements AutoCloseable {
     private final Selection selection;
     /** Ends the call from the driver (its failure is the call's). */
     private final Consumer<RuntimeException> fail;
+    /** Re-acquisition of lost objects; null without a referent. */
+    private final Reacquirer reacquirer;
     private final long startedNanos = System.nanoTime();
     /** Arrival time of the frames not yet answered, by frame index modulo its length. */
     private final long[] arrivals;
@@ -94,11 +99,13 @@ public final class OnlineSession implements AutoCloseable {
      * @param media     the call's media session (shared here between intake and the driver)
      * @param emit      sends one response to the client; may block (flow control) or throw to stop
      * @param selection how the object is chosen; null for none
-     * @param drivers   where the driver runs (one task per call)
+     * @param reselect  a selection like {@code selection} over a recent window (re-acquisition); null for none
+     * @param drivers   where the driver runs (one task per call) and a re-selection (one at a time)
      * @param fail      ends the call with the driver's failure
      */
     public OnlineSession(Start start, MediaSession media, Settings settings, SegmentMetrics metrics,
-            Consumer<SegmentResponse> emit, Selection selection, Executor drivers, Consumer<RuntimeException> fail) {
+            Consumer<SegmentResponse> emit, Selection selection, Reselection reselect, Executor drivers,
+            Consumer<RuntimeException> fail) {
         this.start = start;
         this.media = media instanceof SharedMediaSession s ? s : new SharedMediaSession(media);
         this.settings = settings;
@@ -107,10 +114,21 @@ public final class OnlineSession implements AutoCloseable {
         this.selection = selection;
         this.fail = fail;
         this.arrivals = new long[settings.pendingLimit(false) + 1];
+        this.reacquirer = reselect == null ? null : new Reacquirer(reselect::over, settings.reacquireAfter(),
+                settings.reacquireTries(), settings.windowFrames(), drivers, this::wake);
         drivers.execute(this::drive);
         synchronized (this) {
             driverStarted = true;
         }
+    }
+
+    /**
+     * Builds a call's selection over a recent window of its stream, its events going to {@code events};
+     * with LLM questions of its own (its {@code close} abandons them: a closed selection's never come back).
+     */
+    @FunctionalInterface
+    public interface Reselection {
+        Selection over(MediaSession window, Consumer<SegmentResponse> events, java.util.function.BooleanSupplier cancelled);
     }
 
     /** Wraps a media session so that intake and a selection can share it with the online driver. */
@@ -244,14 +262,17 @@ public final class OnlineSession implements AutoCloseable {
 
     /** Live tracking until the input is complete and every frame is answered. */
     private void track() {
-        TrackLive step = TrackLive.newBuilder().setMaxFrames(settings.stepFrames())
+        TrackLive base = TrackLive.newBuilder().setMaxFrames(settings.stepFrames())
                 .setMaxBacklog(settings.skip() ? settings.maxBacklog() : 0).build();
+        boolean reacquiring = reacquirer != null && chosen != null && !chosen.notFound() && chosen.objects() > 0;
         while (true) {
             int seen;
             synchronized (this) {
                 checkStopping();
                 seen = received;
             }
+            int hold = reacquiring ? reacquirer.holdFrom() : -1;
+            TrackLive step = hold < 0 ? base : base.toBuilder().setHold(true).setHoldFromFrameIndex(hold).build();
             LiveStep done = media.trackLive(step);
             synchronized (this) {
                 maxHeld = Math.max(maxHeld, done.getFramesHeld());
@@ -259,18 +280,60 @@ public final class OnlineSession implements AutoCloseable {
             MAX_HELD.accumulateAndGet(done.getFramesHeld(), Math::max);
             for (MaskFrame m : done.getMasksList()) {
                 send(m);
+                if (reacquiring) {
+                    reacquirer.observe(m);
+                }
+            }
+            if (reacquiring) {
+                reacquire(seen, done);
             }
             if (done.getMasksCount() == 0) {
                 synchronized (this) {
                     if (inputComplete && received == seen) {
+                        if (reacquiring) {
+                            reacquirer.close(); // every frame is answered: nothing is left to re-seed
+                        }
                         return; // the sidecar had every frame and answered them all
                     }
-                    while (!stopping && received == seen && !inputComplete) {
+                    while (!stopping && received == seen && !inputComplete && !(reacquiring && reacquirer.hasDone())) {
                         waitHere();
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Between tracking steps: re-seeds from a finished re-selection and says so (found or not), then starts
+     * the next one when every object has been absent long enough. Live frames keep being tracked meanwhile.
+     *
+     * @param received frames received before the step
+     * @param step     the step just taken (its first held frame is where a window may start)
+     */
+    private void reacquire(int received, LiveStep step) {
+        Reacquirer.Attempt a = reacquirer.takeDone();
+        if (a != null) {
+            if (!a.prompts().isEmpty()) {
+                media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts()).build());
+            }
+            boolean found = !a.prompts().isEmpty();
+            metrics.onlineReacquisition(found);
+            emit.accept(SegmentResponse.newBuilder().setReacquisition(a.event().setFound(found)).build());
+        }
+        if (reacquirer.due()) {
+            reacquirer.start(media, received, step.getFirstHeldFrameIndex(), objectIds());
+        }
+    }
+
+    /** The ids the first selection seeded, in order. */
+    private java.util.Set<Integer> objectIds() {
+        java.util.Set<Integer> ids = new java.util.LinkedHashSet<>();
+        chosen.prompts().forEach(p -> ids.add(p.getObjectId()));
+        return ids;
+    }
+
+    private synchronized void wake() {
+        notifyAll();
     }
 
     private void send(MaskFrame m) {
@@ -392,6 +455,9 @@ public final class OnlineSession implements AutoCloseable {
             stopping = true;
             notifyAll();
         }
+        if (reacquirer != null) {
+            reacquirer.abandon();
+        }
         media.abort();
     }
 
@@ -411,6 +477,9 @@ public final class OnlineSession implements AutoCloseable {
             if (running) {
                 media.abort();
                 awaitDriver();
+            }
+            if (reacquirer != null) {
+                reacquirer.close(); // a re-selection still running is abandoned and waited for
             }
         } finally {
             media.close();

@@ -25,7 +25,7 @@ public final class OnlineSettings {
         };
         return new OnlineSession.Settings(skip, windowFrames, d.maxBacklog(),
                 Math.max(d.maxPending(), windowFrames + d.maxBacklog()), d.stepFrames(), d.keepRecentFrames(),
-                d.maxConditioningFrames());
+                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts());
     }
 
     /** Checks the configured values at start; a value out of range names its key. */
@@ -35,6 +35,10 @@ public final class OnlineSettings {
         inRange(K + "step-frames", d.stepFrames(), 1, 256);
         inRange(K + "keep-recent-frames", d.keepRecentFrames(), 0, 10_000);
         inRange(K + "max-conditioning-frames", d.maxConditioningFrames(), 2, 64);
+        inRange(K + "reacquire-attempts", d.reacquireAttempts(), 1, 1000);
+        if (d.reacquireAfter().isNegative()) {
+            throw new IllegalArgumentException(K + "reacquire-after must not be negative, got " + d.reacquireAfter());
+        }
     }
 
     private static void inRange(String key, int v, int lo, int hi) {

@@ -113,6 +113,14 @@ final class SharedMediaSession implements MediaSession {
     }
 
     @Override
+    public void reseedLive(dev.refseg.v1.ReseedLive request) {
+        locked(() -> {
+            media.reseedLive(request);
+            return null;
+        });
+    }
+
+    @Override
     public LiveStep trackLive(TrackLive request) {
         return locked(() -> media.trackLive(request));
     }

@@ -68,9 +68,19 @@ final class LiveStream {
         /** The last MaskFrame received, and the prompted (key) frame's: what a client resumes from. */
         MaskFrame last;
         MaskFrame key;
+        /** Re-acquisition events, in order. */
+        final List<dev.refseg.v1.Reacquisition> reacquisitions = new ArrayList<>();
+        /** Each scored frame's J (NaN where not scored). */
+        double[] j;
 
         double meanJ() {
             return scored == 0 ? 0 : jSum / scored;
+        }
+
+        /** Mean J over frames {@code from} to {@code to - 1} that were scored. */
+        double meanJ(int from, int to) {
+            return java.util.stream.IntStream.range(from, to).mapToDouble(i -> j[i]).filter(v -> !Double.isNaN(v))
+                    .average().orElse(0);
         }
 
         double meanJf() {
@@ -130,6 +140,8 @@ final class LiveStream {
         r.seen = new boolean[spec.frames()];
         r.from = resume == null ? 0 : resume.getLastFrameIndex() + 1;
         int[] order = order();
+        r.j = new double[spec.frames()];
+        java.util.Arrays.fill(r.j, Double.NaN);
         CountDownLatch done = new CountDownLatch(1);
         long t0 = System.nanoTime();
         ClientCallStreamObserver<SegmentRequest>[] requests = new ClientCallStreamObserver[1];
@@ -147,6 +159,8 @@ final class LiveStream {
             public void onNext(SegmentResponse e) {
                 if (e.hasMask()) {
                     take(r, e.getMask());
+                } else if (e.hasReacquisition()) {
+                    r.reacquisitions.add(e.getReacquisition());
                 } else if (e.hasSummary()) {
                     r.summary = e.getSummary();
                 }
@@ -200,7 +214,8 @@ final class LiveStream {
                         predicted = MaskProtos.fromRle(om.getRle(), "rle");
                     }
                 }
-                r.jSum += RegionJ.of(predicted, truth.truth().get(0));
+                r.j[i] = RegionJ.of(predicted, truth.truth().get(0));
+                r.jSum += r.j[i];
                 r.fSum += BoundaryF.of(predicted, truth.truth().get(0));
                 r.scored++;
             }
@@ -254,7 +269,7 @@ final class LiveStream {
 
     Frame frame(int i) {
         ClipGenerator.RenderedFrame f = ClipGenerator.frame(spec, i);
-        return Frame.newBuilder().setIndex(i).setTimestampUs(i * 40_000L).setFormat(ImageFormat.IMAGE_FORMAT_RGB24)
+        return Frame.newBuilder().setIndex(i).setTimestampUs(Math.round(i * 1e6 / spec.fps())).setFormat(ImageFormat.IMAGE_FORMAT_RGB24)
                 .setWidth(spec.width()).setHeight(spec.height()).setData(ByteString.copyFrom(f.rgb())).build();
     }
 }

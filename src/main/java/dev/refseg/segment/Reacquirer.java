@@ -1,0 +1,241 @@
+package dev.refseg.segment;
+
+import dev.refseg.inference.MediaSession;
+import dev.refseg.v1.KeyBox;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.ObjectMask;
+import dev.refseg.v1.PassDirection;
+import dev.refseg.v1.Reacquisition;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.TrackPrompt;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Re-acquisition for one online call (issue 13, item 3), kept apart from the driver it serves:
+ * <ol>
+ *   <li>{@link #observe} each live frame answered: the absence clock runs, on the frames' timestamps,
+ *       while <b>every</b> tracked object is absent (object score &le; 0), and stops once one is seen;</li>
+ *   <li>{@link #due}: every object absent for {@code after} and attempts left;</li>
+ *   <li>{@link #start}: the selection runs again on the recent window, on a thread of its own, so live
+ *       frames keep being tracked and answered meanwhile (the driver asks the sidecar to hold the
+ *       window's frames until then);</li>
+ *   <li>{@link #takeDone}: the attempt's answer, which the driver turns into a re-seed on the chosen
+ *       frame ({@code reseed_live}) and a {@link Reacquisition} event either way.</li>
+ * </ol>
+ * A failed attempt is retried after {@code after} more of absent frames, at most {@code attempts} times
+ * per absence. Called by the driver's thread, except the selection, which runs on {@code workers}.
+ */
+final class Reacquirer {
+    /**
+     * Builds a selection over a window view; its own events go to {@code events}, not to the client. Each
+     * has LLM questions of its own, abandoned by its {@code close}.
+     */
+    @FunctionalInterface
+    interface Selections {
+        Selection over(MediaSession window, Consumer<SegmentResponse> events, BooleanSupplier cancelled);
+    }
+
+    /** One finished attempt, ready for the driver: the prompts to re-seed with (stream frame indices). */
+    record Attempt(Reacquisition.Builder event, List<TrackPrompt> prompts) {
+    }
+
+    private final Selections selections;
+    private final long afterUs;
+    private final int attempts;
+    private final int windowFrames;
+    private final Executor workers;
+    /** Wakes the driver when an attempt is done. */
+    private final Runnable wake;
+
+    /** Timestamp of the first frame of the current absence, or -1 while an object is seen. */
+    private long absentSinceUs = -1;
+    /** When the next attempt is due (frame timestamp). */
+    private long dueUs;
+    private long lastUs;
+    private int lastFrame = -1;
+    private int attempt;
+    // The running attempt, guarded by this (its selection's thread finishes it).
+    private Selection running;
+    private CompletableFuture<Attempt> done;
+    private int holdFrom = -1;
+    private boolean closed;
+
+    /**
+     * @param after        how long every object must have been absent; zero turns re-acquisition off
+     * @param attempts     attempts per absence, at least 1
+     * @param windowFrames the frames a re-selection looks at (the call's key-frame window)
+     */
+    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, Executor workers, Runnable wake) {
+        this.selections = selections;
+        this.afterUs = after.toNanos() / 1000;
+        this.attempts = attempts;
+        this.windowFrames = windowFrames;
+        this.workers = workers;
+        this.wake = wake;
+    }
+
+    /** A live frame was answered (skipped frames and the backward fill tell nothing about the present). */
+    void observe(MaskFrame m) {
+        if (m.getSkipped() || m.getDirection() != PassDirection.PASS_DIRECTION_LIVE || m.getObjectsCount() == 0) {
+            return;
+        }
+        lastUs = m.getTimestampUs();
+        lastFrame = m.getFrameIndex();
+        if (m.getObjectsList().stream().anyMatch(ObjectMask::getPresent)) {
+            absentSinceUs = -1;
+            attempt = 0;
+        } else if (absentSinceUs < 0) {
+            absentSinceUs = lastUs;
+            dueUs = lastUs + afterUs;
+        }
+    }
+
+    /** Every object has been absent long enough, attempts are left and none is running. */
+    synchronized boolean due() {
+        return afterUs > 0 && !closed && done == null && absentSinceUs >= 0 && lastUs >= dueUs && attempt < attempts;
+    }
+
+    /**
+     * Starts an attempt on the recent window: the last {@code windowFrames} frames received that the
+     * sidecar still holds ({@code firstHeld} on).
+     *
+     * @param received frames received so far
+     * @param objects  the ids the tracker tracks (a re-selection re-seeds these, in order)
+     * @return the frame from which the sidecar must hold frames until the attempt is done
+     */
+    synchronized int start(MediaSession media, int received, int firstHeld, Set<Integer> objects) {
+        attempt++;
+        int first = Math.max(firstHeld, received - windowFrames);
+        int frames = received - first;
+        Reacquisition.Builder event = Reacquisition.newBuilder().setAttempt(attempt).setTriggerFrameIndex(lastFrame)
+                .setAbsentSeconds((lastUs - absentSinceUs) / 1e6).setWindowStart(first).setWindowEnd(received);
+        holdFrom = first;
+        if (frames <= 0) {
+            done = CompletableFuture.completedFuture(new Attempt(event.setMessage("no recent frame is held to look at "
+                    + "(refseg.online.keep-recent-frames)"), List.of()));
+            return holdFrom;
+        }
+        List<SegmentResponse> events = new ArrayList<>();
+        RecentWindow window = new RecentWindow(media, first, frames);
+        Selection selection = selections.over(window, events::add, this::isClosed);
+        running = selection;
+        done = CompletableFuture.supplyAsync(() -> {
+            try (selection) {
+                selection.onFramesDecoded(frames);
+                Selection.Outcome o = selection.finish(frames);
+                return outcome(event, o, events, window, objects);
+            } finally {
+                wake.run();
+            }
+        }, workers);
+        return holdFrom;
+    }
+
+    private static Attempt outcome(Reacquisition.Builder event, Selection.Outcome o, List<SegmentResponse> events,
+            RecentWindow window, Set<Integer> objects) {
+        event.setPath(o.path()).addAllFallbacks(o.fallbacks());
+        List<TrackPrompt> onStart = o.prompts().stream().filter(p -> p.getFrameIndex() == o.startFrame()).toList();
+        List<Integer> ids = new ArrayList<>(objects);
+        List<TrackPrompt> prompts = new ArrayList<>();
+        for (int i = 0; i < Math.min(onStart.size(), ids.size()); i++) {
+            prompts.add(onStart.get(i).toBuilder().setObjectId(ids.get(i))
+                    .setFrameIndex(window.streamIndex(o.startFrame())).build());
+        }
+        if (o.notFound() || prompts.isEmpty()) {
+            return new Attempt(event.setMessage("the referent was not found on frames " + event.getWindowStart() + " to "
+                    + (event.getWindowEnd() - 1)), List.of());
+        }
+        events.stream().filter(SegmentResponse::hasKeyBox).map(SegmentResponse::getKeyBox)
+                .filter(k -> k.getFrameIndex() == o.startFrame()).map(KeyBox::getReasoning).findFirst()
+                .ifPresent(event::setReasoning);
+        event.setFrameIndex(window.streamIndex(o.startFrame()));
+        for (TrackPrompt p : prompts) {
+            event.addObjectIds(p.getObjectId()).addBoxes(p.getBox());
+        }
+        return new Attempt(event, prompts);
+    }
+
+    /** The frame the sidecar must keep frames from while an attempt runs; -1 when none runs. */
+    synchronized int holdFrom() {
+        return done == null ? -1 : holdFrom;
+    }
+
+    /** Whether an attempt is done and not yet taken. */
+    synchronized boolean hasDone() {
+        return done != null && done.isDone();
+    }
+
+    /**
+     * The finished attempt, once: its event (found or not, with when the next attempt comes) and the
+     * prompts to re-seed with (none when not found); null while none is done. The absence clock starts
+     * again from the last frame seen, so a find that does not bring the object back is retried too.
+     *
+     * @throws RuntimeException what the selection threw (the call is ending, or the sidecar failed)
+     */
+    Attempt takeDone() {
+        CompletableFuture<Attempt> f;
+        synchronized (this) {
+            if (done == null || !done.isDone()) {
+                return null;
+            }
+            f = done;
+            done = null;
+            running = null;
+        }
+        Attempt a = f.join();
+        dueUs = lastUs + afterUs;
+        if (a.prompts().isEmpty()) {
+            a.event().setMessage(a.event().getMessage() + (attempt < attempts
+                    ? "; the next attempt after " + Duration.ofNanos(afterUs * 1000) + " more of frames"
+                    : "; no more attempts (refseg.online.reacquire-attempts = " + attempts + ") until an object is seen"));
+        }
+        return a;
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Abandons a running attempt from any thread (the call is ending): its LLM questions are aborted at
+     * once and no attempt starts after it. Waits for nothing.
+     */
+    void abandon() {
+        Selection s;
+        synchronized (this) {
+            closed = true;
+            s = running;
+        }
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    /**
+     * Abandons a running attempt (the call is ending, or the input is complete and every frame answered)
+     * and waits for its thread, so that it holds no session op once this returns.
+     */
+    void close() {
+        abandon();
+        CompletableFuture<Attempt> f;
+        synchronized (this) {
+            f = done;
+        }
+        if (f != null) {
+            try {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // abandoned: its failure is nobody's now
+            }
+        }
+    }
+}
