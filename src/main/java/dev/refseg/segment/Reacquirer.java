@@ -56,6 +56,8 @@ final class Reacquirer {
 
     /** Timestamp of the first frame of the current absence, or -1 while an object is seen. */
     private long absentSinceUs = -1;
+    /** The first live frame of the current absence (the sidecar's numbering); the window never starts before it. */
+    private int absentFromFrame;
     /** When the next attempt is due (frame timestamp). */
     private long dueUs;
     private long lastUs;
@@ -93,6 +95,7 @@ final class Reacquirer {
             attempt = 0;
         } else if (absentSinceUs < 0) {
             absentSinceUs = lastUs;
+            absentFromFrame = m.getFrameIndex();
             dueUs = lastUs + afterUs;
         }
     }
@@ -104,7 +107,8 @@ final class Reacquirer {
 
     /**
      * Starts an attempt on the recent window: the last {@code windowFrames} frames received that the
-     * sidecar still holds ({@code firstHeld} on).
+     * sidecar still holds ({@code firstHeld} on), none from before the absence began: a frame where the
+     * object was still tracked would only find it where it was, not where it came back.
      *
      * @param received frames received so far
      * @param objects  the ids the tracker tracks (a re-selection re-seeds these, in order)
@@ -112,7 +116,7 @@ final class Reacquirer {
      */
     synchronized int start(MediaSession media, int received, int firstHeld, Set<Integer> objects) {
         attempt++;
-        int first = Math.max(firstHeld, received - windowFrames);
+        int first = Math.max(Math.max(firstHeld, received - windowFrames), absentFromFrame);
         int frames = received - first;
         Reacquisition.Builder event = Reacquisition.newBuilder().setAttempt(attempt).setTriggerFrameIndex(lastFrame)
                 .setAbsentSeconds((lastUs - absentSinceUs) / 1e6).setWindowStart(first).setWindowEnd(received);
