@@ -1,5 +1,6 @@
 package dev.refseg.api;
 
+import dev.refseg.errors.OneLine;
 import dev.refseg.errors.Errors;
 import dev.refseg.inference.InferenceBackend;
 import dev.refseg.inference.MediaSession;
@@ -93,6 +94,12 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
 
     @Override
     public void getCapabilities(CapabilitiesRequest request, StreamObserver<Capabilities> responses) {
+        if (draining != null && draining.isDraining()) {
+            // The gateway's readiness asks this: a draining sidecar takes no new session, so its gateway is
+            // not ready either (and stops getting new streams) until a sidecar that serves answers.
+            responses.onError(Draining.refusal());
+            return;
+        }
         unary(responses, () -> Capabilities.newBuilder().setHasDetector(local.hasDetector())
                 .setHasTagger(local.hasTagger()).setMaxTrackedObjects(local.maxTrackedObjects())
                 .setOpenSessions(local.openSessions()).setLiveTrackers(local.liveTrackers())
@@ -281,7 +288,7 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
             if (how.isOk()) {
                 LOG.infof("Inference session ended: OK after %s s", after);
             } else {
-                LOG.infof("Inference session ended: %s after %s s: %s", how.getCode(), after, how.getDescription());
+                LOG.infof("Inference session ended: %s after %s s: %s", how.getCode(), after, OneLine.of(how.getDescription()));
             }
         }
     }

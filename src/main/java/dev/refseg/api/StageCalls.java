@@ -1,5 +1,6 @@
 package dev.refseg.api;
 
+import dev.refseg.errors.OneLine;
 import dev.refseg.errors.Errors;
 import dev.refseg.errors.Fields;
 import dev.refseg.inference.InferenceBackend;
@@ -130,7 +131,7 @@ final class StageCalls {
                     }
                     metrics.call(rpc, s.getStatus().getCode().name());
                     LOG.infof("%s call ended: %s after %s s: %s", rpc, s.getStatus().getCode(),
-                            StreamingCall.seconds(System.nanoTime() - t0), s.getStatus().getDescription());
+                            StreamingCall.seconds(System.nanoTime() - t0), OneLine.of(s.getStatus().getDescription()));
                     responses.onError(s);
                 } finally {
                     draining.done(running);

@@ -1,5 +1,6 @@
 package dev.refseg.api;
 
+import dev.refseg.errors.OneLine;
 import dev.refseg.segment.SegmentMetrics;
 import dev.refseg.segment.SessionSlots;
 import io.grpc.Status;
@@ -205,7 +206,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         if (status.getStatus().getCode() != Status.Code.CANCELLED) {
             // Logged on the aborting thread (watchdog, transport, drain), so it is given the call's id too.
             SessionLog.run(sessionId, () -> LOG.infof("%s call ended by the server: %s", rpc,
-                    status.getStatus().getDescription()));
+                    OneLine.of(status.getStatus().getDescription())));
         }
         try {
             onAbort();
@@ -276,7 +277,7 @@ abstract class StreamingCall<Q, R> implements StreamObserver<Q> {
         StatusRuntimeException status = toStatus(error);
         metrics.call(rpc, status.getStatus().getCode().name());
         LOG.infof("%s call ended: %s after %s s: %s", rpc, status.getStatus().getCode(),
-                seconds(System.nanoTime() - startNanos), status.getStatus().getDescription());
+                seconds(System.nanoTime() - startNanos), OneLine.of(status.getStatus().getDescription()));
         if (status.getStatus().getCode() == Status.Code.CANCELLED) {
             return;
         }

@@ -14,6 +14,7 @@ import jakarta.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,10 +49,15 @@ public class RefsegBeans {
             String target = address.orElseThrow(() -> new IllegalArgumentException("refseg.role=gateway needs "
                     + "refseg.inference.address: the inference sidecar's gRPC target, e.g. localhost:9100"));
             LOG.infof("Gateway role: the inference sidecar is %s (no model is loaded in this process)", target);
+            // Keepalive finds a sidecar that stopped answering (frozen, hung host) while a session waits on it:
+            // a ping every 10 s (what the sidecar permits by default, refseg.transport.permit-keepalive-time).
             channel = io.grpc.ManagedChannelBuilder.forTarget(target).usePlaintext()
                     .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.limits().maxRequestBytes() + (1 << 20)))
+                    .keepAliveTime(10, TimeUnit.SECONDS)
+                    .keepAliveTimeout(config.transport().keepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .keepAliveWithoutCalls(true)
                     .intercept(dev.refseg.api.SidecarPropagation.gatewaySide(otel)).build();
-            return new dev.refseg.inference.RemoteInference(channel, target);
+            return new dev.refseg.inference.RemoteInference(channel, target, config.inference().replyTimeout());
         }
         if (!local.isResolvable()) {
             throw new IllegalStateException("this is the gateway build: it has no models and no inference side, so "
@@ -74,7 +80,7 @@ public class RefsegBeans {
             }
             channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor()
                     .intercept(dev.refseg.api.SidecarPropagation.gatewaySide(otel)).build();
-            return new dev.refseg.inference.RemoteInference(channel, "loopback");
+            return new dev.refseg.inference.RemoteInference(channel, "loopback", config.inference().replyTimeout());
         }
         return local.get();
     }

@@ -122,6 +122,15 @@ public interface RefsegConfig {
          */
         Optional<String> address();
 
+        /**
+         * Gateway: the longest the gateway waits for one reply of its sidecar (a frame taken in, a detection, one
+         * tracked frame) before it ends that session with UNAVAILABLE naming the sidecar. A sidecar that stopped
+         * answering (hung, frozen) is found sooner by the channel's keepalive, which pings every 10 s and closes
+         * the connection when a ping is not answered within refseg.transport.keepalive-timeout.
+         */
+        @WithDefault("120s")
+        Duration replyTimeout();
+
         /** Execution providers in order of preference: cuda, tensorrt, cpu. CPU is always the last resort. */
         @WithDefault("cpu")
         List<String> executionProviders();

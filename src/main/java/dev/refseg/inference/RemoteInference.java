@@ -48,16 +48,30 @@ public final class RemoteInference implements InferenceBackend {
     /** How long {@link MediaSession#close()} waits for the sidecar to confirm the session is freed. */
     private static final long CLOSE_WAIT_MS = 10_000;
 
+    /** Deadline of the capability reads behind metrics gauges: a scrape must not wait on a frozen sidecar. */
+    private static final long GAUGE_DEADLINE_MS = 1_000;
+    /** Deadline of the other capability reads (a call's start, the readiness poll). */
+    private static final long CAPABILITIES_DEADLINE_MS = 5_000;
+
     private final Channel channel;
     private final String sidecar;
+    private final long replyTimeoutNanos;
+
+    /** As {@link #RemoteInference(Channel, String, java.time.Duration)} with the default reply timeout, 120 s. */
+    public RemoteInference(Channel channel, String sidecar) {
+        this(channel, sidecar, java.time.Duration.ofSeconds(120));
+    }
 
     /**
-     * @param channel to the sidecar (TCP, Unix socket or in-process)
-     * @param sidecar how messages name it, e.g. "localhost:9100"
+     * @param channel      to the sidecar (TCP, Unix socket or in-process)
+     * @param sidecar      how messages name it, e.g. "localhost:9100"
+     * @param replyTimeout the longest a session waits for one reply ({@code refseg.inference.reply-timeout});
+     *                     past it the session ends UNAVAILABLE naming the sidecar and the timeout
      */
-    public RemoteInference(Channel channel, String sidecar) {
+    public RemoteInference(Channel channel, String sidecar, java.time.Duration replyTimeout) {
         this.channel = channel;
         this.sidecar = sidecar;
+        this.replyTimeoutNanos = replyTimeout.toNanos();
     }
 
     @Override
@@ -73,9 +87,14 @@ public final class RemoteInference implements InferenceBackend {
     }
 
     private Capabilities capabilities() {
+        return capabilities(CAPABILITIES_DEADLINE_MS);
+    }
+
+    private Capabilities capabilities(long deadlineMs) {
         try {
             return outsideCallerContext(() -> InferenceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(30, TimeUnit.SECONDS).getCapabilities(CapabilitiesRequest.getDefaultInstance()));
+                    .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                    .getCapabilities(CapabilitiesRequest.getDefaultInstance()));
         } catch (StatusRuntimeException e) {
             throw unavailable(e.getStatus());
         }
@@ -116,12 +135,12 @@ public final class RemoteInference implements InferenceBackend {
 
     @Override
     public int openSessions() {
-        return capabilities().getOpenSessions();
+        return capabilities(GAUGE_DEADLINE_MS).getOpenSessions();
     }
 
     @Override
     public int liveTrackers() {
-        return capabilities().getLiveTrackers();
+        return capabilities(GAUGE_DEADLINE_MS).getLiveTrackers();
     }
 
     @Override
@@ -131,7 +150,7 @@ public final class RemoteInference implements InferenceBackend {
 
     @Override
     public int trackedObjects() {
-        return capabilities().getTrackedObjects();
+        return capabilities(GAUGE_DEADLINE_MS).getTrackedObjects();
     }
 
     /** The sidecar's own statuses (INVALID_ARGUMENT naming a field, ...) as they are; transport failures named. */
@@ -213,10 +232,16 @@ public final class RemoteInference implements InferenceBackend {
         private InferenceReply next(long id) {
             Item item;
             try {
-                item = inbox.take();
+                item = inbox.poll(replyTimeoutNanos, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+            }
+            if (item == null) { // the sidecar holds the stream open but answers nothing
+                ended = Status.UNAVAILABLE.withDescription("no reply to request " + id + " within "
+                        + java.time.Duration.ofNanos(replyTimeoutNanos).toSeconds() + " s (refseg.inference.reply-timeout)");
+                requests.cancel("no reply within the reply timeout", null);
+                throw failure(ended);
             }
             if (item.end() != null) {
                 ended = item.end().isOk() ? Status.INTERNAL.withDescription("the inference sidecar ended the "

@@ -1,5 +1,6 @@
 package dev.refseg.mask;
 
+import dev.refseg.errors.OneLine;
 import java.util.Arrays;
 
 /**
@@ -163,6 +164,6 @@ public final class CocoRle {
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 40 ? '"' + s + '"' : '"' + s.substring(0, 40) + "...\"";
+        return '"' + OneLine.of(s.length() <= 40 ? s : s.substring(0, 40)) + (s.length() <= 40 ? "\"" : "...\"");
     }
 }
