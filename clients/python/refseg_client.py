@@ -400,8 +400,10 @@ def main():
         hint = ""
         if e.code() == grpc.StatusCode.UNAUTHENTICATED and not args.api_key:
             hint = " (no API key was sent: give --api-key KEY or set %s)" % API_KEY_ENV
-        elif e.code() == grpc.StatusCode.UNAVAILABLE and not (e.details() or "").startswith("the inference sidecar"):
-            # The connection failed (a gateway whose sidecar is down says so itself, and the transport is fine).
+        elif e.code() == grpc.StatusCode.UNAVAILABLE and not (e.details() or "").startswith(
+                ("the inference sidecar", "server is")):
+            # The connection failed (refseg's own UNAVAILABLE, from a gateway whose sidecar is down or a
+            # draining server, says so itself, and the transport is fine).
             hint = (" [over TLS]" if args.tls or args.ca_cert
                     else " [in plain text: give --tls or --ca-cert PEM for a TLS server]")
         print("status %s: %s%s" % (e.code().name, e.details(), hint), file=sys.stderr)

@@ -222,14 +222,15 @@ public final class ClientCli {
         if (status.getCode() != Status.Code.UNAVAILABLE) {
             return "";
         }
-        Throwable root = status.getCause();
-        if (root == null) {
-            return ""; // sent by the server (e.g. a gateway whose sidecar is down): the connection itself is fine
+        String said = String.valueOf(status.getDescription());
+        if (said.startsWith("the inference sidecar") || said.startsWith("server is")) {
+            return ""; // refseg's own (a gateway whose sidecar is down, a draining server): the connection is fine
         }
-        while (root.getCause() != null) {
+        Throwable root = status.getCause();
+        while (root != null && root.getCause() != null) {
             root = root.getCause();
         }
-        return " (" + root.getMessage() + ")"
+        return (root != null ? " (" + root.getMessage() + ")" : "")
                 + (to.secure() ? " [over TLS]" : " [in plain text: give --tls or --ca-cert PEM for a TLS server]");
     }
 }

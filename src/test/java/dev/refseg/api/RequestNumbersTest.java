@@ -216,6 +216,16 @@ class RequestNumbersTest extends CallTest {
                 f -> call(() -> segment(start, SegmentRequest.newBuilder().setFrame(f).build())));
         tryEveryNumber("audio[0]", PCM, Status.Code.OK,
                 a -> call(() -> segment(start, frame, SegmentRequest.newBuilder().setAudio(a).build())));
+        // An online call resumed from the client's masks (the key frame's picture, the last frame's, one more).
+        dev.refseg.v1.ResumeMask one = dev.refseg.v1.ResumeMask.newBuilder().setObjectId(1)
+                .setRle(MASK_PROMPT.getMask()).build();
+        Start resumed = TEXT_START.toBuilder().setMode(dev.refseg.v1.Mode.MODE_ONLINE).setResume(
+                dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(5).addLastMasks(one).setKeyFrameIndex(2)
+                        .addKeyMasks(one)).build();
+        tryEveryNumber("start", resumed, Status.Code.OK, s -> call(() -> segment(
+                SegmentRequest.newBuilder().setStart(s).build(), SegmentRequest.newBuilder().setFrame(frame(2)).build(),
+                SegmentRequest.newBuilder().setFrame(frame(5)).build(),
+                SegmentRequest.newBuilder().setFrame(frame(6)).build())));
         // No numbers today; walked so that one added later is tried.
         tryEveryNumber("media[0]", MediaChunk.getDefaultInstance(), Status.Code.OK,
                 m -> call(() -> segment(start, SegmentRequest.newBuilder().setMedia(m).build(), frame)));
