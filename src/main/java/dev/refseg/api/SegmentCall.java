@@ -93,10 +93,6 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         StartValidator.validate(start);
         tagSession(start.getRequestTag());
         boolean isOnline = start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE;
-        if (start.hasResume() && start.hasAudio()) {
-            throw Errors.unimplemented("start.resume", "resume carries on text referents; an audio referent's stream "
-                    + "starts again without resume (LBRU runs on its first window)");
-        }
         if (start.hasText() && !inference.hasDetector()) {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
                     + "directory's manifest.properties has no gdino.detector");

@@ -112,7 +112,10 @@ public final class AudioSelection implements Selection {
         List<Pending> pending = new ArrayList<>();
         for (int i = 0; i < lbru.categories().size(); i++) {
             CallWaits.stopIfCancelled(cancelled);
-            pending.add(prepare(i + 1, lbru.categories().get(i), shown));
+            // Online, live tracking starts from one frame: every object is seeded on the first one's pivot.
+            int pinned = live != null && i > 0 ? pending.get(0).keyFrame().getFrameIndex() : -1;
+            pending.add(pinned < 0 ? prepare(i + 1, lbru.categories().get(i), shown)
+                    : prepareOn(pinned, i + 1, lbru.categories().get(i), shown));
         }
         timings.add(StageTiming.newBuilder().setStage(Stage.STAGE_CANDIDATES).setMillis(detections.nanos() / 1e6).build());
         List<TrackPrompt> prompts = new ArrayList<>();
@@ -182,8 +185,12 @@ public final class AudioSelection implements Selection {
                         + "the shown frames " + shown + " either"));
             }
         }
-        KeyFrame keyFrame = events.note(k.setFrameIndex(pivot).build());
-        Candidates candidates = events.note(found);
+        return ask(objectId, c, shown, events.note(k.setFrameIndex(pivot).build()), events.note(found));
+    }
+
+    /** With two or more candidates and an LLM, asks the sounding-box question. */
+    private Pending ask(int objectId, Lbru.Category c, List<Integer> shown, KeyFrame keyFrame, Candidates candidates) {
+        int pivot = keyFrame.getFrameIndex();
         CompletableFuture<String> reply = null;
         if (candidates.getCandidatesCount() >= 2 && params.useLlm()) {
             RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(shown).setPivotFrameIndex(pivot);
@@ -193,6 +200,21 @@ public final class AudioSelection implements Selection {
                     candidates.getCandidatesCount(), jpeg));
         }
         return new Pending(objectId, c, keyFrame, candidates, reply);
+    }
+
+    /**
+     * Online: the object's candidates on {@code pivot}, the frame the first object is seeded on (live
+     * tracking seeds every object on one frame); none there, and the object is not segmented.
+     */
+    private Pending prepareOn(int pivot, int objectId, Lbru.Category c, List<Integer> shown) {
+        KeyFrame.Builder k = KeyFrame.newBuilder().setWindowIndex(0).addAllShownFrames(shown).setFrameIndex(pivot);
+        if (c.frameIndex() >= 0 && c.frameIndex() != pivot) {
+            events.adjustments().add(dev.refseg.keyselect.Adjustments.skipped(Stage.STAGE_KEY_FRAME, "object " + objectId
+                    + "'s frame", "online mode seeds every object on one frame: \"" + c.text() + "\" is looked for on "
+                    + "frame " + pivot + ", object 1's pivot, not on frame " + c.frameIndex() + ", the LLM's choice",
+                    1, 0, "MODE_ONLINE"));
+        }
+        return ask(objectId, c, shown, events.note(k.build()), events.note(detections.on(pivot, c.text())));
     }
 
     /** The sounding object's box on its pivot (event KeyBox), or null when there is none to track. */
