@@ -105,6 +105,11 @@ public final class LiveTagging {
         return out.build();
     }
 
+    /** Samples held now, not yet in a tagged window (tests of bounded memory). */
+    public int heldSamples() {
+        return heldCount;
+    }
+
     private void tagWhole() {
         while (windowSamples > 0 && heldCount >= windowSamples) {
             tag(windowSamples);
