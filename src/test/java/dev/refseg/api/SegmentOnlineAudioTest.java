@@ -133,4 +133,26 @@ class SegmentOnlineAudioTest extends OnlineTestBase {
         }
         // OnlineTestBase: no session, tracker, slot, scratch file or audio resampler is left.
     }
+
+    @Test
+    void encodedAudioIsRefusedOnlineNamingTheChunk() throws Exception {
+        List<SegmentRequest> r = new ArrayList<>(online(AvsClips.oneSounding(), AudioReferentSpec.getDefaultInstance(), 10)
+                .subList(0, 3));
+        r.add(SegmentRequest.newBuilder().setAudio(dev.refseg.v1.AudioChunk.newBuilder()
+                .setEncoding(dev.refseg.v1.AudioEncoding.AUDIO_ENCODING_AAC)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("not pcm"))).build());
+        StreamClient.Outcome o = run(r);
+        assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode());
+        assertTrue(o.description().contains("audio[0].encoding") && o.description().contains("PCM"), o.description());
+    }
+
+    @Test
+    void aFirstWindowWithoutAudioIsRefusedNamingAudio() throws Exception {
+        List<SegmentRequest> r = online(AvsClips.oneSounding(), AudioReferentSpec.getDefaultInstance(), 10).stream()
+                .filter(q -> !q.hasAudio()).toList();
+        StreamClient.Outcome o = run(r);
+        assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode());
+        assertTrue(o.description().startsWith("audio:"), o.description());
+        assertEquals(0, o.of(SegmentResponse.EventCase.MASK).size());
+    }
 }
