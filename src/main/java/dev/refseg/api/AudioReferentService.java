@@ -84,7 +84,7 @@ public class AudioReferentService extends AudioReferentGrpc.AudioReferentImplBas
             positions.add(i);
         }
         positions.sort(java.util.Comparator.comparing(indices::get));
-        Lbru.Result r = Lbru.run(media, positions, p, llm, questions, () -> false);
+        Lbru.Result r = Lbru.run(media, media::tagAudio, positions, p, llm, questions, () -> false);
         SoundingTimes times = new SoundingTimes(r.tags().getWindowsList(), p.soundingThreshold());
         DescribeResponse.Builder out = DescribeResponse.newBuilder().addAllLabels(r.tags().getLabelsList())
                 .addAllFallbacks(r.fallbacks()).setPath(r.path()).setAudioSeconds(r.tags().getAudioSeconds())

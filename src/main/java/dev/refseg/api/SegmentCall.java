@@ -17,6 +17,7 @@ import dev.refseg.segment.StartValidator;
 import dev.refseg.segment.TextSelection;
 import dev.refseg.segment.AudioParams;
 import dev.refseg.segment.AudioSelection;
+import dev.refseg.segment.LiveAudio;
 import dev.refseg.segment.Selection;
 import dev.refseg.v1.OpenSession;
 import dev.refseg.v1.SegmentRequest;
@@ -70,7 +71,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                 case START -> throw Errors.invalid("start", "sent twice; a stream has exactly one start, first");
                 case FRAME -> online.onFrame(resume == null ? r.getFrame() : resume.inbound(r.getFrame()));
                 case MEDIA -> online.onMedia(r.getMedia());
-                case AUDIO -> throw Errors.invalid("audio", "online mode takes text referents; audio is not read");
+                case AUDIO -> online.onAudio(r.getAudio());
                 default -> throw Errors.invalid("payload", "the message carries nothing");
             }
             return;
@@ -92,11 +93,6 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         StartValidator.validate(start);
         tagSession(start.getRequestTag());
         boolean isOnline = start.getMode() == dev.refseg.v1.Mode.MODE_ONLINE;
-        // LBRU names the sounding objects from the whole clip's audio, which a live stream never completes.
-        if (isOnline && start.hasAudio()) {
-            throw Errors.unimplemented("start.audio", "MODE_ONLINE takes text referents; audio referents need the "
-                    + "whole clip (use MODE_OFFLINE)");
-        }
         if (start.hasText() && !inference.hasDetector()) {
             throw Errors.precondition("start.text: text referents need the GroundingDINO detector; the model "
                     + "directory's manifest.properties has no gdino.detector");
@@ -119,6 +115,7 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                 : null;
         OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
                 seed != null ? seed.seedFrames() : params != null ? params.windowFrames()
+                        : start.getOptions().getWindowFrames() > 0 ? start.getOptions().getWindowFrames()
                         : config.selection().windowFrames()) : null;
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
@@ -128,15 +125,20 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         if (isOnline) {
             MediaSession shared = OnlineSession.shared(media);
             resume = seed == null ? null : seed.on(shared, out::send);
-            Selection selection = resume != null ? resume : params == null ? null : new TextSelection(start.getText(),
-                    params, shared, llm, out::send, out::isCancelled, questions);
+            LiveAudio live = audio == null ? null : new LiveAudio(shared, audio, config.online().audioWait(),
+                    config.limits().maxAudioSeconds(), out::isCancelled);
+            Selection selection = resume != null ? resume
+                    : live != null ? new AudioSelection(audio, shared, llm, out::send, out::isCancelled, questions,
+                            start.getOptions().getIncludePng(), live)
+                    : params == null ? null : new TextSelection(start.getText(), params, shared, llm, out::send,
+                            out::isCancelled, questions);
             // Re-acquisition selects again on a recent window with the call's referent (a resumed call too).
             SelectionParams textParams = params;
             OnlineSession.Reselection reselect = params == null ? null : (window, events, cancelled) ->
                     new TextSelection(start.getText(), textParams, window, llm, events,
                             () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());
             online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, reselect,
-                    work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside);
+                    work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside, live);
             return;
         }
         Selection selection = params != null ? new TextSelection(start.getText(), params, media, llm, out::send,

@@ -33,14 +33,7 @@ public final class ClipTagging {
      *         less than the tagger's minimum, or naming the request field out of range
      */
     public static AudioLabels tag(AudioTagger tagger, LabelObjects table, float[] wave, TagAudio request) {
-        int k = Fields.uint("tag_audio.top_k", request.getTopK(), 0, MAX_TOP_K);
-        k = k == 0 ? 5 : k;
-        double window = request.getWindowSeconds();
-        if (!(window == 0 || (window >= 0.25 && window <= 60))) {
-            throw Errors.invalid("tag_audio.window_seconds", "is " + window + "; give 0 (whole clip only) or 0.25 to 60");
-        }
-        float floor = Fields.range("tag_audio.window_min_score", request.getWindowMinScore(), 0f, 1f);
-        floor = floor == 0 ? 0.05f : floor;
+        Request r = Request.of(request);
         int rate = dev.refseg.media.AudioTrack.TARGET_RATE;
         if (wave.length == 0) {
             throw Errors.invalid("audio", "no audio samples were received: send AudioChunks with samples, or "
@@ -54,27 +47,61 @@ public final class ClipTagging {
                 .setTagger(tagger.family());
         float[] clip = null;
         for (int[] seg : pieces(wave.length, (int) Math.round(SEGMENT_SECONDS * rate), tagger.minSamples())) {
-            float[] s = tagger.scores(wave, seg[0], seg[1]);
-            if (clip == null) {
-                clip = s;
-            } else {
-                for (int i = 0; i < clip.length; i++) {
-                    clip[i] = Math.max(clip[i], s[i]);
-                }
-            }
+            clip = best(clip, tagger.scores(wave, seg[0], seg[1]));
         }
-        out.addAllLabels(labels(AudioTagger.top(clip, tagger.labels(), k), table));
-        if (window > 0) {
-            for (int[] w : pieces(wave.length, (int) Math.round(window * rate), tagger.minSamples())) {
-                float[] s = tagger.scores(wave, w[0], w[1]);
-                float min = floor;
-                List<AudioTagger.Scored> above = AudioTagger.top(s, tagger.labels(), s.length).stream()
-                        .filter(x -> x.score() >= min).toList();
-                out.addWindows(AudioWindow.newBuilder().setStartSeconds(w[0] / (double) rate)
-                        .setEndSeconds(w[1] / (double) rate).addAllLabels(labels(above, table)));
+        out.addAllLabels(top(tagger, table, clip, r.topK()));
+        if (r.windowSeconds() > 0) {
+            for (int[] w : pieces(wave.length, (int) Math.round(r.windowSeconds() * rate), tagger.minSamples())) {
+                out.addWindows(window(tagger, table, tagger.scores(wave, w[0], w[1]), w[0] / (double) rate,
+                        w[1] / (double) rate, r.floor()));
             }
         }
         return out.build();
+    }
+
+    /**
+     * A TagAudio request's values, checked, defaults applied.
+     *
+     * @param windowSeconds 0 (whole clip only) or 0.25 to 60
+     * @param floor         least score of a label a window reports
+     */
+    record Request(int topK, double windowSeconds, float floor) {
+        /** @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT naming the field out of range */
+        static Request of(TagAudio request) {
+            int k = Fields.uint("tag_audio.top_k", request.getTopK(), 0, MAX_TOP_K);
+            double window = request.getWindowSeconds();
+            if (!(window == 0 || (window >= 0.25 && window <= 60))) {
+                throw Errors.invalid("tag_audio.window_seconds", "is " + window
+                        + "; give 0 (whole clip only) or 0.25 to 60");
+            }
+            float floor = Fields.range("tag_audio.window_min_score", request.getWindowMinScore(), 0f, 1f);
+            return new Request(k == 0 ? 5 : k, window, floor == 0 ? 0.05f : floor);
+        }
+    }
+
+    /** Each class's higher score of the two ({@code into} is updated; null takes {@code scores}). */
+    static float[] best(float[] into, float[] scores) {
+        if (into == null) {
+            return scores.clone();
+        }
+        for (int i = 0; i < into.length; i++) {
+            into[i] = Math.max(into[i], scores[i]);
+        }
+        return into;
+    }
+
+    /** The top {@code k} labels of one score vector, with the objects the table names for them. */
+    static List<AudioLabel> top(AudioTagger tagger, LabelObjects table, float[] scores, int k) {
+        return labels(AudioTagger.top(scores, tagger.labels(), k), table);
+    }
+
+    /** One window's answer: every class scoring at least {@code floor}, most probable first. */
+    static AudioWindow window(AudioTagger tagger, LabelObjects table, float[] scores, double startSeconds,
+            double endSeconds, float floor) {
+        List<AudioTagger.Scored> above = AudioTagger.top(scores, tagger.labels(), scores.length).stream()
+                .filter(x -> x.score() >= floor).toList();
+        return AudioWindow.newBuilder().setStartSeconds(startSeconds).setEndSeconds(endSeconds)
+                .addAllLabels(labels(above, table)).build();
     }
 
     /**

@@ -358,6 +358,14 @@ public interface RefsegConfig {
         @WithDefault("3")
         int reacquireAttempts();
 
+        /**
+         * Audio referents: longest a frame's masks wait for its window of audio (the second it falls in) to
+         * arrive and be tagged, and the first window's selection for the audio of its frames; after it the
+         * frame is sent with every object silent and MaskFrame.audio_late set.
+         */
+        @WithDefault("2s")
+        java.time.Duration audioWait();
+
         /** The two overload policies. */
         enum OverloadPolicy {
             BACKPRESSURE,

@@ -25,6 +25,7 @@ import dev.refseg.sam2.FeatureCache;
 import dev.refseg.sam2.Sam2Tracker;
 import dev.refseg.sam2.TrackedMask;
 import dev.refseg.sam2.TrackerState;
+import dev.refseg.audio.LiveTagging;
 import dev.refseg.v1.AudioChunk;
 import dev.refseg.v1.BeginLive;
 import dev.refseg.v1.LiveStep;
@@ -172,11 +173,17 @@ public final class LocalInference implements InferenceBackend {
     @Override
     public MediaSession openSession(OpenSession request) {
         double fps = Fields.range("open.fps", request.getFps(), 0, 1000) > 0 ? request.getFps() : defaultFps;
+        // Online, the audio is AudioChunks tagged as they come (LiveTagging); a container's track is not read.
         IntakeSession intake = new IntakeSession(request.getOnline() ? limits.online() : limits, maxMediaBytes,
                 workRoot, fps, media.withKeepStoredOrientation(request.getKeepStoredOrientation()),
-                request.getAudioTrack());
+                request.getAudioTrack() && !request.getOnline());
+        LiveTagging liveAudio = null;
+        if (request.getOnline() && request.getAudioTrack() && tagger != null) {
+            liveAudio = new LiveTagging(tagger, labelObjects, limits.maxAudioSeconds());
+            intake.audio().live(liveAudio::add);
+        }
         open.incrementAndGet();
-        return new Local(intake, request.getOnline());
+        return new Local(intake, request.getOnline(), liveAudio);
     }
 
     @Override
@@ -229,11 +236,14 @@ public final class LocalInference implements InferenceBackend {
         private final boolean online;
         /** Online mode, once begin_live has run. */
         private LiveTracking live;
+        /** Online mode with audio_track: the AudioChunks tagged as they come; null otherwise. */
+        private final LiveTagging liveAudio;
         private boolean closed;
 
-        Local(IntakeSession intake, boolean online) {
+        Local(IntakeSession intake, boolean online, LiveTagging liveAudio) {
             this.intake = intake;
             this.online = online;
+            this.liveAudio = liveAudio;
         }
 
         @Override
@@ -308,6 +318,12 @@ public final class LocalInference implements InferenceBackend {
             if (tagger == null) {
                 throw Errors.precondition("audio referents need an audio tagger: add " + TAGGER + " (and audio.labels) to "
                         + models.dir().resolve(ModelManifest.FILE));
+            }
+            if (request.getLive()) {
+                if (liveAudio == null) {
+                    throw Errors.precondition("tag_audio.live: the session was not opened online with audio_track");
+                }
+                return liveAudio.take(request, intake.inputComplete());
             }
             if (!intake.inputComplete()) {
                 throw Errors.precondition("tag_audio: the audio is tagged once the input is complete (after end_of_input)");

@@ -39,7 +39,8 @@ public interface MediaSession extends AutoCloseable {
     /**
      * The audio tagger's labels for the session's audio (AudioChunks, or the container's track when the
      * session was opened with audio_track): the whole clip's top-k, and per window when asked. Call after
-     * {@link #endOfInput()}.
+     * {@link #endOfInput()}; or, online with {@code live} set, at any time: the windows tagged since the
+     * previous live call (see TagAudio.live).
      *
      * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION without a tagger; INVALID_ARGUMENT naming
      *         {@code audio} when there is no audio or less than the tagger's minimum, or naming the

@@ -55,6 +55,17 @@ public final class SoundingMasks {
     /** The frame's masks with categories, silences and the union applied. */
     public MaskFrame apply(MaskFrame f) {
         int window = times.windowAt((f.getTimestampUs() - audioStartUs) / 1e6);
+        return apply(f, id -> {
+            boolean[] on = sources.get(id).active();
+            return window >= 0 && window < on.length && on[window];
+        });
+    }
+
+    /**
+     * As {@link #apply(MaskFrame)}, with who sounds on this frame given by {@code sounds} (object id →
+     * sounds); the sources' {@code active} and the times are not read (online mode decides it live).
+     */
+    public MaskFrame apply(MaskFrame f, java.util.function.IntPredicate sounds) {
         MaskFrame.Builder out = f.toBuilder().clearObjects();
         BinaryMask union = null;
         RleMask only = null;
@@ -65,7 +76,7 @@ public final class SoundingMasks {
                 out.addObjects(o);
                 continue;
             }
-            boolean active = window >= 0 && window < s.active().length && s.active()[window];
+            boolean active = sounds.test(s.objectId());
             ObjectMask.Builder b = o.toBuilder().setCategory(s.category());
             if (!active) {
                 b.setSilent(true).setRle(MaskProtos.rle(EncodedMask.empty(height, width))).clearBox();

@@ -32,14 +32,22 @@ public final class SoundingTimes {
     public boolean[] active(Collection<String> labels) {
         boolean[] on = new boolean[windows.size()];
         for (int w = 0; w < on.length; w++) {
-            for (AudioLabel l : windows.get(w).getLabelsList()) {
-                if (l.getScore() >= threshold && (labels.isEmpty() || contains(labels, l.getName()))) {
-                    on[w] = true;
-                    break;
-                }
-            }
+            on[w] = sounds(windows.get(w), labels, threshold);
         }
         return on;
+    }
+
+    /**
+     * Whether one of {@code labels} (display names, any case; empty = any label) scores at least
+     * {@code threshold} in the window.
+     */
+    public static boolean sounds(AudioWindow window, Collection<String> labels, float threshold) {
+        for (AudioLabel l : window.getLabelsList()) {
+            if (l.getScore() >= threshold && (labels.isEmpty() || contains(labels, l.getName()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean contains(Collection<String> labels, String name) {

@@ -43,9 +43,20 @@ public final class AudioTrack implements AutoCloseable {
     private AVFrame pcmFrame;
     private float[] decoded;
     private volatile boolean aborted;
+    /** Online: where the 16 kHz samples go as they are converted (nothing is kept here); null offline. */
+    private java.util.function.Consumer<float[]> live;
 
     public AudioTrack(IntakeLimits limits) {
         this.limits = limits;
+    }
+
+    /**
+     * Online mode: PCM is handed to {@code sink} as it is converted and not kept, so the seconds limit
+     * bounds what the sink holds rather than the stream; encoded audio is refused (it is decoded only at
+     * the end of the input).
+     */
+    public void live(java.util.function.Consumer<float[]> sink) {
+        this.live = sink;
     }
 
     public boolean isEmpty() {
@@ -75,6 +86,10 @@ public final class AudioTrack implements AutoCloseable {
                     + "bytes of the file, at least one (a stream without audio sends no AudioChunk)");
         }
         boolean pcm = isPcm(enc);
+        if (live != null && !pcm) {
+            throw Errors.invalid(field + ".encoding", "is " + enc + "; online mode takes PCM audio "
+                    + "(AUDIO_ENCODING_PCM_S16LE or _F32LE): encoded audio is decoded only at the end of the input");
+        }
         if (pcm) {
             if (rate == 0) {
                 throw Errors.invalid(field + ".sample_rate_hz", "must be > 0 for PCM audio, got 0");
@@ -134,6 +149,9 @@ public final class AudioTrack implements AutoCloseable {
         pcmFrame.data(0).put(data, 0, data.length);
         try {
             pcm.add(pcmFrame);
+            if (live != null) {
+                live.accept(pcm.drain());
+            }
         } catch (FfmpegInput.FfmpegException e) {
             throw Errors.invalid(field + ".data", "cannot resample the PCM data: " + e.getMessage(), e);
         } catch (MonoResampler.TooLong e) {
@@ -163,6 +181,9 @@ public final class AudioTrack implements AutoCloseable {
     }
 
     private void checkLimit(String field) {
+        if (live != null) {
+            return; // the live sink bounds what it holds
+        }
         double seconds = receivedSeconds();
         if (seconds > limits.maxAudioSeconds()) {
             throw Errors.limit(field, "audio seconds", (long) Math.ceil(seconds), IntakeLimits.KEY_AUDIO_SECONDS,
@@ -176,7 +197,7 @@ public final class AudioTrack implements AutoCloseable {
 
     /** Seconds received so far: exact for PCM, unknown (0) for encoded audio until decoded. */
     public double receivedSeconds() {
-        if (decoded != null) {
+        if (decoded != null && live == null) {
             return decoded.length / (double) TARGET_RATE;
         }
         if (encoding == null || !isPcm(encoding)) {
@@ -221,6 +242,10 @@ public final class AudioTrack implements AutoCloseable {
             pcm.flush();
         } catch (MonoResampler.TooLong e) {
             throw tooLong("audio", e.samples);
+        }
+        if (live != null) {
+            live.accept(pcm.drain());
+            return new float[0];
         }
         return pcm.toArray();
     }

@@ -79,6 +79,13 @@ final class MonoResampler implements AutoCloseable {
         return Arrays.copyOf(data, size);
     }
 
+    /** The samples so far, handed over and forgotten: {@code maxSamples} then bounds what is held between drains. */
+    float[] drain() {
+        float[] out = toArray();
+        size = 0;
+        return out;
+    }
+
     private void convert(AVFrame in) {
         avutil.av_frame_unref(out);
         avutil.av_channel_layout_copy(out.ch_layout(), lastLayout);

@@ -48,6 +48,8 @@ public final class AudioSelection implements Selection {
     private final AskedQuestions questions;
     private final boolean includePng;
     private final List<StageTiming> timings = new ArrayList<>();
+    /** Online mode: the live audio (LBRU on the first window, who sounds when as the audio comes); null offline. */
+    private final LiveAudio live;
     private CategoryDetections detections;
 
     /** One object on its way to a prompt. */
@@ -57,6 +59,16 @@ public final class AudioSelection implements Selection {
 
     public AudioSelection(AudioParams params, MediaSession media, SelectionLlm llm, Consumer<SegmentResponse> emit,
             BooleanSupplier cancelled, AskedQuestions questions, boolean includePng) {
+        this(params, media, llm, emit, cancelled, questions, includePng, null);
+    }
+
+    /**
+     * Online mode: the selection runs on the first window (its frames and the audio that came with them,
+     * from {@code live}), and the outcome's masks decide who sounds as the audio keeps coming.
+     */
+    public AudioSelection(AudioParams params, MediaSession media, SelectionLlm llm, Consumer<SegmentResponse> emit,
+            BooleanSupplier cancelled, AskedQuestions questions, boolean includePng, LiveAudio live) {
+        this.live = live;
         this.params = params;
         this.media = media;
         this.llm = llm;
@@ -76,7 +88,8 @@ public final class AudioSelection implements Selection {
     public Outcome finish(int numFrames) {
         List<Integer> shown = AudioParams.spread(numFrames, params.framesShown());
         detections = new CategoryDetections(media, params.boxThreshold(), params.textThreshold(), params.maxCandidates());
-        Lbru.Result lbru = Lbru.run(media, shown, params, llm, questions, cancelled);
+        Lbru.Result lbru = Lbru.run(media, live == null ? media::tagAudio : r -> live.firstWindow(r, lastFrameSeconds(numFrames)),
+                shown, params, llm, questions, cancelled);
         events.fallbacks().addAll(lbru.fallbacks());
         events.adjustments().addAll(lbru.adjustments());
         timings.addAll(lbru.timings());
@@ -99,7 +112,10 @@ public final class AudioSelection implements Selection {
         List<Pending> pending = new ArrayList<>();
         for (int i = 0; i < lbru.categories().size(); i++) {
             CallWaits.stopIfCancelled(cancelled);
-            pending.add(prepare(i + 1, lbru.categories().get(i), shown));
+            // Online, live tracking starts from one frame: every object is seeded on the first one's pivot.
+            int pinned = live != null && i > 0 ? pending.get(0).keyFrame().getFrameIndex() : -1;
+            pending.add(pinned < 0 ? prepare(i + 1, lbru.categories().get(i), shown)
+                    : prepareOn(pinned, i + 1, lbru.categories().get(i), shown));
         }
         timings.add(StageTiming.newBuilder().setStage(Stage.STAGE_CANDIDATES).setMillis(detections.nanos() / 1e6).build());
         List<TrackPrompt> prompts = new ArrayList<>();
@@ -117,11 +133,28 @@ public final class AudioSelection implements Selection {
                 .setMillis((System.nanoTime() - t0 - detections.nanos()) / 1e6).build());
         int start = prompts.stream().mapToInt(TrackPrompt::getFrameIndex).min().orElse(0);
         IntakeUpdate status = media.status();
-        SoundingMasks masks = new SoundingMasks(sources, times, status.getAudioStartUs(), status.getWidth(),
-                status.getHeight(), includePng);
+        java.util.function.UnaryOperator<dev.refseg.v1.MaskFrame> masks;
+        if (live != null) {
+            live.seed(sources.stream().map(s -> new LiveAudio.Sounding(s.objectId(), s.category(),
+                    lbru.categories().get(s.objectId() - 1).labelNames())).toList(), status.getAudioStartUs(),
+                    status.getWidth(), status.getHeight(), includePng);
+            masks = live::apply;
+        } else {
+            masks = new SoundingMasks(sources, times, status.getAudioStartUs(), status.getWidth(), status.getHeight(),
+                    includePng)::apply;
+        }
         SelectionPath path = lbru.path();
         return new Outcome(prompts, start, prompts.size(), path, List.copyOf(events.fallbacks()), List.copyOf(timings),
-                List.copyOf(events.adjustments()), prompts.isEmpty(), masks::apply);
+                List.copyOf(events.adjustments()), prompts.isEmpty(), masks);
+    }
+
+    /**
+     * Online: the time of the first window's last frame from the start of the audio (AudioChunks start at
+     * frame 0); the session's frame rate is the frames' own (from their timestamps) or the call's.
+     */
+    private double lastFrameSeconds(int numFrames) {
+        double fps = media.status().getFps();
+        return fps > 0 ? (numFrames - 1) / fps : 0;
     }
 
     /**
@@ -152,8 +185,12 @@ public final class AudioSelection implements Selection {
                         + "the shown frames " + shown + " either"));
             }
         }
-        KeyFrame keyFrame = events.note(k.setFrameIndex(pivot).build());
-        Candidates candidates = events.note(found);
+        return ask(objectId, c, shown, events.note(k.setFrameIndex(pivot).build()), events.note(found));
+    }
+
+    /** With two or more candidates and an LLM, asks the sounding-box question. */
+    private Pending ask(int objectId, Lbru.Category c, List<Integer> shown, KeyFrame keyFrame, Candidates candidates) {
+        int pivot = keyFrame.getFrameIndex();
         CompletableFuture<String> reply = null;
         if (candidates.getCandidatesCount() >= 2 && params.useLlm()) {
             RenderTile.Builder tile = RenderTile.newBuilder().addAllFrameIndices(shown).setPivotFrameIndex(pivot);
@@ -163,6 +200,21 @@ public final class AudioSelection implements Selection {
                     candidates.getCandidatesCount(), jpeg));
         }
         return new Pending(objectId, c, keyFrame, candidates, reply);
+    }
+
+    /**
+     * Online: the object's candidates on {@code pivot}, the frame the first object is seeded on (live
+     * tracking seeds every object on one frame); none there, and the object is not segmented.
+     */
+    private Pending prepareOn(int pivot, int objectId, Lbru.Category c, List<Integer> shown) {
+        KeyFrame.Builder k = KeyFrame.newBuilder().setWindowIndex(0).addAllShownFrames(shown).setFrameIndex(pivot);
+        if (c.frameIndex() >= 0 && c.frameIndex() != pivot) {
+            events.adjustments().add(dev.refseg.keyselect.Adjustments.skipped(Stage.STAGE_KEY_FRAME, "object " + objectId
+                    + "'s frame", "online mode seeds every object on one frame: \"" + c.text() + "\" is looked for on "
+                    + "frame " + pivot + ", object 1's pivot, not on frame " + c.frameIndex() + ", the LLM's choice",
+                    1, 0, "MODE_ONLINE"));
+        }
+        return ask(objectId, c, shown, events.note(k.build()), events.note(detections.on(pivot, c.text())));
     }
 
     /** The sounding object's box on its pivot (event KeyBox), or null when there is none to track. */

@@ -65,18 +65,20 @@ public final class Lbru {
     }
 
     /**
+     * @param tagging   how the audio is tagged: the whole clip ({@code media::tagAudio}), or online the
+     *                  first window's audio ({@link LiveAudio#firstWindow})
      * @param shown     stream indices of the frames shown to the LLM, numbered 1.. in this order
      * @param questions where the LLM question is kept so that an ending call abandons it
      * @throws io.grpc.StatusRuntimeException from tagging (no audio, too short, no tagger) and CANCELLED
      */
-    public static Result run(MediaSession media, List<Integer> shown, AudioParams p, SelectionLlm llm,
-            AskedQuestions questions, BooleanSupplier cancelled) {
+    public static Result run(MediaSession media, java.util.function.Function<TagAudio, AudioLabels> tagging,
+            List<Integer> shown, AudioParams p, SelectionLlm llm, AskedQuestions questions, BooleanSupplier cancelled) {
         List<Fallback> fallbacks = new ArrayList<>();
         List<Adjustment> adjustments = new ArrayList<>();
         List<StageTiming> timings = new ArrayList<>();
         long t0 = System.nanoTime();
         float windowFloor = Math.max(1e-4f, Math.min(p.soundingThreshold(), p.minLabelScore()));
-        AudioLabels tags = media.tagAudio(TagAudio.newBuilder().setTopK(p.topK()).setWindowSeconds(p.windowSeconds())
+        AudioLabels tags = tagging.apply(TagAudio.newBuilder().setTopK(p.topK()).setWindowSeconds(p.windowSeconds())
                 .setWindowMinScore(windowFloor).build());
         timings.add(timing(Stage.STAGE_AUDIO_TAGGING, t0));
         List<AudioLabel> heard = tags.getLabelsList().stream().filter(l -> l.getScore() >= p.minLabelScore()).toList();

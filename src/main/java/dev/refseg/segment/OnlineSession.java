@@ -32,7 +32,9 @@ import java.util.function.Consumer;
  *       then each frame as it is tracked ({@code track_live} steps of {@code stepFrames});</li>
  *   <li>once the input is complete and every frame answered, the Summary.</li>
  * </ol>
- * Exactly one MaskFrame per frame: tracked, or skipped under the skip policy. Nothing grows without
+ * An audio referent selects on the first window's frames and the audio that came with them, then each
+ * frame's masks wait for its second of audio ({@link LiveAudio}). Exactly one MaskFrame per frame:
+ * tracked, or skipped under the skip policy. Nothing grows without
  * bound: intake waits (the client is then held by gRPC flow control) while too many frames are
  * unanswered — {@code windowFrames + maxBacklog} until the window is out and {@code maxBacklog} after,
  * with backpressure; {@code maxPending} with skip, whose sidecar skips the oldest untracked frames
@@ -74,6 +76,8 @@ public final class OnlineSession implements AutoCloseable {
     private final Consumer<RuntimeException> fail;
     /** Re-acquisition of lost objects; null without a referent. */
     private final Reacquirer reacquirer;
+    /** Audio referents: the stream's audio, tagged as it comes (who sounds when); null for text. */
+    private final LiveAudio audio;
     private final long startedNanos = System.nanoTime();
     /** Arrival time of the frames not yet answered, by frame index modulo its length. */
     private final long[] arrivals;
@@ -102,11 +106,13 @@ public final class OnlineSession implements AutoCloseable {
      * @param reselect  a selection like {@code selection} over a recent window (re-acquisition); null for none
      * @param drivers   where the driver runs (one task per call) and a re-selection (one at a time)
      * @param fail      ends the call with the driver's failure
+     * @param audio     audio referents: the live audio the selection's masks read; null for text
      */
     public OnlineSession(Start start, MediaSession media, Settings settings, SegmentMetrics metrics,
             Consumer<SegmentResponse> emit, Selection selection, Reselection reselect, Executor drivers,
-            Consumer<RuntimeException> fail) {
+            Consumer<RuntimeException> fail, LiveAudio audio) {
         this.start = start;
+        this.audio = audio;
         this.media = media instanceof SharedMediaSession s ? s : new SharedMediaSession(media);
         this.settings = settings;
         this.metrics = metrics;
@@ -150,9 +156,24 @@ public final class OnlineSession implements AutoCloseable {
         took(media.addMedia(c));
     }
 
+    /**
+     * Takes one AudioChunk in (audio referents) without waiting for room: the session tags it as its
+     * windows complete and holds at most refseg.limits.max-audio-seconds of it.
+     */
+    public void onAudio(dev.refseg.v1.AudioChunk c) {
+        if (audio == null) {
+            throw dev.refseg.errors.Errors.invalid("audio", "this online call has a text referent; AudioChunks are "
+                    + "read only with start.audio");
+        }
+        audio.arrived(media.addAudio(c).getAudioSeconds());
+    }
+
     /** The client half-closed: waits until every frame is answered, then sends the Summary. */
     public void onInputComplete() {
         IntakeUpdate done = media.endOfInput();
+        if (audio != null) {
+            audio.ended();
+        }
         synchronized (this) {
             took(done);
             inputComplete = true;
@@ -377,7 +398,7 @@ public final class OnlineSession implements AutoCloseable {
         synchronized (this) {
             s = Summary.newBuilder().setFramesIn(u.getFramesDecoded()).setMasksOut(answered - seedsAnswered).setFramesSkipped(skipped)
                     .setFirstMaskMillis(firstMaskNanos / 1e6).setWidth(u.getWidth()).setHeight(u.getHeight())
-                    .setFps(u.getFps()).setPath(SelectionPath.SELECTION_PATH_NONE);
+                    .setFps(u.getFps()).setAudioSeconds(u.getAudioSeconds()).setPath(SelectionPath.SELECTION_PATH_NONE);
             if (chosen != null) {
                 s.addAllTimings(chosen.timings()).addAllFallbacks(chosen.fallbacks()).setPath(chosen.path())
                         .setObjects(chosen.objects()).setReferentNotFound(chosen.notFound())
@@ -458,6 +479,9 @@ public final class OnlineSession implements AutoCloseable {
         if (reacquirer != null) {
             reacquirer.abandon();
         }
+        if (audio != null) {
+            audio.abort();
+        }
         media.abort();
     }
 
@@ -469,6 +493,9 @@ public final class OnlineSession implements AutoCloseable {
             stopping = true;
             notifyAll();
             running = driverStarted && !driverDone;
+        }
+        if (audio != null) {
+            audio.abort();
         }
         try {
             if (selection != null) {

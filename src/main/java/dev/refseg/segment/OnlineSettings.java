@@ -36,6 +36,9 @@ public final class OnlineSettings {
         inRange(K + "keep-recent-frames", d.keepRecentFrames(), 0, 10_000);
         inRange(K + "max-conditioning-frames", d.maxConditioningFrames(), 2, 64);
         inRange(K + "reacquire-attempts", d.reacquireAttempts(), 1, 1000);
+        if (d.audioWait().isNegative()) {
+            throw new IllegalArgumentException(K + "audio-wait must not be negative, got " + d.audioWait());
+        }
         if (d.reacquireAfter().isNegative()) {
             throw new IllegalArgumentException(K + "reacquire-after must not be negative, got " + d.reacquireAfter());
         }

@@ -50,6 +50,14 @@ final class AvsClips {
                 1.2, 105, 147, 13, 107, 1, 0));
     }
 
+    /**
+     * 8 s (80 frames): the red disc sounds (500 Hz) for the first 4 s, the blue square (1000 Hz) from 2 s
+     * to the end, so both are heard in a 3-s first window and red falls silent after it (online mode).
+     */
+    static SyntheticClip redThenBlueLonger() {
+        return clip(80, disc(Colour.RED, 30, 60, 500, 0, 4), square(Colour.BLUE, 115, 60, 1000, 2, 99));
+    }
+
     /** The red disc and the blue square, and no sound at all. */
     static SyntheticClip silent() {
         return clip(disc(Colour.RED, 30, 60, 0, 0, 0), square(Colour.BLUE, 115, 60, 0, 0, 0));
@@ -66,7 +74,11 @@ final class AvsClips {
     }
 
     private static SyntheticClip clip(ObjectSpec... objects) {
-        return ClipGenerator.render(new ClipSpec(160, 120, FRAMES, FPS, List.of(objects), true, 5));
+        return clip(FRAMES, objects);
+    }
+
+    private static SyntheticClip clip(int frames, ObjectSpec... objects) {
+        return ClipGenerator.render(new ClipSpec(160, 120, frames, FPS, List.of(objects), true, 5));
     }
 
     /** Per frame, the union of the masks of the objects sounding at that frame's time (AVSBench's binary truth). */

@@ -306,11 +306,11 @@ class SegmentIntakeTest {
     }
 
     @Test
-    void onlineModeRefusesAudioReferentsPlainly() throws Exception {
+    void onlineAudioReferentsAreNotResumedPlainly() throws Exception {
         assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
-                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance())
-                .setMode(dev.refseg.v1.Mode.MODE_ONLINE)).build()), Status.Code.UNIMPLEMENTED, "start.audio",
-                "MODE_OFFLINE");
+                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance()).setMode(dev.refseg.v1.Mode.MODE_ONLINE)
+                .setResume(dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(3))).build()),
+                Status.Code.UNIMPLEMENTED, "start.resume", "text referents");
     }
 
     @Test

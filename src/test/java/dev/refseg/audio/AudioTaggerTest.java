@@ -325,4 +325,51 @@ class AudioTaggerTest {
         e = assertThrows(ModelLoadException.class, () -> ModelSet.load(dir, CPU));
         assertTrue(e.getMessage().contains("names audio.tagger twice (beats.tagger is its old name)"), e.getMessage());
     }
+
+    /** Live tagging (online mode): {@code seconds} of tone in 0.1-s pieces, taken every second. */
+    @Test
+    void liveTaggingTagsEachSecondAsItCompletesAndHoldsLessThanAWindow() {
+        LiveTagging live = new LiveTagging(beats, dev.refseg.lbru.LabelObjects.shipped(), 30);
+        dev.refseg.v1.TagAudio take = dev.refseg.v1.TagAudio.newBuilder().setLive(true).setWindowSeconds(1).setTopK(2)
+                .build();
+        float[] bell = tones(0.1, 0.05, 500);
+        float[] whistle = tones(0.1, 0.05, 1000);
+        assertEquals(0, live.take(take, false).getWindowsCount(), "the first take fixes the window length");
+        int windows = 0;
+        for (int tenth = 0; tenth < 1200; tenth++) { // 120 s: four times the seconds limit
+            live.add(tenth / 10 % 2 == 0 ? bell : whistle);
+            assertTrue(live.heldSamples() < RATE, "held " + live.heldSamples());
+            if (tenth % 10 == 9) {
+                dev.refseg.v1.AudioLabels a = live.take(take, false);
+                assertEquals(1, a.getWindowsCount(), "second " + tenth / 10);
+                dev.refseg.v1.AudioWindow w = a.getWindows(0);
+                assertEquals(windows, w.getStartSeconds(), 1e-9);
+                assertEquals(windows + 1, w.getEndSeconds(), 1e-9);
+                assertEquals(windows % 2 == 0 ? "Bell" : "Whistle", w.getLabels(0).getName());
+                assertEquals(windows + 1, a.getAudioSeconds(), 1e-9);
+                windows++;
+            }
+        }
+        // The end of the input: a tail of at least the tagger's minimum is the last, shorter window.
+        live.add(tones(0.5, 0.05, 500));
+        dev.refseg.v1.AudioLabels end = live.take(take, true);
+        assertEquals(1, end.getWindowsCount());
+        assertEquals(120.5, end.getWindows(0).getEndSeconds(), 1e-9);
+        assertEquals("Bell", end.getLabels(0).getName());
+    }
+
+    @Test
+    void liveTaggingNotTakenIsBoundedByTheSecondsLimit() {
+        LiveTagging live = new LiveTagging(beats, dev.refseg.lbru.LabelObjects.shipped(), 5);
+        live.take(dev.refseg.v1.TagAudio.newBuilder().setLive(true).setWindowSeconds(1).build(), false);
+        for (int s = 0; s < 5; s++) {
+            live.add(tones(1, 0.05, 500));
+        }
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> live.add(tones(1, 0.05, 500)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("refseg.limits.max-audio-seconds"), e.getMessage());
+        assertThrows(StatusRuntimeException.class, () -> live.take(dev.refseg.v1.TagAudio.newBuilder()
+                .setLive(true).setWindowSeconds(2).build(), false), "the window length is fixed by the first take");
+    }
 }

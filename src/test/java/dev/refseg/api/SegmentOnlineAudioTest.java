@@ -1,0 +1,158 @@
+package dev.refseg.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.refseg.mask.MaskProtos;
+import dev.refseg.synth.SyntheticClip;
+import dev.refseg.v1.AudioReferentSpec;
+import dev.refseg.v1.MaskFrame;
+import dev.refseg.v1.Mode;
+import dev.refseg.v1.ObjectMask;
+import dev.refseg.v1.PassDirection;
+import dev.refseg.v1.Referent;
+import dev.refseg.v1.SegmentOptions;
+import dev.refseg.v1.SegmentRequest;
+import dev.refseg.v1.SegmentResponse;
+import dev.refseg.v1.SelectionPath;
+import dev.refseg.v1.Summary;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Online mode with an audio referent (README "Online mode"): LBRU and the sounding box on the first
+ * window's frames and audio, then each live frame's masks decided by its second of audio as it arrives.
+ * The synthetic clips of {@link AvsClips} (tones in the fixture tagger's bands), their frames and PCM
+ * chunks interleaved as a live device sends them (each half second of audio after its frames), scored
+ * as AVSBench scores. The audio wait is long here ({@link AvsProfile}) so that no frame is late on a
+ * busy machine: no assertion depends on timing.
+ */
+@QuarkusTest
+@TestProfile(AvsProfile.class)
+class SegmentOnlineAudioTest extends OnlineTestBase {
+    /** The clip's requests as an online stream whose first window is {@code windowFrames} frames. */
+    static List<SegmentRequest> online(SyntheticClip clip, AudioReferentSpec spec, int windowFrames) {
+        List<SegmentRequest> r = new ArrayList<>(AvsClips.requests(clip, spec,
+                SegmentOptions.newBuilder().setWindowFrames(windowFrames).build()));
+        r.set(0, r.get(0).toBuilder().setStart(r.get(0).getStart().toBuilder().setMode(Mode.MODE_ONLINE)).build());
+        return r;
+    }
+
+    static StreamClient.Outcome run(List<SegmentRequest> requests) throws InterruptedException {
+        try (StreamClient c = new StreamClient()) {
+            return c.run(requests);
+        }
+    }
+
+    static List<MaskFrame> masks(StreamClient.Outcome o) {
+        return o.of(SegmentResponse.EventCase.MASK).stream().map(SegmentResponse::getMask).toList();
+    }
+
+    @Test
+    void oneSoundingObjectOnALiveStream() throws Exception {
+        SyntheticClip clip = AvsClips.oneSounding();
+        SegmentAudioTest.script("[red | Bell | 3]", "[1]");
+        StreamClient.Outcome o = run(online(clip, AudioReferentSpec.getDefaultInstance(), 10));
+        // Every frame exactly one MaskFrame (AvsClips.sounding checks), the sounding union against the truth.
+        assertTrue(SegmentAudioTest.miou("online, one sounding", o, clip) >= 0.85);
+        Referent r = SegmentAudioTest.referents(o).get(0);
+        assertEquals("red", r.getText());
+        // The tile is the first window's: its third of five frames spread over frames 0-9.
+        assertEquals(5, r.getFrameIndex());
+        List<MaskFrame> masks = masks(o);
+        assertEquals(clip.frameCount(), masks.size());
+        for (MaskFrame m : masks) {
+            if (m.getFrameIndex() >= 10) {
+                assertEquals(PassDirection.PASS_DIRECTION_LIVE, m.getDirection(), "after the first window");
+            }
+            assertEquals(false, m.getAudioLate(), "frame " + m.getFrameIndex());
+            assertEquals("red", m.getObjects(0).getCategory());
+            assertEquals(false, m.getObjects(0).getSilent(), "frame " + m.getFrameIndex());
+        }
+        Summary s = SegmentAudioTest.summary(o);
+        assertEquals(SelectionPath.SELECTION_PATH_LLM, s.getPath());
+        assertEquals(1, s.getObjects());
+        assertEquals(4.0, s.getAudioSeconds(), 1e-9);
+    }
+
+    @Test
+    void twoObjectsSwitchBetweenSoundingAndSilentLive() throws Exception {
+        SyntheticClip clip = AvsClips.redThenBlueLonger();
+        SegmentAudioTest.script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        // A 3-s first window hears both (red 0-4 s, blue from 2 s); red falls silent live, at 4 s.
+        StreamClient.Outcome o = run(online(clip, AudioReferentSpec.newBuilder().setMaxObjects(2).build(), 30));
+        assertTrue(SegmentAudioTest.miou("online, two in turn", o, clip) >= 0.85);
+        assertEquals(List.of("red", "blue"), SegmentAudioTest.referents(o).stream().map(Referent::getText).toList());
+        for (MaskFrame m : masks(o)) {
+            int f = m.getFrameIndex();
+            if (f >= 30) {
+                assertEquals(PassDirection.PASS_DIRECTION_LIVE, m.getDirection(), "frame " + f);
+            }
+            assertEquals(2, m.getObjectsCount(), "frame " + f);
+            for (ObjectMask om : m.getObjectsList()) {
+                boolean sounds = om.getObjectId() == 1 ? f < 40 : f >= 20;
+                assertEquals(!sounds, om.getSilent(), "frame " + f + " object " + om.getObjectId());
+                if (!sounds) {
+                    assertEquals(0, MaskProtos.fromRle(om.getRle(), "rle").area(), "frame " + f);
+                }
+            }
+        }
+        assertEquals(2, SegmentAudioTest.summary(o).getObjects());
+    }
+
+    @Test
+    void cancellingWhileAFrameWaitsForItsAudioLeaksNothing() throws Exception {
+        SyntheticClip clip = AvsClips.oneSounding();
+        SegmentAudioTest.script("[red | Bell | 3]", "[1]");
+        List<SegmentRequest> all = online(clip, AudioReferentSpec.getDefaultInstance(), 10);
+        // Every frame, but the audio only of the first second: frame 10 on wait for audio that never comes.
+        List<SegmentRequest> sent = new ArrayList<>();
+        int audio = 0;
+        for (SegmentRequest r : all) {
+            if (r.hasAudio() && ++audio > 2) {
+                continue;
+            }
+            sent.add(r);
+        }
+        try (StreamClient c = new StreamClient()) {
+            StreamClient.Call call = c.open();
+            sent.forEach(call.requests::onNext);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(StreamClient.TIMEOUT_S);
+            while (call.events.stream().filter(SegmentResponse::hasMask).count() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(10, call.events.stream().filter(SegmentResponse::hasMask).count(),
+                    "the first window's frames are answered, the next waits for its second of audio");
+            ((ClientCallStreamObserver<SegmentRequest>) call.requests).cancel("test cancels", null);
+            assertEquals(Status.Code.CANCELLED, call.await().status().getCode());
+        }
+        // OnlineTestBase: no session, tracker, slot, scratch file or audio resampler is left.
+    }
+
+    @Test
+    void encodedAudioIsRefusedOnlineNamingTheChunk() throws Exception {
+        List<SegmentRequest> r = new ArrayList<>(online(AvsClips.oneSounding(), AudioReferentSpec.getDefaultInstance(), 10)
+                .subList(0, 3));
+        r.add(SegmentRequest.newBuilder().setAudio(dev.refseg.v1.AudioChunk.newBuilder()
+                .setEncoding(dev.refseg.v1.AudioEncoding.AUDIO_ENCODING_AAC)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("not pcm"))).build());
+        StreamClient.Outcome o = run(r);
+        assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode());
+        assertTrue(o.description().contains("audio[0].encoding") && o.description().contains("PCM"), o.description());
+    }
+
+    @Test
+    void aFirstWindowWithoutAudioIsRefusedNamingAudio() throws Exception {
+        List<SegmentRequest> r = online(AvsClips.oneSounding(), AudioReferentSpec.getDefaultInstance(), 10).stream()
+                .filter(q -> !q.hasAudio()).toList();
+        StreamClient.Outcome o = run(r);
+        assertEquals(Status.Code.INVALID_ARGUMENT, o.status().getCode());
+        assertTrue(o.description().startsWith("audio:"), o.description());
+        assertEquals(0, o.of(SegmentResponse.EventCase.MASK).size());
+    }
+}
