@@ -90,15 +90,17 @@ echo "== the split as two processes: an inference sidecar (full build) and the g
 java -Drefseg.role=inference -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=19100 \
     -Dquarkus.http.port=18100 -jar "$APP" > target/sidecar.log 2>&1 &
 SIDECAR=$!
+trap 'kill $SIDECAR 2>/dev/null || true' EXIT
+# The gateway starts once the sidecar listens, as a pod's readiness would have it: a gateway that finds no
+# sidecar is NOT_SERVING and its channel backs off before trying again, failing calls meanwhile.
+await_port 19100 target/sidecar.log $SIDECAR
 # The gateway logs every class it loads: afterwards none may come from a package that needs JNI or AWT.
 java -Xlog:class+load=info:file=target/gateway-classes.log -Drefseg.role=gateway \
     -Drefseg.inference.address=localhost:19100 -Dquarkus.grpc.server.port=19200 \
     -Dquarkus.http.port=18200 -jar "$GATEWAY_APP" > target/gateway.log 2>&1 &
 GATEWAY=$!
 trap 'kill $SIDECAR $GATEWAY 2>/dev/null || true' EXIT
-for port in 19100 19200; do
-  await_port $port "target/sidecar.log target/gateway.log" $SIDECAR $GATEWAY
-done
+await_port 19200 "target/sidecar.log target/gateway.log" $SIDECAR $GATEWAY
 grep -q "no model is loaded in this process" target/gateway.log || { echo "the gateway loaded models"; exit 1; }
 (cd clients/python && REFSEG_TARGET=localhost:19200 "$PY" -m unittest test_client)
 kill $SIDECAR $GATEWAY; wait $SIDECAR $GATEWAY 2>/dev/null || true
