@@ -206,8 +206,10 @@ class SegmentTextLlmTest {
 
     @Test
     void windowQuestionsOverlapAndTheCapIsHonoured() throws Exception {
-        // Each key-frame answer is held until two questions are in flight at once; asked one after the
-        // other they would give up waiting and answer nonsense, and the key frames would fall back.
+        // Each key-frame answer is held (up to 2.5 s, below the 5 s request timeout) until a second question is
+        // in flight too. Asked one after the other, no two would ever be in flight; asked together, the most in
+        // flight is the cap. A question left alone at the end (its partner answered) is answered all the same:
+        // how the four pair up depends on the machine's load, and is not what this test is about.
         AtomicInteger active = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         FAKE.script(body -> {
@@ -216,12 +218,11 @@ class SegmentTextLlmTest {
             }
             most.accumulateAndGet(active.incrementAndGet(), Math::max);
             try {
-                long deadline = System.currentTimeMillis() + 2500; // well below the 5 s request timeout
+                long deadline = System.currentTimeMillis() + 2500;
                 while (active.get() < 2 && System.currentTimeMillis() < deadline) {
                     sleep(5);
                 }
-                return FakeOpenAi.Answer.text(active.get() < 2 ? "held alone: no overlap"
-                        : ReadingScript.answer(body));
+                return FakeOpenAi.Answer.text(ReadingScript.answer(body));
             } finally {
                 active.decrementAndGet();
             }
@@ -301,7 +302,8 @@ class SegmentTextLlmTest {
             StreamClient.Call call = c.open();
             TextClips.requests("the red disc", TextClips.WINDOWS, frames).forEach(call.requests::onNext);
             call.requests.onCompleted();
-            assertTrue(FakeOpenAi.await(() -> held(keyBox) > 0, 30_000), "a question is held");
+            // The fake holds it once its script has run (off the event loop), not when the body arrived.
+            assertTrue(FakeOpenAi.await(() -> held(keyBox) > 0 && FAKE.held.get() > 0, 30_000), "a question is held");
             call.requests.onError(Status.CANCELLED.asRuntimeException());
         }
         assertTrue(FakeOpenAi.await(() -> FAKE.inFlight.get() == 0 && inFlightGauge() == 0, 10_000),
