@@ -41,10 +41,6 @@ public final class Sam2Image {
         return ImageTensors.normalizedNchw(rgb, w, h, size, size, mean, std, out);
     }
 
-    static void resampleAxis(int src, int dst, int[] i0, int[] i1, float[] frac) {
-        BilinearAxis.fill(src, dst, i0, i1, frac);
-    }
-
     /** A box in frame pixels as SAM's two prompt points (top-left, bottom-right) in 1024 space. */
     public static float[] boxPoints(PixelBox box, int w, int h) {
         return boxPoints(box, w, h, SIZE);
@@ -67,11 +63,11 @@ public final class Sam2Image {
         int[] x0 = new int[w];
         int[] x1 = new int[w];
         float[] fx = new float[w];
-        resampleAxis(side, w, x0, x1, fx);
+        BilinearAxis.fill(side, w, x0, x1, fx);
         int[] y0 = new int[h];
         int[] y1 = new int[h];
         float[] fy = new float[h];
-        resampleAxis(side, h, y0, y1, fy);
+        BilinearAxis.fill(side, h, y0, y1, fy);
         byte[] d = new byte[w * h];
         for (int y = 0; y < h; y++) {
             int r0 = y0[y] * side;
