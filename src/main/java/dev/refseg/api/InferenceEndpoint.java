@@ -214,10 +214,7 @@ public class InferenceEndpoint extends InferenceGrpc.InferenceImplBase {
                     reply.setDone(Done.getDefaultInstance());
                 }
                 case TRACK_LIVE -> reply.setLiveStep(media.trackLive(r.getTrackLive()));
-                case RESEED_LIVE -> {
-                    media.reseedLive(r.getReseedLive());
-                    reply.setDone(Done.getDefaultInstance());
-                }
+                case RESEED_LIVE -> reply.setLiveStep(media.reseedLive(r.getReseedLive()));
                 case TRACK -> {
                     long t0 = System.nanoTime();
                     media.track(r.getTrack(), m -> out.send(InferenceReply.newBuilder()

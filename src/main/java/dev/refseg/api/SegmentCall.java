@@ -132,11 +132,14 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                             start.getOptions().getIncludePng(), live)
                     : params == null ? null : new TextSelection(start.getText(), params, shared, llm, out::send,
                             out::isCancelled, questions);
-            // Re-acquisition selects again on a recent window with the call's referent (a resumed call too).
-            SelectionParams textParams = params;
-            OnlineSession.Reselection reselect = params == null ? null : (window, events, cancelled) ->
-                    new TextSelection(start.getText(), textParams, window, llm, events,
-                            () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());
+            // Re-acquisition selects again on a recent window with the call's referent (a resumed call too);
+            // an audio referent's by the names LBRU gave its sounding objects.
+            SelectionParams reParams = params != null ? params
+                    : audio != null ? SelectionParams.forSoundingObjects(config.selection(), start.getOptions(), audio)
+                    : null;
+            OnlineSession.Reselection reselect = reParams == null ? null : (window, events, cancelled) ->
+                    new TextSelection(live == null ? start.getText() : soundingSentence(live), reParams, window, llm,
+                            events, () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());
             online = new OnlineSession(start, shared, onlineSettings, metrics, out::send, selection, reselect,
                     work -> DRIVERS.execute(inCallContext(work)), this::failFromOutside, live);
             return;
@@ -146,6 +149,20 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                 : audio != null ? new AudioSelection(audio, media, llm, out::send, out::isCancelled, questions,
                         start.getOptions().getIncludePng()) : null;
         session = new SegmentSession(start, media, config.intake().progressInterval(), metrics, out::send, selection);
+    }
+
+    /**
+     * The sentence that re-acquires an audio referent's objects: their categories, or the first one alone
+     * when all of them are more than the detector's text encoder reads.
+     */
+    private String soundingSentence(LiveAudio live) {
+        String all = live.categoriesSentence();
+        try {
+            StartValidator.detectorTokens("categories", all, inference);
+            return all;
+        } catch (io.grpc.StatusRuntimeException e) {
+            return all.split(", ", 2)[0];
+        }
     }
 
     @Override

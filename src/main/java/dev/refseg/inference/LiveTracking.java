@@ -98,6 +98,20 @@ final class LiveTracking implements AutoCloseable {
         return maskFrame(t, frames.timestampUs(t), direction, masks, includePng);
     }
 
+    /**
+     * After a re-seed whose earliest prompt is on frame {@code from}: tracks the frames answered after it
+     * again, without output ({@link Sam2Tracker#retrackLive}), so that the next frame reads memories of the
+     * re-seeded objects. Nothing to do while the backward fill runs (the forward pass has not begun).
+     *
+     * @return the frames tracked again
+     */
+    int retrack(int from) {
+        if (state == null || backward >= 0 || from >= forward - 1) {
+            return 0;
+        }
+        return tracker.retrackLive(state, from, forward, start);
+    }
+
     /** The tracker state, null when live tracking has no objects (re-seeding then has nothing to add to). */
     TrackerState state() {
         return state;

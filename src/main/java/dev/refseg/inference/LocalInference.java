@@ -497,7 +497,7 @@ public final class LocalInference implements InferenceBackend {
         }
 
         @Override
-        public void reseedLive(ReseedLive request) {
+        public dev.refseg.v1.LiveStep reseedLive(ReseedLive request) {
             if (live == null) {
                 throw Errors.precondition("reseed_live: live tracking has not begun (send begin_live first)");
             }
@@ -520,6 +520,8 @@ public final class LocalInference implements InferenceBackend {
                 }
                 prompt(state, p, field);
             }
+            int from = request.getPromptsList().stream().mapToInt(TrackPrompt::getFrameIndex).min().orElse(Integer.MAX_VALUE);
+            return dev.refseg.v1.LiveStep.newBuilder().setFramesRetracked(live.retrack(from)).build();
         }
 
         /** Seeds one prompt after checking it as the public Prompt is checked (ids, frame, region within the frame). */

@@ -94,13 +94,17 @@ public interface MediaSession extends AutoCloseable {
 
     /**
      * Online mode, re-acquisition: adds the prompts as new conditioning frames of objects live tracking
-     * already tracks, on frames the session still holds; the frames tracked next read them.
+     * already tracks, on frames the session still holds; the frames tracked next read them. Frames already
+     * answered after the earliest prompt's frame are tracked again, without output, so that their
+     * memories (which the next frame reads) see the re-seeded objects.
+     *
+     * @return a LiveStep with no masks and {@code frames_retracked}
      *
      * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION before {@link #beginLive} or when live
      *         tracking has no objects; INVALID_ARGUMENT naming the prompt whose object is not tracked or
      *         whose frame is not held
      */
-    default void reseedLive(dev.refseg.v1.ReseedLive request) {
+    default dev.refseg.v1.LiveStep reseedLive(dev.refseg.v1.ReseedLive request) {
         throw dev.refseg.errors.Errors.unimplemented("reseed_live", "this media session has no live tracking");
     }
 

@@ -331,8 +331,8 @@ public final class RemoteInference implements InferenceBackend {
         }
 
         @Override
-        public void reseedLive(dev.refseg.v1.ReseedLive request) {
-            call(InferenceRequest.newBuilder().setReseedLive(request));
+        public dev.refseg.v1.LiveStep reseedLive(dev.refseg.v1.ReseedLive request) {
+            return call(InferenceRequest.newBuilder().setReseedLive(request)).getLiveStep();
         }
 
         @Override

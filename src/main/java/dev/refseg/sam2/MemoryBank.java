@@ -147,6 +147,11 @@ public final class MemoryBank {
         });
     }
 
+    /** Drops the non-conditioning memories of frames after {@code frame} (they are to be tracked again). */
+    public void forgetAfter(int frame) {
+        nonCond.tailMap(frame, false).clear();
+    }
+
     /**
      * Live-stream eviction, called once frame {@code t} is done: keeps the 15 nearest non-conditioning
      * memories at or behind t (all that {@link #selectRecent} can read next), and during the backward

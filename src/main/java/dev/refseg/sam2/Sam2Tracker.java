@@ -109,6 +109,33 @@ public final class Sam2Tracker {
         return step(s, t, reverse, start);
     }
 
+    /**
+     * Live streams, after a re-seed on frame {@code from}: tracks frames {@code from + 1} to {@code to - 1}
+     * again, silently. They were tracked before the new prompt, so their memories say "absent"; the next
+     * frame would read them and not find the object near the prompt. SAM 2's predictor re-propagates the
+     * frames after a new prompt; here those frames' masks have already been sent, so only the memories
+     * (and pointers) are rebuilt. Every frame from {@code from} on must still be held.
+     *
+     * @param to    the next frame live tracking will answer (nothing is re-tracked at or after it)
+     * @param start the first prompted frame (as {@link #trackLive})
+     * @return the frames re-tracked (0 when {@code from} is the last frame answered or later)
+     */
+    public int retrackLive(TrackerState s, int from, int to, int start) {
+        if (!s.live) {
+            throw new IllegalStateException("retrackLive needs a state made by initLive");
+        }
+        for (TrackerState.ObjectTrack o : s.objects.values()) {
+            o.bank.forgetAfter(from);
+        }
+        int n = 0;
+        for (int t = from + 1; t < to; t++) {
+            checkFrame(s, t);
+            step(s, t, false, start);
+            n++;
+        }
+        return n;
+    }
+
     /** Whether {@code t} is a prompted frame of some object (its masks are the prompts' own). */
     public boolean isPrompted(TrackerState s, int t) {
         return s.objects.values().stream().anyMatch(o -> o.promptMasks.containsKey(t));

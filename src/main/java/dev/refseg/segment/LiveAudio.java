@@ -49,6 +49,8 @@ public final class LiveAudio {
     private TagAudio take;
     private SoundingMasks masks;
     private Map<Integer, List<String>> labels = Map.of();
+    /** The seeded objects' categories, by object id (set once by the driver before re-acquisition reads it). */
+    private volatile List<String> categories = List.of();
     private long audioStartUs;
 
     // Guarded by this.
@@ -136,9 +138,19 @@ public final class LiveAudio {
     void seed(List<Sounding> objects, long audioStartUs, int width, int height, boolean png) {
         this.audioStartUs = audioStartUs;
         this.labels = objects.stream().collect(Collectors.toMap(Sounding::objectId, Sounding::labels));
+        this.categories = objects.stream().sorted(java.util.Comparator.comparingInt(Sounding::objectId))
+                .map(Sounding::category).toList();
         this.masks = new SoundingMasks(objects.stream().map(o -> new SoundingMasks.Source(o.objectId(), o.category(),
                 new boolean[0])).toList(), new SoundingTimes(List.of(), params.soundingThreshold()), audioStartUs,
                 width, height, png);
+    }
+
+    /**
+     * The seeded objects' categories as one referring sentence, for re-acquisition (a re-selection looks
+     * for what was chosen, by name: "red", "dog, guitar"); empty before {@link #seed} or with no object.
+     */
+    public String categoriesSentence() {
+        return categories.isEmpty() ? "" : String.join(", ", new java.util.LinkedHashSet<>(categories));
     }
 
     /** One frame's masks with categories, silences and the sounding union, once its audio is tagged. */

@@ -335,7 +335,8 @@ public final class OnlineSession implements AutoCloseable {
         Reacquirer.Attempt a = reacquirer.takeDone();
         if (a != null) {
             if (!a.prompts().isEmpty()) {
-                media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts()).build());
+                a.event().setFramesRetracked(media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts())
+                        .build()).getFramesRetracked());
             }
             boolean found = !a.prompts().isEmpty();
             metrics.onlineReacquisition(found);

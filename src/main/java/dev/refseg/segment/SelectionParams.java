@@ -56,6 +56,19 @@ public record SelectionParams(int windowFrames, int framesPerWindow, int frameSt
     }
 
     /**
+     * Re-acquisition of an audio referent's sounding objects (online mode): the text selection run again
+     * on a recent window with their categories as the sentence, at the audio referent's detector
+     * thresholds and object count. The call's frames_per_window is LBRU's tile there, so the window is
+     * not checked against it (a misfit shows fewer frames, as {@link #windowMisfit} says).
+     */
+    public static SelectionParams forSoundingObjects(RefsegConfig.Selection d, SegmentOptions o, AudioParams a) {
+        SelectionParams p = merged(d, o, a.useLlm());
+        return new SelectionParams(p.windowFrames(), p.framesPerWindow(), p.frameStep(), a.boxThreshold(),
+                a.textThreshold(), a.maxCandidates(), p.fallbackBoxThreshold(), p.fallbackTextThreshold(),
+                a.maxObjects(), a.useLlm(), a.omitReasoning(), p.lastResortMinScore());
+    }
+
+    /**
      * Why the frames a window shows would not all fit in it (so fewer would be shown than asked), or null
      * when they fit.
      */

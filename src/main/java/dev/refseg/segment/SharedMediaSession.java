@@ -113,11 +113,8 @@ final class SharedMediaSession implements MediaSession {
     }
 
     @Override
-    public void reseedLive(dev.refseg.v1.ReseedLive request) {
-        locked(() -> {
-            media.reseedLive(request);
-            return null;
-        });
+    public dev.refseg.v1.LiveStep reseedLive(dev.refseg.v1.ReseedLive request) {
+        return locked(() -> media.reseedLive(request));
     }
 
     @Override

@@ -69,7 +69,9 @@ final class LiveStream {
         MaskFrame last;
         MaskFrame key;
         /** Re-acquisition events, in order. */
-        final List<dev.refseg.v1.Reacquisition> reacquisitions = new ArrayList<>();
+        final List<dev.refseg.v1.Reacquisition> reacquisitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Frames answered after the first re-acquisition that found the object (answered with its re-seed). */
+        final List<Integer> afterFound = new ArrayList<>();
         /** Each scored frame's J (NaN where not scored). */
         double[] j;
 
@@ -96,6 +98,8 @@ final class LiveStream {
         }
     }
 
+    /** Counted down when a re-acquisition finds the object (a test's client may wait for it). */
+    final CountDownLatch reacquired = new CountDownLatch(1);
     private final ClipSpec spec;
     private final SegmentOptions options;
     private final String referent;
@@ -161,6 +165,9 @@ final class LiveStream {
                     take(r, e.getMask());
                 } else if (e.hasReacquisition()) {
                     r.reacquisitions.add(e.getReacquisition());
+                    if (e.getReacquisition().getFound()) {
+                        reacquired.countDown();
+                    }
                 } else if (e.hasSummary()) {
                     r.summary = e.getSummary();
                 }
@@ -177,6 +184,9 @@ final class LiveStream {
                 }
                 r.masks++;
                 r.last = m;
+                if (reacquired.getCount() == 0) {
+                    r.afterFound.add(i);
+                }
                 if (m.getDirection() == dev.refseg.v1.PassDirection.PASS_DIRECTION_PROMPT) {
                     r.key = m;
                 }

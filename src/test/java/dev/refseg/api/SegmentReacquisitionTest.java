@@ -70,7 +70,7 @@ class SegmentReacquisitionTest extends OnlineTestBase {
         return new int[] {first, spec.frames()};
     }
 
-    private static void everyFrameOnce(LiveStream.Result r, int frames) {
+    static void everyFrameOnce(LiveStream.Result r, int frames) {
         assertEquals(Status.Code.OK, r.status.getCode(), String.valueOf(r.status));
         assertEquals(0, r.duplicates, "frames answered twice");
         assertEquals(0, r.missing(), "frames never answered");
@@ -149,7 +149,7 @@ class SegmentReacquisitionTest extends OnlineTestBase {
         // nothingLeaks() checks the trackers, sessions, slots, scratch files and native readers.
     }
 
-    private static BinaryMask boxMask(dev.refseg.v1.Box b, ClipSpec spec) {
+    static BinaryMask boxMask(dev.refseg.v1.Box b, ClipSpec spec) {
         byte[] m = new byte[spec.width() * spec.height()];
         for (int y = Math.max(0, (int) b.getY1()); y < Math.min(spec.height(), Math.ceil(b.getY2())); y++) {
             for (int x = Math.max(0, (int) b.getX1()); x < Math.min(spec.width(), Math.ceil(b.getX2())); x++) {
