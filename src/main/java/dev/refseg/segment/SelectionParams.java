@@ -58,12 +58,15 @@ public record SelectionParams(int windowFrames, int framesPerWindow, int frameSt
     /**
      * Re-acquisition of an audio referent's sounding objects (online mode): the text selection run again
      * on a recent window with their categories as the sentence, at the audio referent's detector
-     * thresholds and object count. The call's frames_per_window is LBRU's tile there, so the window is
-     * not checked against it (a misfit shows fewer frames, as {@link #windowMisfit} says).
+     * thresholds and object count. An audio call's window is often short (LBRU's first window) and its
+     * frames_per_window is LBRU's tile: where the shown frames would not fit the window, they are spaced
+     * closer (frame_step lowered) rather than fewer shown.
      */
     public static SelectionParams forSoundingObjects(RefsegConfig.Selection d, SegmentOptions o, AudioParams a) {
         SelectionParams p = merged(d, o, a.useLlm());
-        return new SelectionParams(p.windowFrames(), p.framesPerWindow(), p.frameStep(), a.boxThreshold(),
+        int step = p.windowMisfit() == null ? p.frameStep()
+                : Math.max(1, (p.windowFrames() - 1) / Math.max(1, p.framesPerWindow() - 1));
+        return new SelectionParams(p.windowFrames(), p.framesPerWindow(), step, a.boxThreshold(),
                 a.textThreshold(), a.maxCandidates(), p.fallbackBoxThreshold(), p.fallbackTextThreshold(),
                 a.maxObjects(), a.useLlm(), a.omitReasoning(), p.lastResortMinScore());
     }

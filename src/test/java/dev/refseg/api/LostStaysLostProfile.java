@@ -16,6 +16,7 @@ import java.util.Map;
 public class LostStaysLostProfile extends FakeLlmProfile {
     static final Path DIR = Path.of("target", "lost-stays-lost-models");
     static final int ATTEMPTS = 10;
+    static final String REACQUIRE_AFTER = "500ms";
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -26,7 +27,7 @@ public class LostStaysLostProfile extends FakeLlmProfile {
         }
         Map<String, String> c = new HashMap<>(super.getConfigOverrides());
         c.put("refseg.models.dir", DIR.toAbsolutePath().toString());
-        c.put("refseg.online.reacquire-after", "500ms");
+        c.put("refseg.online.reacquire-after", REACQUIRE_AFTER);
         c.put("refseg.online.reacquire-attempts", String.valueOf(ATTEMPTS));
         return c;
     }
