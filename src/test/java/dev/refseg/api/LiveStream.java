@@ -61,6 +61,8 @@ final class LiveStream {
         int scored;
         /** Output order checks: first the prompt frame, then backward, then live in order. */
         String orderProblem;
+        /** When the call began ({@link System#nanoTime}); the times below count from it. */
+        long startNanos;
         long firstMaskNanos;
         final List<String> skipReasons = new ArrayList<>();
         /** The first frame the stream is to answer (a resumed stream: the one after its last mask). */
@@ -74,6 +76,13 @@ final class LiveStream {
         final List<Integer> afterFound = new ArrayList<>();
         /** Each scored frame's J (NaN where not scored). */
         double[] j;
+        /**
+         * Per frame from {@code from}, nanoseconds since the call began: when it was due (its slot at the
+         * stream's rate, so time held back by flow control counts; with no rate, when it was sent), and its
+         * lag, from then to its MaskFrame's arrival.
+         */
+        java.util.concurrent.atomic.AtomicLongArray sentNanos;
+        long[] lagNanos;
 
         double meanJ() {
             return scored == 0 ? 0 : jSum / scored;
@@ -146,8 +155,11 @@ final class LiveStream {
         int[] order = order();
         r.j = new double[spec.frames()];
         java.util.Arrays.fill(r.j, Double.NaN);
+        r.sentNanos = new java.util.concurrent.atomic.AtomicLongArray(spec.frames());
+        r.lagNanos = new long[spec.frames()];
         CountDownLatch done = new CountDownLatch(1);
         long t0 = System.nanoTime();
+        r.startNanos = t0;
         ClientCallStreamObserver<SegmentRequest>[] requests = new ClientCallStreamObserver[1];
         ClientResponseObserver<SegmentRequest, SegmentResponse> responses = new ClientResponseObserver<>() {
             private int lastLive = -1;
@@ -179,8 +191,12 @@ final class LiveStream {
 
             private void take(Result r, MaskFrame m) {
                 int i = m.getFrameIndex();
+                long now = System.nanoTime() - t0;
                 if (r.masks == 0) {
-                    r.firstMaskNanos = System.nanoTime() - t0;
+                    r.firstMaskNanos = now;
+                }
+                if (i >= r.from) {
+                    r.lagNanos[i] = now - r.sentNanos.get(i);
                 }
                 r.masks++;
                 r.last = m;
@@ -257,12 +273,16 @@ final class LiveStream {
         long next = System.nanoTime();
         for (int k = 0; k < order.length && done.getCount() > 0; k++) {
             int i = order[k];
+            long due = next;
             if (periodNanos > 0) {
                 LockSupport.parkNanos(next - System.nanoTime());
                 next += periodNanos;
             }
             while (!requests[0].isReady() && done.getCount() > 0) {
                 LockSupport.parkNanos(200_000); // the server holds us back: flow control
+            }
+            if (i >= r.from) {
+                r.sentNanos.set(i, (periodNanos > 0 ? due : System.nanoTime()) - t0);
             }
             requests[0].onNext(SegmentRequest.newBuilder().setFrame(frame(i)).build());
             if (!afterFrame.test(i)) {

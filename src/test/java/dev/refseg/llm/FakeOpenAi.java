@@ -69,6 +69,8 @@ public final class FakeOpenAi implements AutoCloseable {
     public final AtomicInteger heldAborted = new AtomicInteger();
     /** For each of those, how long after it arrived the connection was closed, in milliseconds. */
     public final List<Long> abortedAfterMillis = new CopyOnWriteArrayList<>();
+    /** For each request answered, when it arrived and when its answer was sent ({@link System#nanoTime}). */
+    public final List<long[]> answeredNanos = new CopyOnWriteArrayList<>();
     /** The W3C traceparent header of each request that had one (tracing tests). */
     public final List<String> traceparents = new CopyOnWriteArrayList<>();
     private volatile Function<String, Answer> script;
@@ -114,7 +116,7 @@ public final class FakeOpenAi implements AutoCloseable {
             requests.add(body);
             // Scripts may block (they wait for each other in the overlap tests): not on the event loop.
             vertx.<Answer>executeBlocking(() -> script.apply(body), false).onFailure(e -> answer(res,
-                    Answer.status(500), finished)).onSuccess(a -> {
+                    Answer.status(500), finished, arrived)).onSuccess(a -> {
                 if (a.delayMillis() < 0) {
                     // Callbacks and the close handler run on the one event loop: no race between them.
                     holding.set(true);
@@ -125,18 +127,19 @@ public final class FakeOpenAi implements AutoCloseable {
                     return; // held until the client leaves
                 }
                 if (a.delayMillis() == 0) {
-                    answer(res, a, finished);
+                    answer(res, a, finished, arrived);
                 } else {
-                    vertx.setTimer(a.delayMillis(), t -> answer(res, a, finished));
+                    vertx.setTimer(a.delayMillis(), t -> answer(res, a, finished, arrived));
                 }
             });
         });
     }
 
-    private void answer(HttpServerResponse res, Answer a, AtomicBoolean finished) {
+    private void answer(HttpServerResponse res, Answer a, AtomicBoolean finished, long arrived) {
         if (!finished.compareAndSet(false, true)) {
             return; // the client already left
         }
+        answeredNanos.add(new long[] {arrived, System.nanoTime()});
         byte[] json = a.body() != null ? a.body().getBytes(StandardCharsets.UTF_8)
                 : a.status() == 200 ? completion(a.content())
                 : ("{\"error\":{\"message\":\"fake error " + a.status() + "\",\"type\":\"fake\"}}")
@@ -179,6 +182,7 @@ public final class FakeOpenAi implements AutoCloseable {
         held.set(0);
         heldAborted.set(0);
         abortedAfterMillis.clear();
+        answeredNanos.clear();
         traceparents.clear();
     }
 
