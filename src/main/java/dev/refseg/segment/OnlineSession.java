@@ -249,13 +249,31 @@ public final class OnlineSession implements AutoCloseable {
         }
     }
 
-    /** Waits for the first window (or the end of a shorter input); the frames it spans, 0 for none. */
-    private synchronized int awaitWindow() {
-        while (!stopping && !inputComplete && received < settings.windowFrames()) {
-            waitHere();
+    /**
+     * Waits for the first window (or the end of a shorter input); the frames it spans, 0 for none. The
+     * selection hears of frames as they arrive, so that its first LLM question goes out once the frames it
+     * shows are here, not when the window is complete (the LLM's time is most of the time to first mask).
+     */
+    private int awaitWindow() {
+        int told = 0;
+        while (true) {
+            int now;
+            synchronized (this) {
+                if (!stopping && !inputComplete && received < settings.windowFrames() && received == told) {
+                    waitHere();
+                    continue;
+                }
+                checkStopping();
+                now = Math.min(received, settings.windowFrames());
+                if (inputComplete || now == settings.windowFrames()) {
+                    return now;
+                }
+            }
+            if (selection != null && !(selection instanceof ResumeSeed)) {
+                selection.onFramesDecoded(now);
+            }
+            told = now;
         }
-        checkStopping();
-        return Math.min(received, settings.windowFrames());
     }
 
     /** Runs the selection on the first {@code window} frames; the prompts to seed with (all on one frame). */
