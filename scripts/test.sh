@@ -3,7 +3,8 @@
 #   1. installs the Debian packages the client tests need (python3-grpcio, python3-grpc-tools) if missing;
 #   2. ./mvnw verify: unit tests and in-process gRPC tests (fixture models, synthetic clips, no GPU/network);
 #   3. starts the service (embedded role, demo models), and a second one with API keys and TLS, and runs the
-#      Python and Node client tests against them;
+#      Python and Node client tests against them; then kills a service mid-stream and has the Python client
+#      resume on a fresh one;
 #   4. builds the gateway alone (-Dgateway: no ONNX Runtime, FFmpeg or AWT; compiled without them), runs the
 #      client tests through it and a sidecar, and checks that its native build's sources generate.
 set -euo pipefail
@@ -85,6 +86,12 @@ export REFSEG_TARGET=localhost:$GRPC_PORT REFSEG_SAMPLE="$PWD/target/sample"
     && REFSEG_TARGET=localhost:19300 REFSEG_API_KEY=$SECURED_KEY REFSEG_CA_CERT="$SECURED/ca.crt" node check.js)
 kill $SERVER $SECURED_SERVER; wait $SERVER $SECURED_SERVER 2>/dev/null || true
 trap - EXIT
+
+echo "== a live stream whose server is killed after 1,000 masks resumes on a fresh server process (Python client)"
+rm -rf target/live
+java -jar "$APP" synth --out target/live --seed 11 --objects 1 --frames 1500 --width 160 --height 120 > /dev/null
+LIVE_ENV="REFSEG_LAUNCHER=$PWD/scripts/refseg REFSEG_LIVE_CLIP=$PWD/target/live REFSEG_LIVE_PORT=19400"
+(cd clients/python && env $LIVE_ENV "$PY" -m unittest -v test_client.FreshServerResumeTest)
 
 echo "== the split as two processes: an inference sidecar (full build) and the gateway build; the Python client tests through the gateway"
 java -Drefseg.role=inference -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=19100 \

@@ -3,10 +3,14 @@
 Environment: REFSEG_TARGET (default localhost:9000), REFSEG_SAMPLE (a folder written by
 `refseg synth --sample --out DIR`: frames/*.jpg, clip.mp4, audio.wav). SecuredServerTest runs only when
 REFSEG_SECURED_TARGET names a refseg with API keys and TLS, REFSEG_SECURED_KEY one of its keys and
-REFSEG_CA_CERT the PEM its certificate is trusted by.
+REFSEG_CA_CERT the PEM its certificate is trusted by. FreshServerResumeTest runs only when REFSEG_LAUNCHER
+names scripts/refseg (it starts and kills servers of its own on REFSEG_LIVE_PORT, default 19400) and
+REFSEG_LIVE_CLIP a folder written by `refseg synth --objects 1 --frames 1500` (frames/, truth/clip/).
 """
 import glob
 import os
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -14,6 +18,7 @@ import unittest
 from concurrent import futures
 
 import grpc
+import zlib
 
 import refseg_client as rc
 
@@ -336,6 +341,125 @@ class OnlineResumeTest(unittest.TestCase):
             self.run_online()
         self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, err.exception.code())
         self.assertEqual(1, len(self.calls))
+
+
+def read_grey_png(path):
+    """Rows of an 8-bit greyscale PNG (as `refseg synth` writes its truth), with only the standard library."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        n, tag = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if tag == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert (depth, colour) == (8, 0), "not 8-bit greyscale: %s" % path
+        elif tag == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, rows, prev = zlib.decompress(idat), [], [0] * width
+    for y in range(height):
+        kind, line = raw[y * (width + 1)], list(raw[y * (width + 1) + 1:(y + 1) * (width + 1)])
+        for x in range(width):
+            a, b, c = line[x - 1] if x else 0, prev[x], prev[x - 1] if x else 0
+            p = a + b - c
+            pred = (0, a, b, (a + b) // 2,
+                    a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c) else b if abs(p - b) <= abs(p - c) else c)
+            line[x] = (line[x] + pred[kind]) & 0xFF
+        rows.append(line)
+        prev = line
+    return rows
+
+
+def region_j(predicted, truth):
+    """IoU of two row lists of 0/1 (1 when both are empty, as refseg's RegionJ)."""
+    inter = sum(p and t for pr, tr in zip(predicted, truth) for p, t in zip(pr, tr))
+    union = sum(p or t for pr, tr in zip(predicted, truth) for p, t in zip(pr, tr))
+    return 1.0 if union == 0 else inter / union
+
+
+LAUNCHER = os.environ.get("REFSEG_LAUNCHER")
+LIVE_CLIP = os.environ.get("REFSEG_LIVE_CLIP")
+LIVE_PORT = int(os.environ.get("REFSEG_LIVE_PORT", "19400"))
+
+
+@unittest.skipUnless(LAUNCHER and LIVE_CLIP, "needs REFSEG_LAUNCHER and REFSEG_LIVE_CLIP (scripts/test.sh sets them)")
+class FreshServerResumeTest(unittest.TestCase):
+    """Issue 13's resume on a fresh server instance, through segment_online against real servers: a live
+    stream of 1,500 frames whose server is killed (SIGKILL) once 1,000 masks have arrived; a new server
+    process starts on the same port, the client resumes there from its last mask by itself, the new server
+    selects nothing (Summary path RESUMED: no LLM, no detector) and tracks on (J >= 0.85 after the cut)."""
+    CUT_AFTER = 1000
+
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        for p in self.servers:
+            p.kill()
+            p.wait()
+
+    def start_server(self, n):
+        env = dict(os.environ, JAVA_OPTS="-Dquarkus.grpc.server.port=%d -Dquarkus.http.port=%d"
+                   % (LIVE_PORT, LIVE_PORT - 1000))
+        log = open(os.path.join(LIVE_CLIP, "server-%d.log" % n), "w")
+        p = subprocess.Popen([LAUNCHER], env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.servers.append(p)
+        return p
+
+    @staticmethod
+    def await_port(process, seconds=120):
+        import time
+        for _ in range(seconds * 4):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", LIVE_PORT)) == 0:
+                    return
+            if process.poll() is not None:
+                raise AssertionError("the server ended with %s before listening" % process.returncode)
+            time.sleep(0.25)
+        raise AssertionError("nothing listens on port %d" % LIVE_PORT)
+
+    def test_a_stream_cut_by_a_killed_server_resumes_on_a_fresh_one(self):
+        first = self.start_server(1)
+        self.await_port(first)
+        with open(os.path.join(LIVE_CLIP, "referents.txt")) as f:
+            sentence = f.readline().split("\t", 1)[1].strip()
+        frames = rc.frame_files(os.path.join(LIVE_CLIP, "frames"))
+        masks, summaries, resumes = {}, [], []
+        for e in rc.segment_online("localhost:%d" % LIVE_PORT, sentence, frames, max_resumes=8,
+                                   on_resume=lambda n, r, err: resumes.append((r.last_frame_index, err.code().name))):
+            kind = e.WhichOneof("event")
+            if kind == "mask":
+                masks[e.mask.frame_index] = e.mask
+                if len(masks) == self.CUT_AFTER:
+                    first.kill()  # the stream is cut; the client backs off while the new server starts
+                    first.wait()
+                    self.start_server(2)
+            elif kind == "summary":
+                summaries.append(e.summary)
+        self.assertEqual(list(range(len(frames))), sorted(masks), "every frame answered once")
+        self.assertTrue(resumes, "the stream was not resumed")
+        resumed_from = resumes[-1][0]
+        self.assertEqual("UNAVAILABLE", resumes[0][1])
+        self.assertGreaterEqual(resumed_from, self.CUT_AFTER // 2)
+        self.assertEqual(1, len(summaries), "only the resumed call ends with a Summary")
+        path = summaries[0].DESCRIPTOR.fields_by_name["path"].enum_type.values_by_number[summaries[0].path].name
+        self.assertEqual("SELECTION_PATH_RESUMED", path, "the fresh server selected again")
+        def j(i):
+            objects = [o for o in masks[i].objects if o.object_id == 1]
+            self.assertEqual(1, len(objects), "frame %d" % i)
+            h, w = objects[0].rle.size
+            truth = [[1 if v == 1 else 0 for v in row]
+                     for row in read_grey_png(os.path.join(LIVE_CLIP, "truth", "clip", "%05d.png" % i))]
+            return region_j(rc.rle_decode(objects[0].rle.counts, h, w), truth)
+        after = [j(i) for i in range(resumed_from + 1, len(frames))]
+        before = [j(i) for i in range(0, resumed_from + 1, 5)]
+        mean_j = sum(after) / len(after)
+        print("\nfresh-server resume: cut after %d masks, resumed from frame %d after %d attempt(s), J over the "
+              "%d frames after it %.3f (before the cut, every 5th frame: %.3f)" % (self.CUT_AFTER, resumed_from,
+              len(resumes), len(after), mean_j, sum(before) / len(before)))
+        self.assertGreaterEqual(mean_j, 0.85)
 
 
 @unittest.skipUnless(os.environ.get("REFSEG_SECURED_TARGET"), "REFSEG_SECURED_TARGET (refseg with API keys and TLS) unset")
