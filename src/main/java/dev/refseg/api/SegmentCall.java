@@ -111,8 +111,8 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             audio = AudioParams.of(config.audio(), config.selection(), start.getAudio(), start.getOptions(),
                     llm.configured());
         }
-        ResumeSeed seed = start.hasResume() ? ResumeSeed.of(start.getResume(), params.maxObjects(), config.limits())
-                : null;
+        ResumeSeed seed = start.hasResume() ? ResumeSeed.of(start.getResume(),
+                params != null ? params.maxObjects() : audio.maxObjects(), config.limits(), audio != null) : null;
         OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
                 seed != null ? seed.seedFrames() : params != null ? params.windowFrames()
                         : start.getOptions().getWindowFrames() > 0 ? start.getOptions().getWindowFrames()
@@ -124,9 +124,9 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
         MediaSession media = inference.openSession(open);
         if (isOnline) {
             MediaSession shared = OnlineSession.shared(media);
-            resume = seed == null ? null : seed.on(shared, out::send);
             LiveAudio live = audio == null ? null : new LiveAudio(shared, audio, config.online().audioWait(),
                     config.limits().maxAudioSeconds(), out::isCancelled);
+            resume = seed == null ? null : seed.on(shared, out::send, live, start.getOptions().getIncludePng());
             Selection selection = resume != null ? resume
                     : live != null ? new AudioSelection(audio, shared, llm, out::send, out::isCancelled, questions,
                             start.getOptions().getIncludePng(), live)

@@ -22,6 +22,11 @@ public final class ReferentAnswer {
     /** Longest object name taken as a detector caption, in characters. */
     public static final int MAX_OBJECT_CHARS = 60;
 
+    /** Whether {@code name} (stripped) is an object name as answers give them: letters, spaces, ' and -, at most 60. */
+    public static boolean isObjectName(String name) {
+        return name.length() <= MAX_OBJECT_CHARS && NAME.matcher(name).matches();
+    }
+
     private static final Pattern BRACKETS = Pattern.compile("\\[([^\\[\\]]*)\\]");
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
     private static final Pattern NAME = Pattern.compile("[\\p{L}][\\p{L}\\p{M} '\\-]*");

@@ -71,15 +71,23 @@ public final class Lbru {
      * @param questions where the LLM question is kept so that an ending call abandons it
      * @throws io.grpc.StatusRuntimeException from tagging (no audio, too short, no tagger) and CANCELLED
      */
+    /**
+     * The tag_audio request of an audio referent: the clip's top_k labels, and per window every label
+     * scoring at least the lower of the sounding threshold and the least label score (who sounds when).
+     */
+    static TagAudio tagRequest(AudioParams p) {
+        float windowFloor = Math.max(1e-4f, Math.min(p.soundingThreshold(), p.minLabelScore()));
+        return TagAudio.newBuilder().setTopK(p.topK()).setWindowSeconds(p.windowSeconds())
+                .setWindowMinScore(windowFloor).build();
+    }
+
     public static Result run(MediaSession media, java.util.function.Function<TagAudio, AudioLabels> tagging,
             List<Integer> shown, AudioParams p, SelectionLlm llm, AskedQuestions questions, BooleanSupplier cancelled) {
         List<Fallback> fallbacks = new ArrayList<>();
         List<Adjustment> adjustments = new ArrayList<>();
         List<StageTiming> timings = new ArrayList<>();
         long t0 = System.nanoTime();
-        float windowFloor = Math.max(1e-4f, Math.min(p.soundingThreshold(), p.minLabelScore()));
-        AudioLabels tags = tagging.apply(TagAudio.newBuilder().setTopK(p.topK()).setWindowSeconds(p.windowSeconds())
-                .setWindowMinScore(windowFloor).build());
+        AudioLabels tags = tagging.apply(tagRequest(p));
         timings.add(timing(Stage.STAGE_AUDIO_TAGGING, t0));
         List<AudioLabel> heard = tags.getLabelsList().stream().filter(l -> l.getScore() >= p.minLabelScore()).toList();
         SelectionPath path = p.useLlm() ? SelectionPath.SELECTION_PATH_LLM : SelectionPath.SELECTION_PATH_BASELINE;

@@ -153,8 +153,20 @@ public final class LiveAudio {
         return categories.isEmpty() ? "" : String.join(", ", new java.util.LinkedHashSet<>(categories));
     }
 
+    /**
+     * A resumed stream's objects (Resume.sources), with no LBRU: the live tag request is the call's, and the
+     * audio starts at the first live frame's time (the first frame after the seed pictures).
+     */
+    void seedResumed(List<Sounding> objects, int width, int height, boolean png) {
+        take = Lbru.tagRequest(params).toBuilder().setLive(true).build();
+        seed(objects, Long.MIN_VALUE, width, height, png);
+    }
+
     /** One frame's masks with categories, silences and the sounding union, once its audio is tagged. */
     MaskFrame apply(MaskFrame f) {
+        if (masks != null && audioStartUs == Long.MIN_VALUE) { // resumed: the audio starts with the first frame
+            audioStartUs = f.getTimestampUs();                    // after the seed pictures
+        }
         if (f.getSkipped() || masks == null) {
             return f;
         }

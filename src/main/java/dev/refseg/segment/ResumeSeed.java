@@ -32,24 +32,35 @@ import java.util.function.Consumer;
  */
 public final class ResumeSeed implements Selection {
     private static final String F = "start.resume.";
+    /** Longest tagger label a resume may carry (AudioSet's longest display name is under 60). */
+    static final int MAX_LABEL_CHARS = 200;
 
     /** The seed frames' indices in the client's numbering: [key,] last. */
     private final long[] seedIndices;
     /** Per seed frame, each object's mask (empty ones left out), in object order. */
     private final List<Map<Integer, BinaryMask>> seedMasks;
     private final int objects;
+    /** Audio referents: each object's category and labels (Resume.sources); empty for text. */
+    private final List<LiveAudio.Sounding> sources;
     private final MediaSession media;
     private final Consumer<SegmentResponse> emit;
+    /** Audio referents: who sounds when, carried on from {@link #sources}; null for text. */
+    private final LiveAudio live;
+    private final boolean includePng;
     /** Frames the client has sent on this stream so far (the next frame's session index). */
     private int framesIn;
 
-    private ResumeSeed(long[] seedIndices, List<Map<Integer, BinaryMask>> seedMasks, int objects, MediaSession media,
-            Consumer<SegmentResponse> emit) {
+    private ResumeSeed(long[] seedIndices, List<Map<Integer, BinaryMask>> seedMasks, int objects,
+            List<LiveAudio.Sounding> sources, MediaSession media, Consumer<SegmentResponse> emit, LiveAudio live,
+            boolean includePng) {
         this.seedIndices = seedIndices;
         this.seedMasks = seedMasks;
         this.objects = objects;
+        this.sources = sources;
         this.media = media;
         this.emit = emit;
+        this.live = live;
+        this.includePng = includePng;
     }
 
     /**
@@ -58,9 +69,11 @@ public final class ResumeSeed implements Selection {
      *
      * @param maxObjects the call's max_objects (its option, or the server's default)
      * @param limits     refseg.limits (mask sizes are bounded as frames are)
+     * @param audio      the call's referent is audio: {@code sources} are required (else refused)
      * @return the seed, to be bound to the call's session with {@link #on}
      */
-    public static ResumeSeed of(Resume r, int maxObjects, dev.refseg.config.RefsegConfig.Limits limits) {
+    public static ResumeSeed of(Resume r, int maxObjects, dev.refseg.config.RefsegConfig.Limits limits,
+            boolean audio) {
         long last = Fields.uint(F + "last_frame_index", r.getLastFrameIndex(), 0, Fields.MAX_INDEX - 1,
                 "the next frame's index must fit");
         if (r.getLastMasksCount() == 0) {
@@ -77,18 +90,72 @@ public final class ResumeSeed implements Selection {
                 throw Errors.invalid(F + "key_frame_index", "is " + Fields.unsigned(r.getKeyFrameIndex())
                         + " but key_masks is empty: give the key frame's masks too, or leave key_frame_index 0");
             }
-            return seed(new long[] {last}, List.of(lastMasks), r);
+            return seed(new long[] {last}, List.of(lastMasks), sources(r, lastMasks.keySet(), audio));
         }
         long key = Fields.unsigned(r.getKeyFrameIndex());
         if (key >= last) {
             throw Errors.invalid(F + "key_frame_index", "is " + key + ", not before last_frame_index " + last);
         }
         Map<Integer, BinaryMask> keyMasks = masks(F + "key_masks", r.getKeyMasksList(), lastMasks, limits);
-        return seed(new long[] {key, last}, List.of(keyMasks, lastMasks), r);
+        return seed(new long[] {key, last}, List.of(keyMasks, lastMasks), sources(r, lastMasks.keySet(), audio));
+    }
+
+    /**
+     * Resume.sources: for an audio referent one per object of last_masks (category and labels checked as
+     * LBRU's answers are), in object-id order; none for a text referent.
+     */
+    private static List<LiveAudio.Sounding> sources(Resume r, java.util.Set<Integer> ids, boolean audio) {
+        if (!audio) {
+            if (r.getSourcesCount() > 0) {
+                throw Errors.invalid(F + "sources", "is for audio referents (start.audio); a text referent's resume "
+                        + "carries masks only");
+            }
+            return List.of();
+        }
+        Map<Integer, LiveAudio.Sounding> out = new java.util.TreeMap<>();
+        for (int i = 0; i < r.getSourcesCount(); i++) {
+            String f = F + "sources[" + i + "]";
+            dev.refseg.v1.ResumeSource s = r.getSources(i);
+            int id = Regions.objectId(f + ".object_id", s.getObjectId());
+            if (!ids.contains(id)) {
+                throw Errors.invalid(f + ".object_id", "is " + id + ", not among last_masks' objects " + ids);
+            }
+            if (out.containsKey(id)) {
+                throw Errors.invalid(f + ".object_id", "is " + id + ", given twice; each object once");
+            }
+            String category = s.getCategory().strip();
+            if (!dev.refseg.lbru.ReferentAnswer.isObjectName(category)) {
+                String shown = s.getCategory().length() > 80 ? s.getCategory().substring(0, 80) + "..." : s.getCategory();
+                throw Errors.invalid(f + ".category", "is \"" + dev.refseg.errors.OneLine.of(shown)
+                        + "\": an object's name (Referent.text) is letters, spaces, ' and -, 1 to "
+                        + dev.refseg.lbru.ReferentAnswer.MAX_OBJECT_CHARS + " characters");
+            }
+            if (s.getLabelsCount() < 1 || s.getLabelsCount() > AudioParams.MAX_TOP_K) {
+                throw Errors.invalid(f + ".labels", "has " + s.getLabelsCount() + " labels; give 1 to "
+                        + AudioParams.MAX_TOP_K + " (the Referent event's labels for this object)");
+            }
+            List<String> labels = new ArrayList<>();
+            for (int k = 0; k < s.getLabelsCount(); k++) {
+                String label = s.getLabels(k).strip();
+                if (label.isEmpty() || label.length() > MAX_LABEL_CHARS || label.chars().anyMatch(Character::isISOControl)) {
+                    throw Errors.invalid(f + ".labels[" + k + "]", "is " + label.length() + " characters; a tagger "
+                            + "label (Referent.labels' name) is 1 to " + MAX_LABEL_CHARS + " characters, no control ones");
+                }
+                labels.add(label);
+            }
+            out.put(id, new LiveAudio.Sounding(id, category, List.copyOf(labels)));
+        }
+        if (out.size() != ids.size()) {
+            java.util.Set<Integer> missing = new java.util.TreeSet<>(ids);
+            missing.removeAll(out.keySet());
+            throw Errors.invalid(F + "sources", "has no entry for object(s) " + missing + ": an audio referent's "
+                    + "resume gives each object's category and labels (from the first stream's Referent events)");
+        }
+        return List.copyOf(out.values());
     }
 
     /** Every object needs pixels on some seed frame; empty masks are then left out of the prompts. */
-    private static ResumeSeed seed(long[] indices, List<Map<Integer, BinaryMask>> all, Resume r) {
+    private static ResumeSeed seed(long[] indices, List<Map<Integer, BinaryMask>> all, List<LiveAudio.Sounding> sources) {
         Map<Integer, BinaryMask> last = all.get(all.size() - 1);
         int i = 0;
         for (Integer objectId : last.keySet()) {
@@ -106,12 +173,15 @@ public final class ResumeSeed implements Selection {
             kept.values().removeIf(BinaryMask::isEmpty);
             nonEmpty.add(kept);
         }
-        return new ResumeSeed(indices, nonEmpty, last.size(), null, null);
+        return new ResumeSeed(indices, nonEmpty, last.size(), sources, null, null, null, false);
     }
 
-    /** This seed for the call's media session, sending its Progress through {@code emit}. */
-    public ResumeSeed on(MediaSession media, Consumer<SegmentResponse> emit) {
-        return new ResumeSeed(seedIndices, seedMasks, objects, media, emit);
+    /**
+     * This seed for the call's media session, sending its Progress through {@code emit}; an audio referent's
+     * masks go through {@code live} (who sounds when, from the resume's sources; null for text).
+     */
+    public ResumeSeed on(MediaSession media, Consumer<SegmentResponse> emit, LiveAudio live, boolean includePng) {
+        return new ResumeSeed(seedIndices, seedMasks, objects, sources, media, emit, live, includePng);
     }
 
     /**
@@ -207,8 +277,13 @@ public final class ResumeSeed implements Selection {
                 .setMessage("resumed after frame " + last + ": " + objects + " object(s) seeded with the client's masks"
                         + (seedIndices.length > 1 ? " and the key frame " + seedIndices[0] + "'s" : "")
                         + "; no selection, no LLM")).build());
+        java.util.function.UnaryOperator<MaskFrame> masks = this::outbound;
+        if (live != null) {
+            live.seedResumed(sources, u.getWidth(), u.getHeight(), includePng);
+            masks = m -> live.apply(outbound(m));
+        }
         return new Outcome(prompts, seedIndices.length - 1, objects, SelectionPath.SELECTION_PATH_RESUMED, List.of(),
-                List.of(), List.of(), false, this::outbound);
+                List.of(), List.of(), false, masks);
     }
 
     /** A MaskFrame in the client's numbering. */

@@ -39,10 +39,6 @@ public final class StartValidator {
             throw Errors.invalid("start.resume", "resumes an online stream: set start.mode = MODE_ONLINE (got "
                     + s.getMode() + ")");
         }
-        if (s.hasResume() && s.hasAudio()) {
-            throw Errors.unimplemented("start.resume", "resume carries on text referents; an audio referent's "
-                    + "stream starts again without resume (LBRU runs on its first window)");
-        }
         SegmentOptions o = s.getOptions();
         Fields.range("start.options.fps", o.getFps(), 0, 1000);
         unit("start.options.box_threshold", o.getBoxThreshold());

@@ -155,4 +155,80 @@ class SegmentOnlineAudioTest extends OnlineTestBase {
         assertTrue(o.description().startsWith("audio:"), o.description());
         assertEquals(0, o.of(SegmentResponse.EventCase.MASK).size());
     }
+
+    /**
+     * Resume of an audio referent (Resume.sources): the red disc sounds 0-4 s, the blue square from 2 s; the
+     * stream is resumed after frame 50 (5 s: red silent, blue sounding) with the key frame's and frame 50's
+     * masks and what the first stream's Referent events said of each object. The resumed call asks the LLM
+     * nothing, and who sounds when carries on from the resumed audio: red stays silent, blue sounds.
+     */
+    @Test
+    void anAudioReferentResumesFromItsMasksAndSourcesWithoutTheLlm() throws Exception {
+        SyntheticClip clip = AvsClips.redThenBlueLonger();
+        SegmentAudioTest.script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        AudioReferentSpec two = AudioReferentSpec.newBuilder().setMaxObjects(2).build();
+        StreamClient.Outcome first = run(online(clip, two, 30));
+        assertEquals(Status.Code.OK, first.status().getCode(), String.valueOf(first.status()));
+        int last = 50;
+        MaskFrame lastMask = masks(first).stream().filter(m -> m.getFrameIndex() == last).findFirst().orElseThrow();
+        MaskFrame key = masks(first).stream().filter(m -> m.getDirection() == PassDirection.PASS_DIRECTION_PROMPT)
+                .findFirst().orElseThrow();
+        dev.refseg.v1.Resume.Builder resume = dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(last)
+                .addAllLastMasks(SegmentResumeTest.masks(lastMask)).setKeyFrameIndex(key.getFrameIndex())
+                .addAllKeyMasks(SegmentResumeTest.masks(key));
+        for (Referent r : SegmentAudioTest.referents(first)) {
+            resume.addSources(dev.refseg.v1.ResumeSource.newBuilder().setObjectId(r.getObjectId()).setCategory(r.getText())
+                    .addAllLabels(r.getLabelsList().stream().map(dev.refseg.v1.AudioLabel::getName).toList()));
+        }
+        FAKE.reset();
+        StreamClient.Outcome resumed = run(resumedRequests(clip, two, resume.build(), key.getFrameIndex(), last));
+        assertEquals(Status.Code.OK, resumed.status().getCode(), String.valueOf(resumed.status()));
+        assertEquals(0, FAKE.requests.size(), "the resumed call asked the LLM");
+        assertEquals(SelectionPath.SELECTION_PATH_RESUMED, SegmentAudioTest.summary(resumed).getPath());
+        List<MaskFrame> after = masks(resumed);
+        assertEquals(java.util.stream.IntStream.range(last + 1, clip.frameCount()).boxed().toList(),
+                after.stream().map(MaskFrame::getFrameIndex).toList(), "every frame after the last once, in order");
+        List<dev.refseg.mask.BinaryMask> truth = AvsClips.truth(clip).subList(last + 1, clip.frameCount());
+        List<dev.refseg.mask.BinaryMask> got = after.stream().map(m -> MaskProtos.fromRle(m.getSounding(), "sounding"))
+                .toList();
+        double miou = dev.refseg.eval.AvsMetrics.meanIou(got, truth);
+        System.out.printf("audio resume after frame %d: AVS mIoU %.4f on the %d frames after it%n", last, miou,
+                after.size());
+        assertTrue(miou >= 0.85, "mIoU after the resume " + miou);
+        for (MaskFrame m : after) {
+            assertEquals(false, m.getAudioLate(), "frame " + m.getFrameIndex());
+            for (ObjectMask om : m.getObjectsList()) {
+                assertEquals(om.getObjectId() == 1 ? "red" : "blue", om.getCategory());
+                assertEquals(om.getObjectId() == 1, om.getSilent(), "frame " + m.getFrameIndex() + " object "
+                        + om.getObjectId());
+            }
+        }
+    }
+
+    /** The resumed stream: Start with resume, the key and last pictures, then the frames after the last with
+     * their audio (which starts at frame last + 1's time), half a second after its frames. */
+    private static List<SegmentRequest> resumedRequests(SyntheticClip clip, AudioReferentSpec spec,
+            dev.refseg.v1.Resume resume, int key, int last) {
+        List<SegmentRequest> r = new ArrayList<>();
+        r.add(SegmentRequest.newBuilder().setStart(dev.refseg.v1.Start.newBuilder().setAudio(spec)
+                .setMode(Mode.MODE_ONLINE).setResume(resume).setOptions(SegmentOptions.newBuilder()
+                        .setFps(clip.spec().fps()))).build());
+        List<dev.refseg.v1.Frame> frames = TextClips.frames(clip);
+        r.add(SegmentRequest.newBuilder().setFrame(frames.get(key)).build());
+        r.add(SegmentRequest.newBuilder().setFrame(frames.get(last)).build());
+        float[] pcm = clip.audio16k();
+        int from = (int) Math.round((last + 1) / clip.spec().fps() * 16_000);
+        List<dev.refseg.v1.AudioChunk> audio = AvsClips.audio(java.util.Arrays.copyOfRange(pcm, from, pcm.length));
+        for (int i = last + 1, k = 0; i < clip.frameCount(); i++, k++) {
+            r.add(SegmentRequest.newBuilder().setFrame(frames.get(i)).build());
+            if (k % 5 == 4 && k / 5 < audio.size()) {
+                r.add(SegmentRequest.newBuilder().setAudio(audio.get(k / 5)).build());
+            }
+        }
+        int sentChunks = (clip.frameCount() - last - 1) / 5;
+        for (int k = sentChunks; k < audio.size(); k++) { // the tail of the audio, after the last frame
+            r.add(SegmentRequest.newBuilder().setAudio(audio.get(k)).build());
+        }
+        return r;
+    }
 }

@@ -220,4 +220,39 @@ class SegmentResumeTest extends OnlineTestBase {
         refused(call(Mode.MODE_ONLINE, 0, good(), LAST, LAST + 2), Status.Code.INVALID_ARGUMENT, "frame.index",
                 "expected " + (LAST + 1));
     }
+
+    /** Start with an audio referent and the resume, then the frames LAST and LAST + 1. */
+    private static List<SegmentRequest> audioCall(Resume.Builder resume) {
+        List<SegmentRequest> reqs = new ArrayList<>(call(Mode.MODE_ONLINE, 0, resume, LAST, LAST + 1));
+        reqs.set(0, SegmentRequest.newBuilder().setStart(reqs.get(0).getStart().toBuilder()
+                .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance())).build());
+        return reqs;
+    }
+
+    private static dev.refseg.v1.ResumeSource.Builder source(int id, String category, String... labels) {
+        return dev.refseg.v1.ResumeSource.newBuilder().setObjectId(id).setCategory(category).addAllLabels(List.of(labels));
+    }
+
+    @Test
+    void sourcesAreForAudioReferentsAndCheckedFieldByField() throws Exception {
+        String sources = "start.resume.sources";
+        refused(good().addSources(source(1, "red", "Bell")), sources, "audio referents");
+        Status.Code bad = Status.Code.INVALID_ARGUMENT;
+        refused(audioCall(good()), bad, sources, "no entry for object(s) [1]");
+        refused(audioCall(good().addSources(source(2, "red", "Bell"))), bad, sources + "[0].object_id", "not among");
+        refused(audioCall(good().addSources(source(0, "red", "Bell"))), bad, sources + "[0].object_id", "[1, 65535]");
+        refused(audioCall(good().addSources(source(-1, "red", "Bell"))), bad, sources + "[0].object_id", "4294967295");
+        refused(audioCall(good().addSources(source(1, "red", "Bell")).addSources(source(1, "red", "Bell"))), bad,
+                sources + "[1].object_id", "twice");
+        refused(audioCall(good().addSources(source(1, "r3d!", "Bell"))), bad, sources + "[0].category", "letters");
+        refused(audioCall(good().addSources(source(1, " ", "Bell"))), bad, sources + "[0].category");
+        refused(audioCall(good().addSources(source(1, "r".repeat(61), "Bell"))), bad, sources + "[0].category", "60");
+        refused(audioCall(good().addSources(source(1, "red"))), bad, sources + "[0].labels", "1 to 50");
+        refused(audioCall(good().addSources(source(1, "red", java.util.Collections.nCopies(51, "Bell")
+                .toArray(String[]::new)))), bad, sources + "[0].labels", "has 51");
+        refused(audioCall(good().addSources(source(1, "red", "B".repeat(201)))), bad, sources + "[0].labels[0]", "200");
+        refused(audioCall(good().addSources(source(1, "red", "Bell", "Be\nll"))), bad, sources + "[0].labels[1]",
+                "control");
+        refused(audioCall(good().addSources(source(1, "red", ""))), bad, sources + "[0].labels[0]");
+    }
 }
