@@ -111,12 +111,14 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
             audio = AudioParams.of(config.audio(), config.selection(), start.getAudio(), start.getOptions(),
                     llm.configured());
         }
-        ResumeSeed seed = start.hasResume() ? ResumeSeed.of(start.getResume(),
-                params != null ? params.maxObjects() : audio.maxObjects(), config.limits(), audio != null) : null;
+        ResumeSeed seed = !start.hasResume() ? null : params != null ? ResumeSeed.of(start.getResume(),
+                params.maxObjects(), "start.options.max_objects, or refseg.selection.max-objects", config.limits(), false)
+                : ResumeSeed.of(start.getResume(), audio.maxObjects(), "start.audio.max_objects, 0 = 1", config.limits(),
+                        true);
+        int keyWindow = params != null ? params.windowFrames() : start.getOptions().getWindowFrames() > 0
+                ? start.getOptions().getWindowFrames() : config.selection().windowFrames();
         OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
-                seed != null ? seed.seedFrames() : params != null ? params.windowFrames()
-                        : start.getOptions().getWindowFrames() > 0 ? start.getOptions().getWindowFrames()
-                        : config.selection().windowFrames()) : null;
+                seed != null ? seed.seedFrames() : keyWindow, keyWindow) : null;
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
                 .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).setAudioTrack(audio != null)

@@ -24,7 +24,7 @@ public final class ReferentAnswer {
 
     /** Whether {@code name} (stripped) is an object name as answers give them: letters, spaces, ' and -, at most 60. */
     public static boolean isObjectName(String name) {
-        return name.length() <= MAX_OBJECT_CHARS && NAME.matcher(name).matches();
+        return name.codePointCount(0, name.length()) <= MAX_OBJECT_CHARS && NAME.matcher(name).matches();
     }
 
     private static final Pattern BRACKETS = Pattern.compile("\\[([^\\[\\]]*)\\]");

@@ -51,9 +51,11 @@ public final class OnlineSession implements AutoCloseable {
      * @param maxConditioning conditioning frames kept per object, 2 to 64
      * @param reacquireAfter  every object absent this long (frame timestamps) starts a re-selection; 0 = off
      * @param reacquireTries  re-selections per absence, at least 1
+     * @param reselectFrames  frames a re-selection looks at (the call's key-frame window; a resumed call's
+     *                        first window is only its seed pictures)
      */
     public record Settings(boolean skip, int windowFrames, int maxBacklog, int maxPending, int stepFrames,
-            int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries) {
+            int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries, int reselectFrames) {
         /** Most frames received and not yet answered while the window is out / after. */
         int pendingLimit(boolean windowOut) {
             int before = windowFrames + maxBacklog;
@@ -121,7 +123,8 @@ public final class OnlineSession implements AutoCloseable {
         this.fail = fail;
         this.arrivals = new long[settings.pendingLimit(false) + 1];
         this.reacquirer = reselect == null ? null : new Reacquirer(reselect::over, settings.reacquireAfter(),
-                settings.reacquireTries(), settings.windowFrames(), drivers, this::wake);
+                settings.reacquireTries(), settings.reselectFrames(), drivers, this::wake,
+                selection instanceof ResumeSeed seed ? i -> (int) seed.clientIndex(i) : i -> i);
         drivers.execute(this::drive);
         synchronized (this) {
             driverStarted = true;
@@ -214,6 +217,9 @@ public final class OnlineSession implements AutoCloseable {
     private void drive() {
         try {
             int window = awaitWindow();
+            if (window == 0 && selection instanceof ResumeSeed) {
+                selection.finish(0); // refuses: a resumed stream starts with its seed pictures
+            }
             if (window > 0) {
                 List<TrackPrompt> prompts = select(window);
                 long t0 = System.nanoTime();

@@ -12,10 +12,12 @@ public final class OnlineSettings {
     }
 
     /**
-     * @param windowFrames the call's key-frame window (SegmentOptions.window_frames or its default): the
-     *                     frames buffered before selection
+     * @param windowFrames   the frames buffered before selection: the call's key-frame window
+     *                       (SegmentOptions.window_frames or its default), a resumed call's seed pictures
+     * @param reselectFrames the frames a re-acquisition looks at: the call's key-frame window
      */
-    public static OnlineSession.Settings of(RefsegConfig.Online d, SegmentOptions o, int windowFrames) {
+    public static OnlineSession.Settings of(RefsegConfig.Online d, SegmentOptions o, int windowFrames,
+            int reselectFrames) {
         boolean skip = switch (o.getOverload()) {
             case OVERLOAD_POLICY_SKIP -> true;
             case OVERLOAD_POLICY_BACKPRESSURE -> false;
@@ -25,7 +27,7 @@ public final class OnlineSettings {
         };
         return new OnlineSession.Settings(skip, windowFrames, d.maxBacklog(),
                 Math.max(d.maxPending(), windowFrames + d.maxBacklog()), d.stepFrames(), d.keepRecentFrames(),
-                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts());
+                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts(), reselectFrames);
     }
 
     /** Checks the configured values at start; a value out of range names its key. */

@@ -53,6 +53,8 @@ final class Reacquirer {
     private final Executor workers;
     /** Wakes the driver when an attempt is done. */
     private final Runnable wake;
+    /** A session frame index as the client numbers it (a resumed stream continues the old count). */
+    private final java.util.function.IntUnaryOperator toClient;
 
     /** Timestamp of the first frame of the current absence, or -1 while an object is seen. */
     private long absentSinceUs = -1;
@@ -73,14 +75,17 @@ final class Reacquirer {
      * @param after        how long every object must have been absent; zero turns re-acquisition off
      * @param attempts     attempts per absence, at least 1
      * @param windowFrames the frames a re-selection looks at (the call's key-frame window)
+     * @param toClient     the events' frame numbers: a session index as the client's MaskFrames number it
      */
-    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, Executor workers, Runnable wake) {
+    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, Executor workers, Runnable wake,
+            java.util.function.IntUnaryOperator toClient) {
         this.selections = selections;
         this.afterUs = after.toNanos() / 1000;
         this.attempts = attempts;
         this.windowFrames = windowFrames;
         this.workers = workers;
         this.wake = wake;
+        this.toClient = toClient;
     }
 
     /** A live frame was answered (skipped frames and the backward fill tell nothing about the present). */
@@ -118,8 +123,10 @@ final class Reacquirer {
         attempt++;
         int first = Math.max(Math.max(firstHeld, received - windowFrames), absentFromFrame);
         int frames = received - first;
-        Reacquisition.Builder event = Reacquisition.newBuilder().setAttempt(attempt).setTriggerFrameIndex(lastFrame)
-                .setAbsentSeconds((lastUs - absentSinceUs) / 1e6).setWindowStart(first).setWindowEnd(received);
+        Reacquisition.Builder event = Reacquisition.newBuilder().setAttempt(attempt)
+                .setTriggerFrameIndex(toClient.applyAsInt(lastFrame)).setAbsentSeconds((lastUs - absentSinceUs) / 1e6)
+                .setWindowStart(toClient.applyAsInt(first))
+                .setWindowEnd(received > first ? toClient.applyAsInt(received - 1) + 1 : toClient.applyAsInt(first));
         holdFrom = first;
         if (frames <= 0) {
             done = CompletableFuture.completedFuture(new Attempt(event.setMessage("no recent frame is held to look at "
@@ -134,7 +141,7 @@ final class Reacquirer {
             try (selection) {
                 selection.onFramesDecoded(frames);
                 Selection.Outcome o = selection.finish(frames);
-                return outcome(event, o, events, window, objects);
+                return outcome(event, o, events, window, objects, toClient);
             } finally {
                 wake.run();
             }
@@ -143,7 +150,7 @@ final class Reacquirer {
     }
 
     private static Attempt outcome(Reacquisition.Builder event, Selection.Outcome o, List<SegmentResponse> events,
-            RecentWindow window, Set<Integer> objects) {
+            RecentWindow window, Set<Integer> objects, java.util.function.IntUnaryOperator toClient) {
         event.setPath(o.path()).addAllFallbacks(o.fallbacks());
         List<TrackPrompt> onStart = o.prompts().stream().filter(p -> p.getFrameIndex() == o.startFrame()).toList();
         List<Integer> ids = new ArrayList<>(objects);
@@ -159,7 +166,7 @@ final class Reacquirer {
         events.stream().filter(SegmentResponse::hasKeyBox).map(SegmentResponse::getKeyBox)
                 .filter(k -> k.getFrameIndex() == o.startFrame()).map(KeyBox::getReasoning).findFirst()
                 .ifPresent(event::setReasoning);
-        event.setFrameIndex(window.streamIndex(o.startFrame()));
+        event.setFrameIndex(toClient.applyAsInt(window.streamIndex(o.startFrame())));
         for (TrackPrompt p : prompts) {
             event.addObjectIds(p.getObjectId()).addBoxes(p.getBox());
         }

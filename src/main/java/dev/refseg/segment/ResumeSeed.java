@@ -68,12 +68,13 @@ public final class ResumeSeed implements Selection {
      * are checked when the first seed picture has arrived); INVALID_ARGUMENT naming the field otherwise.
      *
      * @param maxObjects the call's max_objects (its option, or the server's default)
-     * @param limits     refseg.limits (mask sizes are bounded as frames are)
+     * @param maxObjectsFrom where {@code maxObjects} comes from, for the message
+     * @param limits     refseg.limits (mask sizes are bounded as frames are; objects as tracking bounds them)
      * @param audio      the call's referent is audio: {@code sources} are required (else refused)
      * @return the seed, to be bound to the call's session with {@link #on}
      */
-    public static ResumeSeed of(Resume r, int maxObjects, dev.refseg.config.RefsegConfig.Limits limits,
-            boolean audio) {
+    public static ResumeSeed of(Resume r, int maxObjects, String maxObjectsFrom,
+            dev.refseg.config.RefsegConfig.Limits limits, boolean audio) {
         long last = Fields.uint(F + "last_frame_index", r.getLastFrameIndex(), 0, Fields.MAX_INDEX - 1,
                 "the next frame's index must fit");
         if (r.getLastMasksCount() == 0) {
@@ -82,7 +83,11 @@ public final class ResumeSeed implements Selection {
         }
         if (r.getLastMasksCount() > maxObjects) {
             throw Errors.invalid(F + "last_masks", "has " + r.getLastMasksCount() + " objects, more than "
-                    + "max_objects " + maxObjects + " (start.options.max_objects, or refseg.selection.max-objects)");
+                    + "max_objects " + maxObjects + " (" + maxObjectsFrom + ")");
+        }
+        if (r.getLastMasksCount() > limits.maxTrackedObjects()) {
+            throw Errors.limit(F + "last_masks", "objects to track", r.getLastMasksCount(),
+                    "refseg.limits.max-tracked-objects", limits.maxTrackedObjects());
         }
         Map<Integer, BinaryMask> lastMasks = masks(F + "last_masks", r.getLastMasksList(), null, limits);
         if (r.getKeyMasksCount() == 0) {
@@ -134,12 +139,18 @@ public final class ResumeSeed implements Selection {
                 throw Errors.invalid(f + ".labels", "has " + s.getLabelsCount() + " labels; give 1 to "
                         + AudioParams.MAX_TOP_K + " (the Referent event's labels for this object)");
             }
-            List<String> labels = new ArrayList<>();
+            java.util.Set<String> labels = new java.util.LinkedHashSet<>(); // a label given twice counts once
             for (int k = 0; k < s.getLabelsCount(); k++) {
                 String label = s.getLabels(k).strip();
-                if (label.isEmpty() || label.length() > MAX_LABEL_CHARS || label.chars().anyMatch(Character::isISOControl)) {
-                    throw Errors.invalid(f + ".labels[" + k + "]", "is " + label.length() + " characters; a tagger "
-                            + "label (Referent.labels' name) is 1 to " + MAX_LABEL_CHARS + " characters, no control ones");
+                int control = label.codePoints().filter(Character::isISOControl).findFirst().orElse(-1);
+                if (control >= 0) {
+                    throw Errors.invalid(f + ".labels[" + k + "]", String.format("has the control character U+%04X; "
+                            + "a tagger label (Referent.labels' name) has none", control));
+                }
+                int chars = label.codePointCount(0, label.length());
+                if (chars == 0 || chars > MAX_LABEL_CHARS) {
+                    throw Errors.invalid(f + ".labels[" + k + "]", "is " + chars + " characters; a tagger label "
+                            + "(Referent.labels' name) is 1 to " + MAX_LABEL_CHARS);
                 }
                 labels.add(label);
             }
@@ -240,7 +251,7 @@ public final class ResumeSeed implements Selection {
     }
 
     /** The client's index of the session's frame {@code i}. */
-    private long clientIndex(int i) {
+    long clientIndex(int i) {
         int seeds = seedIndices.length;
         return i < seeds ? seedIndices[i] : seedIndices[seeds - 1] + (i - seeds + 1);
     }

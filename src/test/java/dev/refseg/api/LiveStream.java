@@ -109,6 +109,8 @@ final class LiveStream {
 
     /** Counted down when a re-acquisition finds the object (a test's client may wait for it). */
     final CountDownLatch reacquired = new CountDownLatch(1);
+    /** MaskFrames received so far (a test's client may wait for some before it cuts the stream). */
+    final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
     private final ClipSpec spec;
     private final SegmentOptions options;
     private final String referent;
@@ -199,6 +201,7 @@ final class LiveStream {
                     r.lagNanos[i] = now - r.sentNanos.get(i);
                 }
                 r.masks++;
+                answered.incrementAndGet();
                 r.last = m;
                 if (reacquired.getCount() == 0) {
                     r.afterFound.add(i);

@@ -1,11 +1,13 @@
 package dev.refseg.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.refseg.mask.BinaryMask;
 import dev.refseg.mask.MaskProtos;
+import dev.refseg.synth.ClipSpec;
 import dev.refseg.v1.MaskFrame;
 import dev.refseg.v1.Mode;
 import dev.refseg.v1.ObjectMask;
@@ -93,6 +95,68 @@ class SegmentResumeTest extends OnlineTestBase {
         LiveStream.Result r = resume(Resume.newBuilder().setLastFrameIndex(last).addAllLastMasks(masks(first.last))
                 .setKeyFrameIndex(first.key.getFrameIndex()).addAllKeyMasks(masks(first.key)).build());
         resumedWell(r, last, "and the key frame " + first.key.getFrameIndex());
+    }
+
+    @Test
+    void reacquisitionOnAResumedStreamLooksAtAWholeWindowAndNumbersFramesAsTheClientDoes() throws Exception {
+        // The red disc of SegmentReacquisitionTest leaves at frame 29 and comes back at 59: the first stream is
+        // cut after 33 frames, the resumed one re-acquires during the absence (reacquire-after 2 s = 20 frames
+        // from its first frame, where it sees the disc absent).
+        ClipSpec spec = SegmentReacquisitionTest.clip(160, 117);
+        LiveStream.Result first;
+        LiveStream cut = new LiveStream(spec, "the red disc", LiveStream.WINDOW);
+        try (StreamClient c = new StreamClient()) {
+            first = cut.run(c, 1_000_000, 0, i -> {
+                if (i + 1 == 33) { // the cut comes once the frames sent have masks
+                    try {
+                        dev.refseg.llm.FakeOpenAi.await(() -> cut.answered.get() >= 32, 30_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return i + 1 < 33;
+            });
+        }
+        int last = first.last.getFrameIndex();
+        Resume resume = Resume.newBuilder().setLastFrameIndex(last).addAllLastMasks(masks(first.last))
+                .setKeyFrameIndex(first.key.getFrameIndex()).addAllKeyMasks(masks(first.key)).build();
+        FakeLlmProfile.readingScript();
+        LiveStream.Result r;
+        try (StreamClient c = new StreamClient()) {
+            r = new LiveStream(spec, "the red disc", LiveStream.WINDOW, resume).run(c, 0,
+                    SegmentReacquisitionTest.READ_DELAY_NANOS, i -> true);
+        }
+        assertEquals(Status.Code.OK, r.status.getCode(), String.valueOf(r.status));
+        r.reacquisitions.forEach(e -> System.out.printf("resumed reacquisition: %s%n", e.toString().replace('\n', ' ')));
+        assertFalse(r.reacquisitions.isEmpty(), "no re-acquisition on the resumed stream");
+        int window = LiveStream.WINDOW.getWindowFrames();
+        for (dev.refseg.v1.Reacquisition e : r.reacquisitions) {
+            // In the client's numbering: after the resume's last frame and within the clip; the window starts
+            // no earlier than the absence (frame 29) and spans up to window_frames of received frames.
+            assertTrue(e.getTriggerFrameIndex() > last + 2 && e.getTriggerFrameIndex() < spec.frames(), e.toString());
+            assertTrue(e.getWindowStart() >= 29 && e.getWindowEnd() <= spec.frames(), e.toString());
+            assertTrue(e.getWindowEnd() - e.getWindowStart() > 2 && e.getWindowEnd() - e.getWindowStart() <= window,
+                    "the window is the seed pictures' size, not window_frames: " + e);
+            assertTrue(e.getTriggerFrameIndex() - 29 >= 19, "triggered before 2 s of absence: " + e);
+            if (e.getFound()) {
+                assertTrue(e.getFrameIndex() >= e.getWindowStart() && e.getFrameIndex() < e.getWindowEnd(), e.toString());
+            }
+        }
+    }
+
+    @Test
+    void aResumedStreamWithoutItsSeedPicturesIsRefused() throws Exception {
+        refused(call(Mode.MODE_ONLINE, 0, good()), Status.Code.INVALID_ARGUMENT, "frame", "seed picture");
+    }
+
+    @Test
+    void moreObjectsThanTrackingTakesAreRefusedAtStart() throws Exception {
+        Resume.Builder many = Resume.newBuilder().setLastFrameIndex(LAST);
+        for (int id = 1; id <= 17; id++) {
+            many.addLastMasks(mask(id, square(H, W, 10)));
+        }
+        refused(call(Mode.MODE_ONLINE, 20, many, LAST, LAST + 1), Status.Code.RESOURCE_EXHAUSTED,
+                "start.resume.last_masks", "refseg.limits.max-tracked-objects");
     }
 
     // ---- bad input: each refused with INVALID_ARGUMENT (or RESOURCE_EXHAUSTED) naming the field ----------
@@ -252,7 +316,9 @@ class SegmentResumeTest extends OnlineTestBase {
                 .toArray(String[]::new)))), bad, sources + "[0].labels", "has 51");
         refused(audioCall(good().addSources(source(1, "red", "B".repeat(201)))), bad, sources + "[0].labels[0]", "200");
         refused(audioCall(good().addSources(source(1, "red", "Bell", "Be\nll"))), bad, sources + "[0].labels[1]",
-                "control");
+                "U+000A");
+        refused(audioCall(good().addSources(source(1, "red", "\uD83D\uDE42".repeat(201)))), bad,
+                sources + "[0].labels[0]", "is 201 characters");
         refused(audioCall(good().addSources(source(1, "red", ""))), bad, sources + "[0].labels[0]");
     }
 }
