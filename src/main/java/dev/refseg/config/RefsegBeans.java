@@ -4,7 +4,6 @@ import dev.refseg.inference.InferenceBackend;
 import dev.refseg.llm.GuardedLlm;
 import dev.refseg.llm.OpenAiVisionLlm;
 import dev.refseg.llm.SelectionLlm;
-import dev.refseg.llm.VisionLlm;
 import dev.refseg.media.IntakeLimits;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
@@ -119,7 +118,8 @@ public class RefsegBeans {
             }
         }
         String url = c.baseUrl().orElse("https://api.openai.com/v1");
-        VisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse(null), c.timeout());
+        OpenAiVisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse(null), c.timeout());
+        llm.warmUp();
         GuardedLlm guarded = new GuardedLlm(llm, new GuardedLlm.Policy(c.maxRetries(), c.initialBackoff(),
                 c.maxBackoff()), c.maxConcurrent(), c.maxQueued(), c.cacheEntries(), meters);
         LOG.infof("LLM for GPT-PS: %s (key frame %s/%s, key box %s/%s)", endpointForLog(url), c.keyFrameModel(), c.keyFrameDetail(),

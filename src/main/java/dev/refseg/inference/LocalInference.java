@@ -467,7 +467,9 @@ public final class LocalInference implements InferenceBackend {
             }
             int objects = (int) request.getPromptsList().stream().mapToInt(TrackPrompt::getObjectId).distinct().count();
             AutoCloseable reserved = objectBudget.reserve("begin_live.prompts", objects);
-            TrackerState state = tracker.initLive(frames::get, frames.size(), intake.width(), intake.height(), maxCond);
+            // The features the selection prefetched (the key frame first) are taken, not encoded again.
+            TrackerState state = tracker.initLive(frames::get, frames.size(), intake.width(), intake.height(), maxCond,
+                    prefetched);
             trackers.incrementAndGet();
             AutoCloseable release = () -> {
                 try (reserved; state) {

@@ -91,11 +91,7 @@ public final class OpenAiVisionLlm implements VisionLlm {
 
     @Override
     public Reply ask(String model, String prompt, byte[] jpeg, String detail) {
-        UserMessage message = UserMessage.from(TextContent.from(prompt), ImageContent.from(
-                Base64.getEncoder().encodeToString(jpeg), "image/jpeg",
-                ImageContent.DetailLevel.valueOf(detail.toUpperCase(Locale.ROOT))));
-        ChatCompletionRequest request = ChatCompletionRequest.builder().model(model)
-                .messages(OpenAiUtils.toOpenAiMessage(message)).build();
+        ChatCompletionRequest request = request(model, prompt, jpeg, detail);
         CompletableFuture<ChatCompletionResponse> done = new CompletableFuture<>();
         ResponseHandle handle = client.chatCompletion(request).onResponse(done::complete)
                 .onError(done::completeExceptionally).execute();
@@ -124,6 +120,34 @@ public final class OpenAiVisionLlm implements VisionLlm {
         int in = usage != null && usage.inputTokenCount() != null ? usage.inputTokenCount() : 0;
         int out = usage != null && usage.outputTokenCount() != null ? usage.outputTokenCount() : 0;
         return new Reply(text, in, out);
+    }
+
+    private static ChatCompletionRequest request(String model, String prompt, byte[] jpeg, String detail) {
+        UserMessage message = UserMessage.from(TextContent.from(prompt), ImageContent.from(
+                Base64.getEncoder().encodeToString(jpeg), "image/jpeg",
+                ImageContent.DetailLevel.valueOf(detail.toUpperCase(Locale.ROOT))));
+        return ChatCompletionRequest.builder().model(model).messages(OpenAiUtils.toOpenAiMessage(message)).build();
+    }
+
+    /**
+     * Readies the JSON half of a request without sending one: the REST client's object mapper (built on
+     * its first use), a chat-completion request's serializers and a reply's deserializers. Otherwise the
+     * first question of a fresh process pays for them (about 0.5 s on two busy cores) before it leaves,
+     * and its answer again before it is read. Nothing is sent: the endpoint is not touched at start.
+     * The HTTP connection and the REST client's own first-call set-up are still paid by the first question.
+     */
+    public void warmUp() {
+        com.fasterxml.jackson.databind.ObjectMapper json = io.quarkiverse.langchain4j.openai.common.OpenAiRestApi
+                .ObjectMapperHolder.MAPPER;
+        try {
+            json.writeValueAsString(request("warm-up", "warm-up", new byte[] {(byte) 0xff, (byte) 0xd8}, "low"));
+            json.readValue("{\"id\":\"w\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"w\","
+                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"w\"},"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,"
+                    + "\"total_tokens\":2}}", ChatCompletionResponse.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the LLM client's JSON warm-up failed: " + e.getMessage(), e);
+        }
     }
 
     /**

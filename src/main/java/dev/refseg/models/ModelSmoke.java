@@ -7,6 +7,7 @@ import dev.refseg.eval.RegionJ;
 import dev.refseg.runtime.CanonicalGraphs;
 import dev.refseg.runtime.GraphTimer;
 import dev.refseg.inference.LocalInference;
+import dev.refseg.keyselect.TileRenderer;
 import dev.refseg.runtime.ModelLoadException;
 import dev.refseg.inference.ModelSet;
 import dev.refseg.runtime.ModelRegistry;
@@ -109,16 +110,21 @@ public final class ModelSmoke {
 
     /**
      * The start-up warm-up ({@code refseg.models.warm-up}): one run, described for the log with each
-     * graph's first-run time.
+     * graph's first-run time; then one LLM tile of the sample's first frame, so that Java2D's fonts and
+     * the JPEG writer load now and not while the first call's key-frame question waits for its image.
      *
      * @throws ModelLoadException as {@link #run}, which stops the start
      */
     public static String warmUp(ModelSet models) {
         GraphTimes times = new GraphTimes();
-        Result result = new ModelSmoke().run(models, times);
+        ModelSmoke smoke = new ModelSmoke();
+        Result result = smoke.run(models, times);
+        long t0 = System.nanoTime();
+        TileRenderer.render(List.of(smoke.frame(0)));
         return "Warm-up on the synthetic sample, first run per graph: " + times.graphs().stream()
                 .map(g -> String.format(Locale.ROOT, "%s %.0f ms", g, times.firstMs(g).orElse(0)))
-                .collect(java.util.stream.Collectors.joining(", ")) + "; " + result.summary();
+                .collect(java.util.stream.Collectors.joining(", ")) + String.format(Locale.ROOT, ", LLM tile %.0f ms",
+                (System.nanoTime() - t0) / 1e6) + "; " + result.summary();
     }
 
     private double track(ModelSet models, GraphTimer timer) {

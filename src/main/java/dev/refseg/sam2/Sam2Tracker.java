@@ -79,10 +79,21 @@ public final class Sam2Tracker {
      */
     public TrackerState initLive(IntFunction<DecodedFrame> frames, int received, int width, int height,
             int maxConditioning) {
+        return initLive(frames, received, width, height, maxConditioning, new FeatureCache(0));
+    }
+
+    /**
+     * As {@link #initLive(IntFunction, int, int, int, int)}, taking each frame's encoder output from
+     * {@code prefetched} when it is there: what the selection encoded while the LLM chose the key box (the
+     * prompt frame first) is not encoded again.
+     */
+    public TrackerState initLive(IntFunction<DecodedFrame> frames, int received, int width, int height,
+            int maxConditioning, FeatureCache prefetched) {
         if (maxConditioning < 2) {
             throw new IllegalArgumentException("maxConditioning must be at least 2, got " + maxConditioning);
         }
         TrackerState s = new TrackerState(frames, received, width, height);
+        s.prefetched = prefetched;
         s.live = true;
         s.maxConditioning = maxConditioning;
         return s;

@@ -310,6 +310,9 @@ public final class OnlineSession implements AutoCloseable {
         TrackLive base = TrackLive.newBuilder().setMaxFrames(settings.stepFrames())
                 .setMaxBacklog(settings.skip() ? settings.maxBacklog() : 0).build();
         boolean reacquiring = reacquirer != null && chosen != null && !chosen.notFound() && chosen.objects() > 0;
+        // The first step answers the start frame alone: begin_live made its masks (the prompts'), so the
+        // first MaskFrame goes out at once rather than after the next stepFrames - 1 frames are tracked.
+        boolean firstStep = true;
         while (true) {
             int seen;
             synchronized (this) {
@@ -318,6 +321,10 @@ public final class OnlineSession implements AutoCloseable {
             }
             int hold = reacquiring ? reacquirer.holdFrom() : -1;
             TrackLive step = hold < 0 ? base : base.toBuilder().setHold(true).setHoldFromFrameIndex(hold).build();
+            if (firstStep) {
+                step = step.toBuilder().setMaxFrames(1).build();
+                firstStep = false;
+            }
             LiveStep done = media.trackLive(step);
             synchronized (this) {
                 maxHeld = Math.max(maxHeld, done.getFramesHeld());
