@@ -290,7 +290,9 @@ public final class OnlineSession implements AutoCloseable {
         if (!(selection instanceof ResumeSeed)) {
             emit.accept(SegmentResponse.newBuilder().setProgress(Progress.newBuilder().setStage(Stage.STAGE_INTAKE)
                     .setFramesDecoded(window).setWidth(last.getWidth()).setHeight(last.getHeight()).setFps(last.getFps())
-                    .setMessage("first window buffered: choosing the object while frames keep arriving")).build());
+                    .setMessage(window < settings.windowFrames() ? "the input ended after " + window + " frames, before the "
+                    + settings.windowFrames() + "-frame window was full: choosing the object on them"
+                    : "first window buffered: choosing the object while frames keep arriving")).build());
         }
         selection.onFramesDecoded(window);
         Selection.Outcome outcome = selection.finish(window);

@@ -22,6 +22,11 @@ public class SegmentMetrics {
         registry.gauge("refseg.sessions.active", slots, SessionSlots::inUse);
         registry.gauge("refseg.media.sessions.open", inference, InferenceBackend::openSessions);
         registry.gauge("refseg.trackers.live", inference, InferenceBackend::liveTrackers);
+        // The online counters exist from the start (at 0), so that dashboards and rate() see them before
+        // the first skip or re-acquisition.
+        onlineFramesSkipped(0);
+        reacquisitions(true);
+        reacquisitions(false);
     }
 
     public void frames(int n) {
@@ -58,8 +63,12 @@ public class SegmentMetrics {
      * {@code found} whether it re-seeded the tracker.
      */
     public void onlineReacquisition(boolean found) {
-        Counter.builder("refseg.online.reacquisitions").description("Online mode: re-selections after the object was lost")
-                .tag("outcome", found ? "found" : "not_found").register(registry).increment();
+        reacquisitions(found).increment();
+    }
+
+    private Counter reacquisitions(boolean found) {
+        return Counter.builder("refseg.online.reacquisitions").description("Online mode: re-selections after the "
+                + "object was lost").tag("outcome", found ? "found" : "not_found").register(registry);
     }
 
     /** Frames per second of one tracking run. */
