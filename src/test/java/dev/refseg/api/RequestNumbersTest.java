@@ -226,6 +226,14 @@ class RequestNumbersTest extends CallTest {
                 SegmentRequest.newBuilder().setStart(s).build(), SegmentRequest.newBuilder().setFrame(frame(2)).build(),
                 SegmentRequest.newBuilder().setFrame(frame(5)).build(),
                 SegmentRequest.newBuilder().setFrame(frame(6)).build())));
+        // An audio referent resumed with its sources (who sounds when carries on from them).
+        Start resumedAudio = AUDIO_START.toBuilder().setMode(dev.refseg.v1.Mode.MODE_ONLINE).setResume(resumed
+                .getResume().toBuilder().addSources(dev.refseg.v1.ResumeSource.newBuilder().setObjectId(1)
+                        .setCategory("red").addLabels("Bell"))).build();
+        tryEveryNumber("start", resumedAudio, Status.Code.OK, s -> call(() -> segment(
+                SegmentRequest.newBuilder().setStart(s).build(), SegmentRequest.newBuilder().setFrame(frame(2)).build(),
+                SegmentRequest.newBuilder().setFrame(frame(5)).build(),
+                SegmentRequest.newBuilder().setFrame(frame(6)).build(), second)));
         // No numbers today; walked so that one added later is tried.
         tryEveryNumber("media[0]", MediaChunk.getDefaultInstance(), Status.Code.OK,
                 m -> call(() -> segment(start, SegmentRequest.newBuilder().setMedia(m).build(), frame)));

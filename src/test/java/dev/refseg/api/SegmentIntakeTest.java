@@ -306,11 +306,12 @@ class SegmentIntakeTest {
     }
 
     @Test
-    void onlineAudioReferentsAreNotResumedPlainly() throws Exception {
+    void onlineAudioReferentsAreResumedWithTheirSources() throws Exception {
+        // The masks are checked first (SegmentResumeTest has the sources' own checks and a served audio resume).
         assertRejected(List.of(SegmentRequest.newBuilder().setStart(Start.newBuilder()
                 .setAudio(dev.refseg.v1.AudioReferentSpec.getDefaultInstance()).setMode(dev.refseg.v1.Mode.MODE_ONLINE)
                 .setResume(dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(3))).build()),
-                Status.Code.UNIMPLEMENTED, "start.resume", "text referents");
+                Status.Code.INVALID_ARGUMENT, "start.resume.last_masks", "is empty");
     }
 
     @Test
