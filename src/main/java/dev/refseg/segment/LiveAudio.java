@@ -49,6 +49,9 @@ public final class LiveAudio {
     private TagAudio take;
     private SoundingMasks masks;
     private Map<Integer, List<String>> labels = Map.of();
+    /** A resumed stream: seconds of silence its audio starts with (to a window boundary), and not yet sent. */
+    private double leadSeconds;
+    private boolean leadPending;
     /** The seeded objects' categories, by object id (set once by the driver before re-acquisition reads it). */
     private volatile List<String> categories = List.of();
     private long audioStartUs;
@@ -85,6 +88,47 @@ public final class LiveAudio {
     }
 
     // ---- intake -----------------------------------------------------------------------------------
+
+    /**
+     * A resumed stream whose audio starts {@code offsetSeconds} into the first stream's audio: the windows
+     * keep the first stream's boundaries, so the session's audio begins with silence from the window
+     * boundary before that point ({@link #withLeadIn}) and the frames are timed from that boundary.
+     */
+    public synchronized void resumeAt(double offsetSeconds) {
+        double w = params.windowSeconds();
+        double into = offsetSeconds - Math.floor(offsetSeconds / w) * w;
+        leadSeconds = into < 1e-6 || w - into < 1e-6 ? 0 : into;
+        leadPending = leadSeconds > 0;
+    }
+
+    /**
+     * The stream's first AudioChunk {@code first} as the session is to read it: with a resumed stream's lead
+     * of silence ({@link #resumeAt}) in front, in its own encoding, rate and channels (one chunk, so that
+     * the client's chunks keep their numbers in messages). {@code first} itself when no lead is due, when it
+     * is not valid PCM (its own refusal follows) or when the lead would pass 16 MiB (the windows then start
+     * at the resumed audio, as with no offset).
+     */
+    public synchronized dev.refseg.v1.AudioChunk withLeadIn(dev.refseg.v1.AudioChunk first) {
+        if (!leadPending) {
+            return first;
+        }
+        leadPending = false;
+        int bytesPerSample = switch (first.getEncoding()) {
+            case AUDIO_ENCODING_PCM_S16LE -> 2;
+            case AUDIO_ENCODING_PCM_F32LE -> 4;
+            default -> 0;
+        };
+        long rate = dev.refseg.errors.Fields.unsigned(first.getSampleRateHz());
+        long channels = dev.refseg.errors.Fields.unsigned(first.getChannels());
+        long bytes = Math.round(leadSeconds * rate) * channels * bytesPerSample;
+        if (bytesPerSample == 0 || rate < 1 || rate > 384_000 || channels < 1 || channels > 16 || bytes > 16 << 20) {
+            leadSeconds = 0;
+            return first;
+        }
+        // Zeros are silence in either encoding.
+        return first.toBuilder().setData(com.google.protobuf.ByteString.copyFrom(new byte[(int) bytes])
+                .concat(first.getData())).build();
+    }
 
     /** An AudioChunk reached the session: {@code seconds} of audio have arrived in all. */
     public synchronized void arrived(double seconds) {
@@ -165,7 +209,7 @@ public final class LiveAudio {
     /** One frame's masks with categories, silences and the sounding union, once its audio is tagged. */
     MaskFrame apply(MaskFrame f) {
         if (masks != null && audioStartUs == Long.MIN_VALUE) { // resumed: the audio starts with the first frame
-            audioStartUs = f.getTimestampUs();                    // after the seed pictures
+            audioStartUs = f.getTimestampUs() - Math.round(leadSeconds() * 1e6); // after the seeds, less the lead
         }
         if (f.getSkipped() || masks == null) {
             return f;
@@ -266,6 +310,10 @@ public final class LiveAudio {
         while (!windows.isEmpty() && windows.getFirst().getEndSeconds() <= t) {
             windows.removeFirst();
         }
+    }
+
+    private synchronized double leadSeconds() {
+        return leadSeconds;
     }
 
     /** Windows kept now (tests of bounded memory). */

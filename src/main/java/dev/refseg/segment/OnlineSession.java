@@ -168,7 +168,7 @@ public final class OnlineSession implements AutoCloseable {
             throw dev.refseg.errors.Errors.invalid("audio", "this online call has a text referent; AudioChunks are "
                     + "read only with start.audio");
         }
-        audio.arrived(media.addAudio(c).getAudioSeconds());
+        audio.arrived(media.addAudio(audio.withLeadIn(c)).getAudioSeconds());
     }
 
     /** The client half-closed: waits until every frame is answered, then sends the Summary. */

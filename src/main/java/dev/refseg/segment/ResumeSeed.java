@@ -42,6 +42,8 @@ public final class ResumeSeed implements Selection {
     private final int objects;
     /** Audio referents: each object's category and labels (Resume.sources); empty for text. */
     private final List<LiveAudio.Sounding> sources;
+    /** Audio referents: where the resumed audio starts on the first stream's timeline, seconds. */
+    private final double audioOffsetSeconds;
     private final MediaSession media;
     private final Consumer<SegmentResponse> emit;
     /** Audio referents: who sounds when, carried on from {@link #sources}; null for text. */
@@ -51,12 +53,13 @@ public final class ResumeSeed implements Selection {
     private int framesIn;
 
     private ResumeSeed(long[] seedIndices, List<Map<Integer, BinaryMask>> seedMasks, int objects,
-            List<LiveAudio.Sounding> sources, MediaSession media, Consumer<SegmentResponse> emit, LiveAudio live,
-            boolean includePng) {
+            List<LiveAudio.Sounding> sources, double audioOffsetSeconds, MediaSession media,
+            Consumer<SegmentResponse> emit, LiveAudio live, boolean includePng) {
         this.seedIndices = seedIndices;
         this.seedMasks = seedMasks;
         this.objects = objects;
         this.sources = sources;
+        this.audioOffsetSeconds = audioOffsetSeconds;
         this.media = media;
         this.emit = emit;
         this.live = live;
@@ -95,14 +98,28 @@ public final class ResumeSeed implements Selection {
                 throw Errors.invalid(F + "key_frame_index", "is " + Fields.unsigned(r.getKeyFrameIndex())
                         + " but key_masks is empty: give the key frame's masks too, or leave key_frame_index 0");
             }
-            return seed(new long[] {last}, List.of(lastMasks), sources(r, lastMasks.keySet(), audio));
+            return seed(new long[] {last}, List.of(lastMasks), sources(r, lastMasks.keySet(), audio), offset(r, audio));
         }
         long key = Fields.unsigned(r.getKeyFrameIndex());
         if (key >= last) {
             throw Errors.invalid(F + "key_frame_index", "is " + key + ", not before last_frame_index " + last);
         }
         Map<Integer, BinaryMask> keyMasks = masks(F + "key_masks", r.getKeyMasksList(), lastMasks, limits);
-        return seed(new long[] {key, last}, List.of(keyMasks, lastMasks), sources(r, lastMasks.keySet(), audio));
+        return seed(new long[] {key, last}, List.of(keyMasks, lastMasks), sources(r, lastMasks.keySet(), audio),
+                offset(r, audio));
+    }
+
+    /** Resume.audio_offset_seconds: finite, 0 to 10^7, and only for an audio referent. */
+    private static double offset(Resume r, boolean audio) {
+        double o = r.getAudioOffsetSeconds();
+        if (!audio && o != 0) {
+            throw Errors.invalid(F + "audio_offset_seconds", "is for audio referents (start.audio)");
+        }
+        if (!(o >= 0 && o <= 1e7)) {
+            throw Errors.invalid(F + "audio_offset_seconds", "is " + o + "; give 0 to 10^7 seconds (where the resumed "
+                    + "audio starts on the first stream's audio timeline)");
+        }
+        return o;
     }
 
     /**
@@ -166,7 +183,8 @@ public final class ResumeSeed implements Selection {
     }
 
     /** Every object needs pixels on some seed frame; empty masks are then left out of the prompts. */
-    private static ResumeSeed seed(long[] indices, List<Map<Integer, BinaryMask>> all, List<LiveAudio.Sounding> sources) {
+    private static ResumeSeed seed(long[] indices, List<Map<Integer, BinaryMask>> all, List<LiveAudio.Sounding> sources,
+            double audioOffsetSeconds) {
         Map<Integer, BinaryMask> last = all.get(all.size() - 1);
         int i = 0;
         for (Integer objectId : last.keySet()) {
@@ -184,7 +202,7 @@ public final class ResumeSeed implements Selection {
             kept.values().removeIf(BinaryMask::isEmpty);
             nonEmpty.add(kept);
         }
-        return new ResumeSeed(indices, nonEmpty, last.size(), sources, null, null, null, false);
+        return new ResumeSeed(indices, nonEmpty, last.size(), sources, audioOffsetSeconds, null, null, null, false);
     }
 
     /**
@@ -192,7 +210,11 @@ public final class ResumeSeed implements Selection {
      * masks go through {@code live} (who sounds when, from the resume's sources; null for text).
      */
     public ResumeSeed on(MediaSession media, Consumer<SegmentResponse> emit, LiveAudio live, boolean includePng) {
-        return new ResumeSeed(seedIndices, seedMasks, objects, sources, media, emit, live, includePng);
+        if (live != null) {
+            live.resumeAt(audioOffsetSeconds);
+        }
+        return new ResumeSeed(seedIndices, seedMasks, objects, sources, audioOffsetSeconds, media, emit, live,
+                includePng);
     }
 
     /**

@@ -165,23 +165,12 @@ class SegmentOnlineAudioTest extends OnlineTestBase {
     @Test
     void anAudioReferentResumesFromItsMasksAndSourcesWithoutTheLlm() throws Exception {
         SyntheticClip clip = AvsClips.redThenBlueLonger();
-        SegmentAudioTest.script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
         AudioReferentSpec two = AudioReferentSpec.newBuilder().setMaxObjects(2).build();
-        StreamClient.Outcome first = run(online(clip, two, 30));
-        assertEquals(Status.Code.OK, first.status().getCode(), String.valueOf(first.status()));
+        StreamClient.Outcome first = firstStream(clip, two);
         int last = 50;
-        MaskFrame lastMask = masks(first).stream().filter(m -> m.getFrameIndex() == last).findFirst().orElseThrow();
-        MaskFrame key = masks(first).stream().filter(m -> m.getDirection() == PassDirection.PASS_DIRECTION_PROMPT)
-                .findFirst().orElseThrow();
-        dev.refseg.v1.Resume.Builder resume = dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(last)
-                .addAllLastMasks(SegmentResumeTest.masks(lastMask)).setKeyFrameIndex(key.getFrameIndex())
-                .addAllKeyMasks(SegmentResumeTest.masks(key));
-        for (Referent r : SegmentAudioTest.referents(first)) {
-            resume.addSources(dev.refseg.v1.ResumeSource.newBuilder().setObjectId(r.getObjectId()).setCategory(r.getText())
-                    .addAllLabels(r.getLabelsList().stream().map(dev.refseg.v1.AudioLabel::getName).toList()));
-        }
+        dev.refseg.v1.Resume.Builder resume = resumeFrom(first, last);
         FAKE.reset();
-        StreamClient.Outcome resumed = run(resumedRequests(clip, two, resume.build(), key.getFrameIndex(), last));
+        StreamClient.Outcome resumed = run(resumedRequests(clip, two, resume.build(), resume.getKeyFrameIndex(), last));
         assertEquals(Status.Code.OK, resumed.status().getCode(), String.valueOf(resumed.status()));
         assertEquals(0, FAKE.requests.size(), "the resumed call asked the LLM");
         assertEquals(SelectionPath.SELECTION_PATH_RESUMED, SegmentAudioTest.summary(resumed).getPath());
@@ -203,6 +192,59 @@ class SegmentOnlineAudioTest extends OnlineTestBase {
                         + om.getObjectId());
             }
         }
+    }
+
+    /**
+     * With audio_offset_seconds, a resumed stream's 1-s windows keep the first stream's boundaries: resumed
+     * after frame 35 (its audio starting at 3.6 s, mid-window), the red disc (sounding 0-4 s) sounds through
+     * frame 39 and falls silent at frame 40, exactly as in the uncut stream.
+     */
+    @Test
+    void aResumedAudioKeepsTheFirstStreamsWindowsWithItsOffset() throws Exception {
+        SyntheticClip clip = AvsClips.redThenBlueLonger();
+        AudioReferentSpec two = AudioReferentSpec.newBuilder().setMaxObjects(2).build();
+        StreamClient.Outcome first = firstStream(clip, two);
+        int last = 35;
+        dev.refseg.v1.Resume.Builder resume = resumeFrom(first, last).setAudioOffsetSeconds((last + 1) / clip.spec().fps());
+        StreamClient.Outcome resumed = run(resumedRequests(clip, two, resume.build(), resume.getKeyFrameIndex(), last));
+        assertEquals(Status.Code.OK, resumed.status().getCode(), String.valueOf(resumed.status()));
+        for (MaskFrame m : masks(resumed)) {
+            ObjectMask red = m.getObjectsList().stream().filter(o -> o.getObjectId() == 1).findFirst().orElseThrow();
+            assertEquals(m.getFrameIndex() >= 40, red.getSilent(), "frame " + m.getFrameIndex());
+        }
+        double miou = dev.refseg.eval.AvsMetrics.meanIou(masks(resumed).stream()
+                .map(m -> MaskProtos.fromRle(m.getSounding(), "sounding")).toList(),
+                AvsClips.truth(clip).subList(last + 1, clip.frameCount()));
+        System.out.printf("audio resume after frame %d with its offset: AVS mIoU %.4f%n", last, miou);
+        assertTrue(miou >= 0.85, "mIoU " + miou);
+        // Refused: an offset with a text referent, or out of range (SegmentResumeTest has the other checks).
+        dev.refseg.v1.Resume.Builder bad = resume.clone().setAudioOffsetSeconds(Double.NaN);
+        StreamClient.Outcome refused = run(resumedRequests(clip, two, bad.build(), resume.getKeyFrameIndex(), last));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.status().getCode());
+        assertTrue(refused.description().contains("start.resume.audio_offset_seconds"), refused.description());
+    }
+
+    /** The two-object stream of the resume tests, whole, with the LLM naming red and blue. */
+    private static StreamClient.Outcome firstStream(SyntheticClip clip, AudioReferentSpec two) throws Exception {
+        SegmentAudioTest.script("[red | Bell | 1]\n[blue | Whistle | 5]", "[1]");
+        StreamClient.Outcome first = run(online(clip, two, 30));
+        assertEquals(Status.Code.OK, first.status().getCode(), String.valueOf(first.status()));
+        return first;
+    }
+
+    /** A resume after frame {@code last} of a finished first stream: its masks, the key frame's and the sources. */
+    private static dev.refseg.v1.Resume.Builder resumeFrom(StreamClient.Outcome first, int last) {
+        MaskFrame lastMask = masks(first).stream().filter(m -> m.getFrameIndex() == last).findFirst().orElseThrow();
+        MaskFrame key = masks(first).stream().filter(m -> m.getDirection() == PassDirection.PASS_DIRECTION_PROMPT)
+                .findFirst().orElseThrow();
+        dev.refseg.v1.Resume.Builder resume = dev.refseg.v1.Resume.newBuilder().setLastFrameIndex(last)
+                .addAllLastMasks(SegmentResumeTest.masks(lastMask)).setKeyFrameIndex(key.getFrameIndex())
+                .addAllKeyMasks(SegmentResumeTest.masks(key));
+        for (Referent r : SegmentAudioTest.referents(first)) {
+            resume.addSources(dev.refseg.v1.ResumeSource.newBuilder().setObjectId(r.getObjectId()).setCategory(r.getText())
+                    .addAllLabels(r.getLabelsList().stream().map(dev.refseg.v1.AudioLabel::getName).toList()));
+        }
+        return resume;
     }
 
     /** The resumed stream: Start with resume, the key and last pictures, then the frames after the last with

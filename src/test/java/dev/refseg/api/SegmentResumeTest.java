@@ -320,5 +320,11 @@ class SegmentResumeTest extends OnlineTestBase {
         refused(audioCall(good().addSources(source(1, "red", "\uD83D\uDE42".repeat(201)))), bad,
                 sources + "[0].labels[0]", "is 201 characters");
         refused(audioCall(good().addSources(source(1, "red", ""))), bad, sources + "[0].labels[0]");
+        String offset = "start.resume.audio_offset_seconds";
+        refused(good().setAudioOffsetSeconds(1.5), offset, "audio referents");
+        refused(audioCall(good().addSources(source(1, "red", "Bell")).setAudioOffsetSeconds(-0.1)), bad, offset, "10^7");
+        refused(audioCall(good().addSources(source(1, "red", "Bell")).setAudioOffsetSeconds(Double.POSITIVE_INFINITY)),
+                bad, offset);
+        refused(audioCall(good().addSources(source(1, "red", "Bell")).setAudioOffsetSeconds(1.1e7)), bad, offset);
     }
 }
