@@ -119,7 +119,11 @@ public class RefsegBeans {
         }
         String url = c.baseUrl().orElse("https://api.openai.com/v1");
         OpenAiVisionLlm llm = new OpenAiVisionLlm(url, c.apiKey().orElse(null), c.timeout());
-        llm.warmUp();
+        try {
+            llm.warmUp();
+        } catch (IllegalStateException e) { // an optimisation only: the first question then pays for it
+            LOG.warnf("LLM client warm-up skipped: %s", e.getMessage());
+        }
         GuardedLlm guarded = new GuardedLlm(llm, new GuardedLlm.Policy(c.maxRetries(), c.initialBackoff(),
                 c.maxBackoff()), c.maxConcurrent(), c.maxQueued(), c.cacheEntries(), meters);
         LOG.infof("LLM for GPT-PS: %s (key frame %s/%s, key box %s/%s)", endpointForLog(url), c.keyFrameModel(), c.keyFrameDetail(),

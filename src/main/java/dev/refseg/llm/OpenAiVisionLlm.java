@@ -135,6 +135,8 @@ public final class OpenAiVisionLlm implements VisionLlm {
      * first question of a fresh process pays for them (about 0.5 s on two busy cores) before it leaves,
      * and its answer again before it is read. Nothing is sent: the endpoint is not touched at start.
      * The HTTP connection and the REST client's own first-call set-up are still paid by the first question.
+     *
+     * @throws IllegalStateException when the mapping fails (the caller logs it and starts anyway)
      */
     public void warmUp() {
         com.fasterxml.jackson.databind.ObjectMapper json = io.quarkiverse.langchain4j.openai.common.OpenAiRestApi

@@ -105,8 +105,8 @@ public final class LiveAudio {
      * The stream's first AudioChunk {@code first} as the session is to read it: with a resumed stream's lead
      * of silence ({@link #resumeAt}) in front, in its own encoding, rate and channels (one chunk, so that
      * the client's chunks keep their numbers in messages). {@code first} itself when no lead is due, when it
-     * is not valid PCM (its own refusal follows) or when the lead would pass 16 MiB (the windows then start
-     * at the resumed audio, as with no offset).
+     * is not PCM with a rate and channels (its own refusal follows) or when the lead would pass 16 MiB (the
+     * windows then start at the resumed audio, as with no offset).
      */
     public synchronized dev.refseg.v1.AudioChunk withLeadIn(dev.refseg.v1.AudioChunk first) {
         if (!leadPending) {
@@ -118,10 +118,10 @@ public final class LiveAudio {
             case AUDIO_ENCODING_PCM_F32LE -> 4;
             default -> 0;
         };
-        long rate = dev.refseg.errors.Fields.unsigned(first.getSampleRateHz());
-        long channels = dev.refseg.errors.Fields.unsigned(first.getChannels());
-        long bytes = Math.round(leadSeconds * rate) * channels * bytesPerSample;
-        if (bytesPerSample == 0 || rate < 1 || rate > 384_000 || channels < 1 || channels > 16 || bytes > 16 << 20) {
+        // In double: any uint32 rate and channel count (the chunk's own checks come after) cannot overflow.
+        double bytes = Math.rint(leadSeconds * dev.refseg.errors.Fields.unsigned(first.getSampleRateHz()))
+                * dev.refseg.errors.Fields.unsigned(first.getChannels()) * bytesPerSample;
+        if (bytes <= 0 || bytes > 16 << 20) {
             leadSeconds = 0;
             return first;
         }
