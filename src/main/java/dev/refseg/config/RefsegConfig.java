@@ -340,6 +340,14 @@ public interface RefsegConfig {
         @WithDefault("50")
         int keepRecentFrames();
 
+        /**
+         * Re-acquisition: most frames answered after a re-selection's chosen frame that a find may track again;
+         * while a re-selection runs the sidecar holds at most this many frames beyond keep-recent-frames, and
+         * a find further back than that is not re-seeded (the next attempt looks at newer frames).
+         */
+        @WithDefault("300")
+        int maxRetrackFrames();
+
         /** Conditioning frames kept per object; beyond it the oldest one that is not the first is dropped. */
         @WithDefault("4")
         int maxConditioningFrames();

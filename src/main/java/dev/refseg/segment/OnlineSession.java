@@ -53,9 +53,12 @@ public final class OnlineSession implements AutoCloseable {
      * @param reacquireTries  re-selections per absence, at least 1
      * @param reselectFrames  frames a re-selection looks at (the call's key-frame window; a resumed call's
      *                        first window is only its seed pictures)
+     * @param maxRetrack      most frames answered after a find's frame that its re-seed tracks again: bounds
+     *                        what the sidecar holds while a re-selection runs, and the re-tracking's work
      */
     public record Settings(boolean skip, int windowFrames, int maxBacklog, int maxPending, int stepFrames,
-            int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries, int reselectFrames) {
+            int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries, int reselectFrames,
+            int maxRetrack) {
         /** Most frames received and not yet answered while the window is out / after. */
         int pendingLimit(boolean windowOut) {
             int before = windowFrames + maxBacklog;
@@ -100,6 +103,8 @@ public final class OnlineSession implements AutoCloseable {
     private Selection.Outcome chosen;
     private long trackingNanos;
     private int maxHeld;
+    /** The next live frame to answer (session numbering); the tracking thread's own. */
+    private int nextLive;
 
     /**
      * @param media     the call's media session (shared here between intake and the driver)
@@ -321,6 +326,11 @@ public final class OnlineSession implements AutoCloseable {
                 checkStopping();
                 seen = received;
             }
+            if (reacquiring) {
+                // A selection that has run so long that its window is further back than a re-seed may reach
+                // is abandoned (its window let go once it has stopped): what is held stays bounded.
+                reacquirer.cutShortIfTooLate(nextLive, settings.maxRetrack());
+            }
             int hold = reacquiring ? reacquirer.holdFrom() : -1;
             TrackLive step = hold < 0 ? base : base.toBuilder().setHold(true).setHoldFromFrameIndex(hold).build();
             if (firstStep) {
@@ -334,8 +344,11 @@ public final class OnlineSession implements AutoCloseable {
             MAX_HELD.accumulateAndGet(done.getFramesHeld(), Math::max);
             for (MaskFrame m : done.getMasksList()) {
                 send(m);
+                if (m.getDirection() == dev.refseg.v1.PassDirection.PASS_DIRECTION_LIVE || m.getSkipped()) {
+                    nextLive = m.getFrameIndex() + 1;
+                }
                 if (reacquiring) {
-                    reacquirer.observe(m);
+                    report(reacquirer.observe(m));
                 }
             }
             if (reacquiring) {
@@ -346,6 +359,7 @@ public final class OnlineSession implements AutoCloseable {
                     if (inputComplete && received == seen) {
                         if (reacquiring) {
                             reacquirer.close(); // every frame is answered: nothing is left to re-seed
+                            report(reacquirer.unconfirmed());
                         }
                         return; // the sidecar had every frame and answered them all
                     }
@@ -358,25 +372,42 @@ public final class OnlineSession implements AutoCloseable {
     }
 
     /**
-     * Between tracking steps: re-seeds from a finished re-selection and says so (found or not), then starts
-     * the next one when every object has been absent long enough. Live frames keep being tracked meanwhile.
+     * Between tracking steps: re-seeds from a finished re-selection (its event waits for the verdict of the
+     * next frame tracked, {@link Reacquirer#observe}) or says why it found nothing, then starts the next one when every object has been absent long enough. Live frames keep being tracked meanwhile.
      *
      * @param received frames received before the step
      * @param step     the step just taken (its first held frame is where a window may start)
      */
     private void reacquire(int received, LiveStep step) {
         Reacquirer.Attempt a = reacquirer.takeDone();
-        if (a != null) {
-            if (!a.prompts().isEmpty()) {
-                a.event().setFramesRetracked(media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts())
-                        .build()).getFramesRetracked());
-            }
-            boolean found = !a.prompts().isEmpty();
-            metrics.onlineReacquisition(found);
-            emit.accept(SegmentResponse.newBuilder().setReacquisition(a.event().setFound(found)).build());
+        if (a != null && a.prompts().isEmpty()) {
+            report(a.event());
+        } else if (a != null && a.prompts().get(0).getFrameIndex() < Math.max(oldestReseedable(),
+                step.getFirstHeldFrameIndex())) {
+            report(reacquirer.tooFarBack(a, nextLive, settings.maxRetrack()));
+        } else if (a != null) {
+            a.event().setFramesRetracked(media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts())
+                    .build()).getFramesRetracked());
+            reacquirer.reseeded(a, a.prompts().get(0).getFrameIndex()); // reported once the next frame tells
         }
         if (reacquirer.due()) {
             reacquirer.start(media, received, step.getFirstHeldFrameIndex(), objectIds());
+        }
+    }
+
+    /**
+     * The oldest frame a find may re-seed: at most {@code maxRetrack} frames answered after it (the frames a
+     * re-seed tracks again, with the live frames waiting meanwhile).
+     */
+    private int oldestReseedable() {
+        return Math.max(0, nextLive - 1 - settings.maxRetrack());
+    }
+
+    /** Sends a decided attempt's event (none when null) and counts it. */
+    private void report(dev.refseg.v1.Reacquisition.Builder event) {
+        if (event != null) {
+            metrics.onlineReacquisition(event.getFound());
+            emit.accept(SegmentResponse.newBuilder().setReacquisition(event).build());
         }
     }
 

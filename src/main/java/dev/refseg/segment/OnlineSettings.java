@@ -27,7 +27,7 @@ public final class OnlineSettings {
         };
         return new OnlineSession.Settings(skip, windowFrames, d.maxBacklog(),
                 Math.max(d.maxPending(), windowFrames + d.maxBacklog()), d.stepFrames(), d.keepRecentFrames(),
-                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts(), reselectFrames);
+                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts(), reselectFrames, d.maxRetrackFrames());
     }
 
     /** Checks the configured values at start; a value out of range names its key. */
@@ -38,6 +38,7 @@ public final class OnlineSettings {
         inRange(K + "keep-recent-frames", d.keepRecentFrames(), 0, 10_000);
         inRange(K + "max-conditioning-frames", d.maxConditioningFrames(), 2, 64);
         inRange(K + "reacquire-attempts", d.reacquireAttempts(), 1, 1000);
+        inRange(K + "max-retrack-frames", d.maxRetrackFrames(), 0, 100_000);
         if (d.audioWait().isNegative()) {
             throw new IllegalArgumentException(K + "audio-wait must not be negative, got " + d.audioWait());
         }

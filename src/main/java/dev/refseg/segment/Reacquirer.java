@@ -27,7 +27,11 @@ import java.util.function.Consumer;
  *       frames keep being tracked and answered meanwhile (the driver asks the sidecar to hold the
  *       window's frames until then);</li>
  *   <li>{@link #takeDone}: the attempt's answer, which the driver turns into a re-seed on the chosen
- *       frame ({@code reseed_live}) and a {@link Reacquisition} event either way.</li>
+ *       frame ({@code reseed_live}) or a {@link Reacquisition} event saying why not;</li>
+ *   <li>{@link #reseeded}: a find is only reported once it holds: {@link #observe} decides it on the first
+ *       live frame tracked after the re-seed's frame. The tracker still sees an object there: found. It does
+ *       not: not found (a box on an object barely in view, e.g. a sliver at the frame's edge as it comes
+ *       back, can give the tracker too little to follow), and the absence clock goes on.</li>
  * </ol>
  * A failed attempt is retried after {@code after} more of absent frames, at most {@code attempts} times
  * per absence. Called by the driver's thread, except the selection, which runs on {@code workers}.
@@ -44,6 +48,10 @@ final class Reacquirer {
 
     /** One finished attempt, ready for the driver: the prompts to re-seed with (stream frame indices). */
     record Attempt(Reacquisition.Builder event, List<TrackPrompt> prompts) {
+    }
+
+    /** A re-seed waiting for its verdict: its event, its frame (session numbering) and its objects. */
+    private record Reseed(Reacquisition.Builder event, int frame, Set<Integer> objectIds) {
     }
 
     private final Selections selections;
@@ -70,6 +78,14 @@ final class Reacquirer {
     private CompletableFuture<Attempt> done;
     private int holdFrom = -1;
     private boolean closed;
+    /** Why the running attempt was cut short (its outcome is then a miss), or null. */
+    private String cut;
+    /** The running attempt's event as it was at its start (what a cut attempt reports). */
+    private Reacquisition.Builder started;
+    /** The running attempt's window's last frame (session numbering). */
+    private int windowLast;
+    /** A re-seed not yet seen to hold; no attempt starts meanwhile. Driver's thread only. */
+    private Reseed reseed;
 
     /**
      * @param after        how long every object must have been absent; zero turns re-acquisition off
@@ -88,13 +104,25 @@ final class Reacquirer {
         this.toClient = toClient;
     }
 
-    /** A live frame was answered (skipped frames and the backward fill tell nothing about the present). */
-    void observe(MaskFrame m) {
+    /**
+     * A live frame was answered (skipped frames and the backward fill tell nothing about the present).
+     *
+     * @return the event of the re-seed this frame decides (the first live frame tracked after the re-seed's
+     *         frame): found when a re-seeded object is present on it, else not found; null otherwise
+     */
+    Reacquisition.Builder observe(MaskFrame m) {
         if (m.getSkipped() || m.getDirection() != PassDirection.PASS_DIRECTION_LIVE || m.getObjectsCount() == 0) {
-            return;
+            return null;
+        }
+        Reacquisition.Builder decided = null;
+        if (reseed != null && m.getFrameIndex() > reseed.frame()) {
+            decided = verdict(m);
         }
         lastUs = m.getTimestampUs();
         lastFrame = m.getFrameIndex();
+        if (reseed != null) {
+            return null; // up to the re-seed's frame, a presence is its prompt's: the absence goes on until the verdict
+        }
         if (m.getObjectsList().stream().anyMatch(ObjectMask::getPresent)) {
             absentSinceUs = -1;
             attempt = 0;
@@ -103,11 +131,46 @@ final class Reacquirer {
             absentFromFrame = m.getFrameIndex();
             dueUs = lastUs + afterUs;
         }
+        return decided;
+    }
+
+    private Reacquisition.Builder verdict(MaskFrame m) {
+        Reseed r = reseed;
+        reseed = null;
+        boolean holds = m.getObjectsList().stream().anyMatch(o -> o.getPresent() && r.objectIds().contains(o.getObjectId()));
+        if (holds) {
+            return r.event().setFound(true);
+        }
+        dueUs = Math.max(dueUs, m.getTimestampUs() + afterUs);
+        return r.event().setFound(false).setMessage("found on frame " + r.event().getFrameIndex() + " and re-seeded, but "
+                + "the tracker did not see it on frame " + toClient.applyAsInt(m.getFrameIndex()) + ", the next frame "
+                + "tracked" + nextAttempt());
+    }
+
+    /**
+     * A found attempt was re-seeded on {@code frame} (session numbering): its event waits for the first
+     * live frame tracked after it ({@link #observe}), or {@link #unconfirmed} when the input ends first.
+     */
+    void reseeded(Attempt a, int frame) {
+        Set<Integer> ids = new java.util.HashSet<>();
+        a.prompts().forEach(p -> ids.add(p.getObjectId()));
+        reseed = new Reseed(a.event(), frame, ids);
+    }
+
+    /**
+     * The re-seed still waiting when every frame is answered: found (re-seeded), with no frame after it to
+     * confirm it, so saying so; null when none waits.
+     */
+    Reacquisition.Builder unconfirmed() {
+        Reseed r = reseed;
+        reseed = null;
+        return r == null ? null : r.event().setFound(true)
+                .setMessage("re-seeded; the input ended before a frame after it was tracked");
     }
 
     /** Every object has been absent long enough, attempts are left and none is running. */
     synchronized boolean due() {
-        return afterUs > 0 && !closed && done == null && absentSinceUs >= 0 && lastUs >= dueUs && attempt < attempts;
+        return afterUs > 0 && !closed && done == null && reseed == null && absentSinceUs >= 0 && lastUs >= dueUs && attempt < attempts;
     }
 
     /**
@@ -128,6 +191,9 @@ final class Reacquirer {
                 .setWindowStart(toClient.applyAsInt(first))
                 .setWindowEnd(received > first ? toClient.applyAsInt(received - 1) + 1 : toClient.applyAsInt(first));
         holdFrom = first;
+        windowLast = received - 1;
+        cut = null;
+        started = event.clone();
         if (frames <= 0) {
             done = CompletableFuture.completedFuture(new Attempt(event.setMessage("no recent frame is held to look at "
                     + "(refseg.online.keep-recent-frames)"), List.of()));
@@ -135,7 +201,7 @@ final class Reacquirer {
         }
         List<SegmentResponse> events = new ArrayList<>();
         RecentWindow window = new RecentWindow(media, first, frames);
-        Selection selection = selections.over(window, events::add, this::isClosed);
+        Selection selection = selections.over(window, events::add, this::isCancelled);
         running = selection;
         done = CompletableFuture.supplyAsync(() -> {
             try (selection) {
@@ -192,6 +258,7 @@ final class Reacquirer {
      */
     Attempt takeDone() {
         CompletableFuture<Attempt> f;
+        String cutWhy;
         synchronized (this) {
             if (done == null || !done.isDone()) {
                 return null;
@@ -199,19 +266,71 @@ final class Reacquirer {
             f = done;
             done = null;
             running = null;
+            cutWhy = cut;
+            cut = null;
         }
-        Attempt a = f.join();
+        Attempt a;
+        if (cutWhy == null) {
+            a = f.join();
+        } else {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                // the aborted selection's failure is nobody's: the attempt is reported as cut short
+            }
+            a = new Attempt(started.setMessage(cutWhy), List.of());
+        }
         dueUs = lastUs + afterUs;
         if (a.prompts().isEmpty()) {
-            a.event().setMessage(a.event().getMessage() + (attempt < attempts
-                    ? "; the next attempt after " + Duration.ofNanos(afterUs * 1000) + " more of frames"
-                    : "; no more attempts (refseg.online.reacquire-attempts = " + attempts + ") until an object is seen"));
+            a.event().setMessage(a.event().getMessage() + nextAttempt());
         }
         return a;
     }
 
-    private synchronized boolean isClosed() {
-        return closed;
+    /**
+     * A find too far back to re-seed: more than {@code maxRetrack} frames were answered after its frame while
+     * the selection ran, and a re-seed would track them all again before the next live frame. Reported not
+     * found; the next attempt follows as after any miss.
+     *
+     * @param nextLive the next live frame to answer (session numbering)
+     */
+    Reacquisition.Builder tooFarBack(Attempt a, int nextLive, int maxRetrack) {
+        return a.event().setFound(false).setMessage("found on frame " + a.event().getFrameIndex() + ", but "
+                + "not re-seeded: the selection answered when frame " + toClient.applyAsInt(nextLive) + " was next, "
+                + "more than refseg.online.max-retrack-frames (" + maxRetrack + ") frames after it" + nextAttempt());
+    }
+
+    private String nextAttempt() {
+        return attempt < attempts ? "; the next attempt after " + Duration.ofNanos(afterUs * 1000) + " more of frames"
+                : "; no more attempts (refseg.online.reacquire-attempts = " + attempts + ") until an object is seen";
+    }
+
+    private synchronized boolean isCancelled() {
+        return closed || cut != null;
+    }
+
+    /**
+     * Cuts the running attempt short when no find of it could be re-seeded any more (no-op otherwise): the
+     * selection is still running and more than {@code maxRetrack} frames have been answered after its
+     * window's last frame ({@link #tooFarBack}). Its LLM questions are aborted; {@link #takeDone} then
+     * reports a miss saying so once its thread has stopped, and the window is let go.
+     *
+     * @param nextLive the next live frame to answer (session numbering)
+     */
+    void cutShortIfTooLate(int nextLive, int maxRetrack) {
+        Selection s;
+        synchronized (this) {
+            if (done == null || done.isDone() || cut != null || (long) nextLive - 1 - windowLast <= maxRetrack) {
+                return;
+            }
+            cut = "abandoned: the selection was still running when frame " + toClient.applyAsInt(nextLive)
+                    + " was next, more than refseg.online.max-retrack-frames (" + maxRetrack + ") frames after the "
+                    + "window's last frame";
+            s = running;
+        }
+        if (s != null) {
+            s.close();
+        }
     }
 
     /**
