@@ -37,6 +37,7 @@ final class CallWaits {
                 throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
             }
         }
+        stopIfCancelled(cancelled); // an answer abandoned because the call is ending is no answer to go on with
     }
 
     /**

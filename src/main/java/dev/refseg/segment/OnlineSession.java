@@ -373,7 +373,8 @@ public final class OnlineSession implements AutoCloseable {
 
     /**
      * Between tracking steps: re-seeds from a finished re-selection (its event waits for the verdict of the
-     * next frame tracked, {@link Reacquirer#observe}) or says why it found nothing, then starts the next one when every object has been absent long enough. Live frames keep being tracked meanwhile.
+     * next frame tracked, {@link Reacquirer#observe}) or says why it did not, then starts the next one when
+     * every object has been absent long enough. Live frames keep being tracked meanwhile.
      *
      * @param received frames received before the step
      * @param step     the step just taken (its first held frame is where a window may start)
@@ -382,9 +383,13 @@ public final class OnlineSession implements AutoCloseable {
         Reacquirer.Attempt a = reacquirer.takeDone();
         if (a != null && a.prompts().isEmpty()) {
             report(a.event());
-        } else if (a != null && a.prompts().get(0).getFrameIndex() < Math.max(oldestReseedable(),
-                step.getFirstHeldFrameIndex())) {
-            report(reacquirer.tooFarBack(a, nextLive, settings.maxRetrack()));
+        } else if (a != null && a.prompts().get(0).getFrameIndex() < oldestReseedable()) {
+            report(reacquirer.notReseeded(a, "the selection answered when frame " + reacquirer.clientFrame(nextLive)
+                    + " was next, more than refseg.online.max-retrack-frames (" + settings.maxRetrack()
+                    + ") frames after it"));
+        } else if (a != null && a.prompts().get(0).getFrameIndex() < step.getFirstHeldFrameIndex()) {
+            report(reacquirer.notReseeded(a, "the sidecar no longer holds it (it holds frames from "
+                    + reacquirer.clientFrame(step.getFirstHeldFrameIndex()) + " on)"));
         } else if (a != null) {
             a.event().setFramesRetracked(media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts())
                     .build()).getFramesRetracked());

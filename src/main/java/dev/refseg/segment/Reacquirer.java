@@ -142,9 +142,10 @@ final class Reacquirer {
             return r.event().setFound(true);
         }
         dueUs = Math.max(dueUs, m.getTimestampUs() + afterUs);
+        boolean other = m.getObjectsList().stream().anyMatch(ObjectMask::getPresent); // the absence is over anyway
         return r.event().setFound(false).setMessage("found on frame " + r.event().getFrameIndex() + " and re-seeded, but "
                 + "the tracker did not see it on frame " + toClient.applyAsInt(m.getFrameIndex()) + ", the next frame "
-                + "tracked" + nextAttempt());
+                + "tracked" + (other ? "; another tracked object is seen there, so the absence is over" : nextAttempt()));
     }
 
     /**
@@ -288,16 +289,17 @@ final class Reacquirer {
     }
 
     /**
-     * A find too far back to re-seed: more than {@code maxRetrack} frames were answered after its frame while
-     * the selection ran, and a re-seed would track them all again before the next live frame. Reported not
-     * found; the next attempt follows as after any miss.
-     *
-     * @param nextLive the next live frame to answer (session numbering)
+     * A find that cannot be re-seeded, for {@code why} (its frame is too far behind the live frames, or no
+     * longer held): reported not found; the next attempt follows as after any miss.
      */
-    Reacquisition.Builder tooFarBack(Attempt a, int nextLive, int maxRetrack) {
-        return a.event().setFound(false).setMessage("found on frame " + a.event().getFrameIndex() + ", but "
-                + "not re-seeded: the selection answered when frame " + toClient.applyAsInt(nextLive) + " was next, "
-                + "more than refseg.online.max-retrack-frames (" + maxRetrack + ") frames after it" + nextAttempt());
+    Reacquisition.Builder notReseeded(Attempt a, String why) {
+        return a.event().setFound(false).setMessage("found on frame " + a.event().getFrameIndex() + ", but not "
+                + "re-seeded: " + why + nextAttempt());
+    }
+
+    /** A session frame index as the client numbers it. */
+    int clientFrame(int sessionFrame) {
+        return toClient.applyAsInt(sessionFrame);
     }
 
     private String nextAttempt() {
@@ -312,7 +314,7 @@ final class Reacquirer {
     /**
      * Cuts the running attempt short when no find of it could be re-seeded any more (no-op otherwise): the
      * selection is still running and more than {@code maxRetrack} frames have been answered after its
-     * window's last frame ({@link #tooFarBack}). Its LLM questions are aborted; {@link #takeDone} then
+     * window's last frame (see {@link #notReseeded}). Its LLM questions are aborted; {@link #takeDone} then
      * reports a miss saying so once its thread has stopped, and the window is let go.
      *
      * @param nextLive the next live frame to answer (session numbering)

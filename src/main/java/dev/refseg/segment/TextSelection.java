@@ -297,6 +297,7 @@ public final class TextSelection implements Selection {
         Candidate bestSeen = null;
         int bestSeenFrame = -1;
         for (int f : order) {
+            stopIfCancelled(); // one detector run per frame: a call ending meanwhile stops here
             Candidates c = detect(f, params.fallbackBoxThreshold(), params.fallbackTextThreshold(), 1);
             if (c.getCandidatesCount() == 0) {
                 continue;

@@ -81,6 +81,21 @@ class ReacquirerVerdictTest {
     }
 
     @Test
+    void anotherObjectSeenOnTheVerdictFrameEndsTheAbsenceWithoutANextAttempt() {
+        lostUpTo(9);
+        reseedOn(8); // object 1 only; object 2 comes back by itself on the next frame
+        MaskFrame m = frame(9, false).toBuilder().addObjects(ObjectMask.newBuilder().setObjectId(2).setPresent(true))
+                .build();
+        Reacquisition.Builder e = r.observe(m);
+        assertFalse(e.getFound());
+        assertTrue(e.getMessage().contains("absence is over") && !e.getMessage().contains("next attempt"), e.getMessage());
+        for (int i = 10; i < 20; i++) {
+            assertNull(r.observe(frame(i, true)));
+        }
+        assertFalse(r.due());
+    }
+
+    @Test
     void aRe_seedStillWaitingWhenTheInputEndsIsReportedFoundAndSaysSo() {
         lostUpTo(9);
         reseedOn(8);
