@@ -117,8 +117,14 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                         true);
         int keyWindow = params != null ? params.windowFrames() : start.getOptions().getWindowFrames() > 0
                 ? start.getOptions().getWindowFrames() : config.selection().windowFrames();
+        // Re-acquisition selects again on a recent window with the call's referent (a resumed call too);
+        // an audio referent's by the names LBRU gave its sounding objects.
+        SelectionParams reParams = params != null ? params
+                : audio != null ? SelectionParams.forSoundingObjects(config.selection(), start.getOptions(), audio)
+                : null;
         OnlineSession.Settings onlineSettings = isOnline ? OnlineSettings.of(config.online(), start.getOptions(),
-                seed != null ? seed.seedFrames() : keyWindow, keyWindow) : null;
+                seed != null ? seed.seedFrames() : keyWindow, reParams == null ? keyWindow : reParams.shownSpan(),
+                reParams == null ? 1 : reParams.frameStep()) : null;
         acquireSlot();
         OpenSession open = OpenSession.newBuilder().setTag(start.getRequestTag()).setFps(start.getOptions().getFps())
                 .setKeepStoredOrientation(start.getOptions().getKeepStoredOrientation()).setAudioTrack(audio != null)
@@ -134,11 +140,6 @@ final class SegmentCall extends StreamingCall<SegmentRequest, SegmentResponse> {
                             start.getOptions().getIncludePng(), live)
                     : params == null ? null : new TextSelection(start.getText(), params, shared, llm, out::send,
                             out::isCancelled, questions);
-            // Re-acquisition selects again on a recent window with the call's referent (a resumed call too);
-            // an audio referent's by the names LBRU gave its sounding objects.
-            SelectionParams reParams = params != null ? params
-                    : audio != null ? SelectionParams.forSoundingObjects(config.selection(), start.getOptions(), audio)
-                    : null;
             OnlineSession.Reselection reselect = reParams == null ? null : (window, events, cancelled) ->
                     new TextSelection(live == null ? start.getText() : soundingSentence(live), reParams, window, llm,
                             events, () -> out.isCancelled() || cancelled.getAsBoolean(), new AskedQuestions());

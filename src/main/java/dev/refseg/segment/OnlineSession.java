@@ -51,14 +51,16 @@ public final class OnlineSession implements AutoCloseable {
      * @param maxConditioning conditioning frames kept per object, 2 to 64
      * @param reacquireAfter  every object absent this long (frame timestamps) starts a re-selection; 0 = off
      * @param reacquireTries  re-selections per absence, at least 1
-     * @param reselectFrames  frames a re-selection looks at (the call's key-frame window; a resumed call's
-     *                        first window is only its seed pictures)
+     * @param reselectFrames  frames a re-selection looks at: from the first to the last frame the call's
+     *                        key-frame window shows (a resumed call's first window is only its seed pictures)
+     * @param reselectStep    the frames apart they are shown (frame_step): a re-selection's window is placed
+     *                        so that the last frame it shows is the newest received
      * @param maxRetrack      most frames answered after a find's frame that its re-seed tracks again: bounds
      *                        what the sidecar holds while a re-selection runs, and the re-tracking's work
      */
     public record Settings(boolean skip, int windowFrames, int maxBacklog, int maxPending, int stepFrames,
             int keepRecent, int maxConditioning, Duration reacquireAfter, int reacquireTries, int reselectFrames,
-            int maxRetrack) {
+            int reselectStep, int maxRetrack) {
         /** Most frames received and not yet answered while the window is out / after. */
         int pendingLimit(boolean windowOut) {
             int before = windowFrames + maxBacklog;
@@ -128,7 +130,7 @@ public final class OnlineSession implements AutoCloseable {
         this.fail = fail;
         this.arrivals = new long[settings.pendingLimit(false) + 1];
         this.reacquirer = reselect == null ? null : new Reacquirer(reselect::over, settings.reacquireAfter(),
-                settings.reacquireTries(), settings.reselectFrames(), drivers, this::wake,
+                settings.reacquireTries(), settings.reselectFrames(), settings.reselectStep(), drivers, this::wake,
                 selection instanceof ResumeSeed seed ? i -> (int) seed.clientIndex(i) : i -> i);
         drivers.execute(this::drive);
         synchronized (this) {

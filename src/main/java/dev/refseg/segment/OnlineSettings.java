@@ -14,10 +14,12 @@ public final class OnlineSettings {
     /**
      * @param windowFrames   the frames buffered before selection: the call's key-frame window
      *                       (SegmentOptions.window_frames or its default), a resumed call's seed pictures
-     * @param reselectFrames the frames a re-acquisition looks at: the call's key-frame window
+     * @param reselectFrames the frames a re-acquisition looks at: from the first to the last frame a key-frame
+     *                       window shows ({@link SelectionParams#shownSpan})
+     * @param reselectStep   the frames apart a key-frame window shows them (frame_step)
      */
     public static OnlineSession.Settings of(RefsegConfig.Online d, SegmentOptions o, int windowFrames,
-            int reselectFrames) {
+            int reselectFrames, int reselectStep) {
         boolean skip = switch (o.getOverload()) {
             case OVERLOAD_POLICY_SKIP -> true;
             case OVERLOAD_POLICY_BACKPRESSURE -> false;
@@ -27,7 +29,7 @@ public final class OnlineSettings {
         };
         return new OnlineSession.Settings(skip, windowFrames, d.maxBacklog(),
                 Math.max(d.maxPending(), windowFrames + d.maxBacklog()), d.stepFrames(), d.keepRecentFrames(),
-                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts(), reselectFrames, d.maxRetrackFrames());
+                d.maxConditioningFrames(), d.reacquireAfter(), d.reacquireAttempts(), reselectFrames, reselectStep, d.maxRetrackFrames());
     }
 
     /** Checks the configured values at start; a value out of range names its key. */

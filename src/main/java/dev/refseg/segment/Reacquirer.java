@@ -58,6 +58,7 @@ final class Reacquirer {
     private final long afterUs;
     private final int attempts;
     private final int windowFrames;
+    private final int step;
     private final Executor workers;
     /** Wakes the driver when an attempt is done. */
     private final Runnable wake;
@@ -90,15 +91,18 @@ final class Reacquirer {
     /**
      * @param after        how long every object must have been absent; zero turns re-acquisition off
      * @param attempts     attempts per absence, at least 1
-     * @param windowFrames the frames a re-selection looks at (the call's key-frame window)
+     * @param windowFrames the frames a re-selection looks at (from the first to the last a key-frame window shows)
+     * @param step         the frames apart a window shows them: the window is placed so that the newest
+     *                     frame received is the last one shown (re-acquisition is about the present)
      * @param toClient     the events' frame numbers: a session index as the client's MaskFrames number it
      */
-    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, Executor workers, Runnable wake,
-            java.util.function.IntUnaryOperator toClient) {
+    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, int step, Executor workers,
+            Runnable wake, java.util.function.IntUnaryOperator toClient) {
         this.selections = selections;
         this.afterUs = after.toNanos() / 1000;
         this.attempts = attempts;
         this.windowFrames = windowFrames;
+        this.step = Math.max(1, step);
         this.workers = workers;
         this.wake = wake;
         this.toClient = toClient;
@@ -176,8 +180,9 @@ final class Reacquirer {
 
     /**
      * Starts an attempt on the recent window: the last {@code windowFrames} frames received that the
-     * sidecar still holds ({@code firstHeld} on), none from before the absence began: a frame where the
-     * object was still tracked would only find it where it was, not where it came back.
+     * sidecar still holds ({@code firstHeld} on), none from before the absence began (a frame where the
+     * object was still tracked would only find it where it was, not where it came back), started so that
+     * the frames it shows, {@code step} apart, end on the newest one.
      *
      * @param received frames received so far
      * @param objects  the ids the tracker tracks (a re-selection re-seeds these, in order)
@@ -186,6 +191,9 @@ final class Reacquirer {
     synchronized int start(MediaSession media, int received, int firstHeld, Set<Integer> objects) {
         attempt++;
         int first = Math.max(Math.max(firstHeld, received - windowFrames), absentFromFrame);
+        if (received > first) {
+            first += (received - 1 - first) % step; // shown: first, first + step, ..., the newest frame
+        }
         int frames = received - first;
         Reacquisition.Builder event = Reacquisition.newBuilder().setAttempt(attempt)
                 .setTriggerFrameIndex(toClient.applyAsInt(lastFrame)).setAbsentSeconds((lastUs - absentSinceUs) / 1e6)

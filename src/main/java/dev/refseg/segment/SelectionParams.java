@@ -72,6 +72,14 @@ public record SelectionParams(int windowFrames, int framesPerWindow, int frameSt
     }
 
     /**
+     * Frames from the first frame a key-frame window shows to its last (at most the window): a re-selection
+     * looks at this many recent frames so that the last one it shows is the newest.
+     */
+    public int shownSpan() {
+        return (int) Math.min(windowFrames, (long) (framesPerWindow - 1) * frameStep + 1);
+    }
+
+    /**
      * Why the frames a window shows would not all fit in it (so fewer would be shown than asked), or null
      * when they fit.
      */

@@ -10,13 +10,13 @@ import java.util.Map;
 /**
  * Re-acquisition doing its work: the fixture models with the tracker that never finds a lost object again
  * by itself ({@code FixtureModels.writeAll(dir, false)}), the fake LLM of {@link FakeLlmProfile}, and
- * re-acquisition every half second of absence (at most 10 attempts), so that the frames answered between
+ * re-acquisition every 200 ms of absence (at most 100 attempts), so that the frames answered between
  * an object's return and its re-seed stay few whatever the machine's load.
  */
 public class LostStaysLostProfile extends FakeLlmProfile {
     static final Path DIR = Path.of("target", "lost-stays-lost-models");
-    static final int ATTEMPTS = 10;
-    static final String REACQUIRE_AFTER = "500ms";
+    static final int ATTEMPTS = 100;
+    static final String REACQUIRE_AFTER = "200ms";
 
     @Override
     public Map<String, String> getConfigOverrides() {
