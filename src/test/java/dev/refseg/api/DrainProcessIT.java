@@ -52,7 +52,7 @@ class DrainProcessIT {
                         .setText("the red disc")).build());
                 stalled.requests.onNext(SegmentRequest.newBuilder().setFrame(TextClips.frames(SampleClip.render())
                         .get(0)).build());
-                DrainTestBase.awaitTrue(() -> stalled.events.stream().anyMatch(e -> e.getEventCase()
+                DrainTestBase.awaitTrue(() -> stalled.eventsSoFar().stream().anyMatch(e -> e.getEventCase()
                         == SegmentResponse.EventCase.PROGRESS && e.getProgress().getFramesDecoded() == 1),
                         "the frame taken in");
 

@@ -43,7 +43,7 @@ class DrainTimeoutTest extends DrainTestBase {
             for (Frame f : frames.subList(0, 5)) {
                 stalled.requests.onNext(SegmentRequest.newBuilder().setFrame(f).build());
             }
-            awaitTrue(() -> stalled.events.stream().anyMatch(e -> e.getEventCase()
+            awaitTrue(() -> stalled.eventsSoFar().stream().anyMatch(e -> e.getEventCase()
                     == SegmentResponse.EventCase.PROGRESS && e.getProgress().getFramesDecoded() == 5),
                     "the five frames taken in");
             // Last, so that the drain timeout passes well before the LLM timeout (refseg.llm.timeout = 5s) would.

@@ -215,10 +215,8 @@ class MediaFaultsTest extends CallTest {
             while (decoded < 44 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
                 c.requests.onNext(media(new byte[0], ContainerFormat.CONTAINER_FORMAT_UNSPECIFIED));
-                synchronized (c.events) {
-                    decoded = c.events.stream().filter(e -> e.getEventCase() == EventCase.PROGRESS)
-                            .mapToInt(e -> e.getProgress().getFramesDecoded()).max().orElse(0);
-                }
+                decoded = c.eventsSoFar().stream().filter(e -> e.getEventCase() == EventCase.PROGRESS)
+                        .mapToInt(e -> e.getProgress().getFramesDecoded()).max().orElse(0);
             }
             assertTrue(decoded >= 44, "only " + decoded + " of 48 frames decoded before half-close");
             c.requests.onCompleted();

@@ -123,10 +123,10 @@ class SegmentOnlineAudioTest extends OnlineTestBase {
             StreamClient.Call call = c.open();
             sent.forEach(call.requests::onNext);
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(StreamClient.TIMEOUT_S);
-            while (call.events.stream().filter(SegmentResponse::hasMask).count() < 10 && System.nanoTime() < deadline) {
+            while (call.eventsSoFar().stream().filter(SegmentResponse::hasMask).count() < 10 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(10, call.events.stream().filter(SegmentResponse::hasMask).count(),
+            assertEquals(10, call.eventsSoFar().stream().filter(SegmentResponse::hasMask).count(),
                     "the first window's frames are answered, the next waits for its second of audio");
             ((ClientCallStreamObserver<SegmentRequest>) call.requests).cancel("test cancels", null);
             assertEquals(Status.Code.CANCELLED, call.await().status().getCode());

@@ -68,11 +68,18 @@ final class StreamClient implements AutoCloseable {
             done.countDown();
         }
 
+        /** The events so far, copied under the list's lock (iterating the live list races with onNext). */
+        List<SegmentResponse> eventsSoFar() {
+            synchronized (events) {
+                return new ArrayList<>(events);
+            }
+        }
+
         Outcome await() throws InterruptedException {
             if (!done.await(TIMEOUT_S, TimeUnit.SECONDS)) {
                 throw new AssertionError("no end of stream within " + TIMEOUT_S + " s; events so far: " + events.size());
             }
-            return new Outcome(new ArrayList<>(events), status);
+            return new Outcome(eventsSoFar(), status);
         }
     }
 
