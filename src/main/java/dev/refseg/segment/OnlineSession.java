@@ -130,7 +130,8 @@ public final class OnlineSession implements AutoCloseable {
         this.fail = fail;
         this.arrivals = new long[settings.pendingLimit(false) + 1];
         this.reacquirer = reselect == null ? null : new Reacquirer(reselect::over, settings.reacquireAfter(),
-                settings.reacquireTries(), settings.reselectFrames(), settings.reselectStep(), drivers, this::wake,
+                settings.reacquireTries(), settings.reselectFrames(), settings.reselectStep(), settings.maxRetrack(),
+                drivers, this::wake,
                 selection instanceof ResumeSeed seed ? i -> (int) seed.clientIndex(i) : i -> i);
         drivers.execute(this::drive);
         synchronized (this) {
@@ -331,7 +332,7 @@ public final class OnlineSession implements AutoCloseable {
             if (reacquiring) {
                 // A selection that has run so long that its window is further back than a re-seed may reach
                 // is abandoned (its window let go once it has stopped): what is held stays bounded.
-                reacquirer.cutShortIfTooLate(nextLive, settings.maxRetrack());
+                reacquirer.cutShortIfTooLate(nextLive);
             }
             int hold = reacquiring ? reacquirer.holdFrom() : -1;
             TrackLive step = hold < 0 ? base : base.toBuilder().setHold(true).setHoldFromFrameIndex(hold).build();
@@ -383,15 +384,10 @@ public final class OnlineSession implements AutoCloseable {
      */
     private void reacquire(int received, LiveStep step) {
         Reacquirer.Attempt a = reacquirer.takeDone();
-        if (a != null && a.prompts().isEmpty()) {
-            report(a.event());
-        } else if (a != null && a.prompts().get(0).getFrameIndex() < oldestReseedable()) {
-            report(reacquirer.notReseeded(a, "the selection answered when frame " + reacquirer.clientFrame(nextLive)
-                    + " was next, more than refseg.online.max-retrack-frames (" + settings.maxRetrack()
-                    + ") frames after it"));
-        } else if (a != null && a.prompts().get(0).getFrameIndex() < step.getFirstHeldFrameIndex()) {
-            report(reacquirer.notReseeded(a, "the sidecar no longer holds it (it holds frames from "
-                    + reacquirer.clientFrame(step.getFirstHeldFrameIndex()) + " on)"));
+        dev.refseg.v1.Reacquisition.Builder refused = a == null || a.prompts().isEmpty() ? null
+                : reacquirer.notReseedable(a, nextLive, step.getFirstHeldFrameIndex());
+        if (a != null && (a.prompts().isEmpty() || refused != null)) {
+            report(refused != null ? refused : a.event());
         } else if (a != null) {
             a.event().setFramesRetracked(media.reseedLive(ReseedLive.newBuilder().addAllPrompts(a.prompts())
                     .build()).getFramesRetracked());
@@ -400,14 +396,6 @@ public final class OnlineSession implements AutoCloseable {
         if (reacquirer.due()) {
             reacquirer.start(media, received, step.getFirstHeldFrameIndex(), objectIds());
         }
-    }
-
-    /**
-     * The oldest frame a find may re-seed: at most {@code maxRetrack} frames answered after it (the frames a
-     * re-seed tracks again, with the live frames waiting meanwhile).
-     */
-    private int oldestReseedable() {
-        return Math.max(0, nextLive - 1 - settings.maxRetrack());
     }
 
     /** Sends a decided attempt's event (none when null) and counts it. */

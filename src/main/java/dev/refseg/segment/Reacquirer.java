@@ -59,6 +59,7 @@ final class Reacquirer {
     private final int attempts;
     private final int windowFrames;
     private final int step;
+    private final int maxRetrack;
     private final Executor workers;
     /** Wakes the driver when an attempt is done. */
     private final Runnable wake;
@@ -94,15 +95,17 @@ final class Reacquirer {
      * @param windowFrames the frames a re-selection looks at (from the first to the last a key-frame window shows)
      * @param step         the frames apart a window shows them: the window is placed so that the newest
      *                     frame received is the last one shown (re-acquisition is about the present)
+     * @param maxRetrack   most frames answered after a find's frame that its re-seed may track again
      * @param toClient     the events' frame numbers: a session index as the client's MaskFrames number it
      */
-    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, int step, Executor workers,
-            Runnable wake, java.util.function.IntUnaryOperator toClient) {
+    Reacquirer(Selections selections, Duration after, int attempts, int windowFrames, int step, int maxRetrack,
+            Executor workers, Runnable wake, java.util.function.IntUnaryOperator toClient) {
         this.selections = selections;
         this.afterUs = after.toNanos() / 1000;
         this.attempts = attempts;
         this.windowFrames = windowFrames;
         this.step = Math.max(1, step);
+        this.maxRetrack = maxRetrack;
         this.workers = workers;
         this.wake = wake;
         this.toClient = toClient;
@@ -297,17 +300,31 @@ final class Reacquirer {
     }
 
     /**
-     * A find that cannot be re-seeded, for {@code why} (its frame is too far behind the live frames, or no
-     * longer held): reported not found; the next attempt follows as after any miss.
+     * The oldest frame a find may re-seed: at most {@code maxRetrack} frames answered after it (the frames a
+     * re-seed tracks again while the live frames wait).
+     *
+     * @param nextLive the next live frame to answer (session numbering)
      */
-    Reacquisition.Builder notReseeded(Attempt a, String why) {
-        return a.event().setFound(false).setMessage("found on frame " + a.event().getFrameIndex() + ", but not "
-                + "re-seeded: " + why + nextAttempt());
+    int oldestReseedable(int nextLive) {
+        return (int) Math.max(0, (long) nextLive - 1 - maxRetrack);
     }
 
-    /** A session frame index as the client numbers it. */
-    int clientFrame(int sessionFrame) {
-        return toClient.applyAsInt(sessionFrame);
+    /**
+     * Why a finished attempt's find cannot be re-seeded, as its not-found event; null when it can. Its frame
+     * must be no older than {@link #oldestReseedable} and still held by the sidecar.
+     *
+     * @param nextLive  the next live frame to answer (session numbering)
+     * @param firstHeld the oldest frame the sidecar holds (session numbering)
+     */
+    Reacquisition.Builder notReseedable(Attempt a, int nextLive, int firstHeld) {
+        int frame = a.prompts().get(0).getFrameIndex();
+        String why = frame < oldestReseedable(nextLive) ? "the selection answered when frame "
+                + toClient.applyAsInt(nextLive) + " was next, more than refseg.online.max-retrack-frames ("
+                + maxRetrack + ") frames after it"
+                : frame < firstHeld ? "the sidecar no longer holds it (it holds frames from "
+                + toClient.applyAsInt(firstHeld) + " on)" : null;
+        return why == null ? null : a.event().setFound(false).setMessage("found on frame " + a.event().getFrameIndex()
+                + ", but not re-seeded: " + why + nextAttempt());
     }
 
     private String nextAttempt() {
@@ -321,16 +338,16 @@ final class Reacquirer {
 
     /**
      * Cuts the running attempt short when no find of it could be re-seeded any more (no-op otherwise): the
-     * selection is still running and more than {@code maxRetrack} frames have been answered after its
-     * window's last frame (see {@link #notReseeded}). Its LLM questions are aborted; {@link #takeDone} then
-     * reports a miss saying so once its thread has stopped, and the window is let go.
+     * selection is still running and its window's last frame is older than {@link #oldestReseedable}. Its
+     * LLM questions are aborted; {@link #takeDone} then reports a miss saying so once its thread has stopped,
+     * and the window is let go.
      *
      * @param nextLive the next live frame to answer (session numbering)
      */
-    void cutShortIfTooLate(int nextLive, int maxRetrack) {
+    void cutShortIfTooLate(int nextLive) {
         Selection s;
         synchronized (this) {
-            if (done == null || done.isDone() || cut != null || (long) nextLive - 1 - windowLast <= maxRetrack) {
+            if (done == null || done.isDone() || cut != null || windowLast >= oldestReseedable(nextLive)) {
                 return;
             }
             cut = "abandoned: the selection was still running when frame " + toClient.applyAsInt(nextLive)

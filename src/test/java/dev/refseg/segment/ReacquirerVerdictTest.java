@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * goes on through it. Frames at 10 fps, re-acquisition after 0.5 s, 3 attempts.
  */
 class ReacquirerVerdictTest {
-    private final Reacquirer r = new Reacquirer(null, Duration.ofMillis(500), 3, 10, 1, Runnable::run, () -> {
+    private final Reacquirer r = new Reacquirer(null, Duration.ofMillis(500), 3, 10, 1, 300, Runnable::run, () -> {
     }, i -> i + 1000);
 
     private static MaskFrame frame(int i, boolean present) {
